@@ -1,0 +1,168 @@
+import path from 'node:path';
+import Type, { type Static, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+
+/**
+ * Every setting Switchboard reads, as one schema: the source of validation, defaults and the
+ * README's configuration table (a test keeps the two in step).
+ */
+const LogLevel = Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export const settingsSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8090, description: 'HTTP port.' }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Interface to bind.' }),
+  SWITCHBOARD_DATA_DIR: Type.String({
+    minLength: 1,
+    default: './data',
+    description: 'Directory for the SQLite database and generated keys (embedded mode).',
+  }),
+  DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      hint: 'must be a postgres:// or postgresql:// URL',
+      secret: true,
+      description: 'PostgreSQL URL (`postgres://user:pass@host:5432/db`). Unset: SQLite in the data dir.',
+    }),
+  ),
+  DATABASE_POOL_MAX: Type.Integer({
+    minimum: 1,
+    maximum: 200,
+    default: 10,
+    description: 'PostgreSQL connections per process.',
+  }),
+  REDIS_URL: Type.Optional(
+    Type.String({
+      pattern: '^rediss?://',
+      hint: 'must be a redis:// or rediss:// URL',
+      secret: true,
+      description: 'Redis URL (`redis://host:6379`). Set: scale-out mode (shared queue, limits, realtime).',
+    }),
+  ),
+  REDIS_KEY_PREFIX: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    default: 'sb:',
+    description: 'Prefix for every Redis key, so several deployments can share one Redis.',
+  }),
+  LOG_LEVEL: {
+    ...LogLevel,
+    default: 'info',
+    description: 'fatal, error, warn, info, debug, trace or silent.',
+  },
+  SWITCHBOARD_PUBLIC_URL: Type.String({
+    pattern: '^https?://[^\\s/]+(/[^\\s]*)?$',
+    hint: 'must be an http:// or https:// URL',
+    default: 'http://localhost:8090',
+    description: 'Base URL the outside world uses to reach this service (webhook and OAuth redirect URLs).',
+  }),
+  SWITCHBOARD_CORS_ORIGINS: Type.String({
+    default: '',
+    description: 'Comma-separated origins allowed by CORS. Empty: CORS off.',
+  }),
+  SWITCHBOARD_BODY_LIMIT: Type.Integer({
+    minimum: 1024,
+    maximum: 104_857_600,
+    default: 1_048_576,
+    description: 'Largest accepted request body, in bytes.',
+  }),
+  SWITCHBOARD_SHUTDOWN_TIMEOUT_MS: Type.Integer({
+    minimum: 0,
+    maximum: 600_000,
+    default: 10_000,
+    description: 'On SIGTERM/SIGINT, how long in-flight work may take before the process exits anyway.',
+  }),
+  SWITCHBOARD_TRUST_PROXY: Type.Boolean({
+    default: false,
+    description: 'Trust `X-Forwarded-*` headers (set when behind a reverse proxy).',
+  }),
+  SWITCHBOARD_MIGRATE_ON_START: Type.Boolean({
+    default: true,
+    description: 'Apply pending database migrations when `serve` or `api` starts.',
+  }),
+  SWITCHBOARD_METRICS_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      hint: 'must be at least 16 characters',
+      secret: true,
+      description: 'When set, `GET /metrics` requires `Authorization: Bearer <token>`.',
+    }),
+  ),
+});
+
+export type Settings = Static<typeof settingsSchema>;
+export type LogLevelName = Static<typeof LogLevel>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  database:
+    | { kind: 'sqlite'; file: string }
+    | { kind: 'postgres'; url: string; poolMax: number; schema?: string };
+  redis?: { url: string; keyPrefix: string };
+  logLevel: LogLevelName;
+  publicUrl: string;
+  corsOrigins: string[];
+  bodyLimit: number;
+  shutdownTimeoutMs: number;
+  trustProxy: boolean;
+  migrateOnStart: boolean;
+  metricsToken?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describeProblem(schema: TSchema, name: string, value: unknown, message: string): string {
+  const { enum: allowed, hint, secret } = schema as { enum?: unknown[]; hint?: string; secret?: boolean };
+  const what = hint ?? (allowed ? `must be one of ${allowed.join(', ')}` : message);
+  // Secret-bearing values (URLs with passwords, tokens) are never echoed into logs.
+  return secret ? `${name} ${what}` : `${name} ${what} (got ${JSON.stringify(value)})`;
+}
+
+/** Reads and validates the environment once; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const properties = settingsSchema.properties as Record<string, TSchema>;
+  const raw: Record<string, string> = {};
+  for (const name of Object.keys(properties)) {
+    const value = env[name];
+    // An empty variable means "not set", as shells and .env files commonly produce them.
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  const converted = Value.Convert(settingsSchema, Value.Default(settingsSchema, { ...raw }));
+  const problems = new Map<string, string>();
+  for (const error of Value.Errors(settingsSchema, converted)) {
+    const name = error.instancePath.replace(/^\//, '');
+    if (!name || problems.has(name)) continue;
+    problems.set(name, describeProblem(properties[name] ?? {}, name, raw[name], error.message));
+  }
+  if (problems.size > 0) throw new ConfigError([...problems.values()]);
+  return toConfig(converted as Settings);
+}
+
+function toConfig(s: Settings): Config {
+  const dataDir = path.resolve(s.SWITCHBOARD_DATA_DIR);
+  return {
+    port: s.PORT,
+    host: s.HOST,
+    dataDir,
+    database: s.DATABASE_URL
+      ? { kind: 'postgres', url: s.DATABASE_URL, poolMax: s.DATABASE_POOL_MAX }
+      : { kind: 'sqlite', file: path.join(dataDir, 'switchboard.db') },
+    redis: s.REDIS_URL ? { url: s.REDIS_URL, keyPrefix: s.REDIS_KEY_PREFIX } : undefined,
+    logLevel: s.LOG_LEVEL,
+    publicUrl: s.SWITCHBOARD_PUBLIC_URL.replace(/\/+$/, ''),
+    corsOrigins: s.SWITCHBOARD_CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    bodyLimit: s.SWITCHBOARD_BODY_LIMIT,
+    shutdownTimeoutMs: s.SWITCHBOARD_SHUTDOWN_TIMEOUT_MS,
+    trustProxy: s.SWITCHBOARD_TRUST_PROXY,
+    migrateOnStart: s.SWITCHBOARD_MIGRATE_ON_START,
+    metricsToken: s.SWITCHBOARD_METRICS_TOKEN,
+  };
+}

@@ -1,0 +1,66 @@
+import { Kysely, type Migration, Migrator, sql } from 'kysely';
+import type { Config } from '../../config.js';
+import { columnTypes } from './column-types.js';
+import { JsonParametersPlugin } from './json-parameters.js';
+import { migrations } from './migrations/index.js';
+import { openPostgres } from './postgres.js';
+import { openSqlite } from './sqlite.js';
+import type { Tables } from './tables.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+export type Db = Kysely<Tables>;
+
+export interface Database {
+  readonly db: Db;
+  readonly dialect: DialectName;
+  /** Throws when the database cannot answer a trivial query. */
+  ping(): Promise<void>;
+  /** Applies pending migrations; returns the names applied. */
+  migrate(): Promise<string[]>;
+  /** Migrations the code knows and the database has not applied. */
+  pendingMigrations(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export function openDatabase(options: Config['database']): Database {
+  const { dialect, name } =
+    options.kind === 'postgres'
+      ? { dialect: openPostgres(options).dialect, name: 'postgres' as const }
+      : { dialect: openSqlite(options.file).dialect, name: 'sqlite' as const };
+  const db = new Kysely<Tables>({ dialect, plugins: [new JsonParametersPlugin()] });
+  const types = columnTypes(name);
+  const migrator = new Migrator({
+    db,
+    provider: {
+      async getMigrations() {
+        const list: Record<string, Migration> = {};
+        for (const [key, m] of Object.entries(migrations)) {
+          list[key] = { up: (k: Kysely<unknown>) => m.up(k, types) };
+        }
+        return list;
+      },
+    },
+  });
+  let closed = false;
+
+  return {
+    db,
+    dialect: name,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async migrate() {
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) throw error;
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    },
+    async pendingMigrations() {
+      return (await migrator.getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import type { Kysely } from 'kysely';
+import type { ColumnTypes } from '../column-types.js';
+import { systemSettings } from './0001_system_settings.js';
+
+/** A migration receives the column types of the dialect it runs on, so one set serves both. */
+export interface SchemaMigration {
+  up(db: Kysely<unknown>, types: ColumnTypes): Promise<void>;
+}
+
+/** Applied in key order; never rename or edit a migration that has shipped. */
+export const migrations: Record<string, SchemaMigration> = {
+  '0001_system_settings': systemSettings,
+};

@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
+import { SQLITE_JSON_TYPE } from './column-types.js';
+
+type Row = Record<string, unknown>;
+type Decoder = (value: unknown) => unknown;
+
+// SQLite has no JSON or boolean storage class; the declared column type tells us how to read a value back.
+function decoderFor(declaredType: string | null): Decoder | undefined {
+  const type = declaredType?.toUpperCase();
+  if (type === SQLITE_JSON_TYPE) return (v) => (typeof v === 'string' ? JSON.parse(v) : v);
+  if (type === 'BOOLEAN') return (v) => (v === null ? null : v === 1 || v === 1n);
+  return undefined;
+}
+
+// better-sqlite3 refuses JS booleans as parameters; store them as 0/1 as SQLite itself does.
+function encodeParameters(parameters: readonly unknown[]): unknown[] {
+  return parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+}
+
+class DecodingStatement implements SqliteStatement {
+  readonly reader: boolean;
+  #decoders: [string, Decoder][] | undefined;
+
+  constructor(private readonly stmt: BetterSqlite3.Statement) {
+    this.reader = stmt.reader;
+  }
+
+  #decode(row: Row): Row {
+    if (this.#decoders === undefined) {
+      this.#decoders = [];
+      for (const column of this.stmt.columns()) {
+        const decoder = decoderFor(column.type);
+        if (decoder) this.#decoders.push([column.name, decoder]);
+      }
+    }
+    for (const [name, decode] of this.#decoders) row[name] = decode(row[name]);
+    return row;
+  }
+
+  all(parameters: readonly unknown[]): unknown[] {
+    return (this.stmt.all(...encodeParameters(parameters)) as Row[]).map((r) => this.#decode(r));
+  }
+
+  run(parameters: readonly unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint } {
+    return this.stmt.run(...encodeParameters(parameters));
+  }
+
+  *iterate(parameters: readonly unknown[]): IterableIterator<unknown> {
+    for (const row of this.stmt.iterate(...encodeParameters(parameters))) yield this.#decode(row as Row);
+  }
+}
+
+/** better-sqlite3 behind Kysely's SqliteDatabase contract, with prepared statements cached by SQL text. */
+class DecodingDatabase implements SqliteDatabase {
+  #statements = new Map<string, DecodingStatement>();
+  static readonly cacheSize = 500;
+
+  constructor(readonly raw: BetterSqlite3.Database) {}
+
+  prepare(sql: string): SqliteStatement {
+    let stmt = this.#statements.get(sql);
+    if (!stmt) {
+      if (this.#statements.size >= DecodingDatabase.cacheSize) this.#statements.clear();
+      stmt = new DecodingStatement(this.raw.prepare(sql));
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  close(): void {
+    this.#statements.clear();
+    this.raw.close();
+  }
+}
+
+export function openSqlite(file: string): { dialect: SqliteDialect; raw: BetterSqlite3.Database } {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const raw = new BetterSqlite3(file);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = ON');
+  return { dialect: new SqliteDialect({ database: new DecodingDatabase(raw) }), raw };
+}

@@ -1,0 +1,39 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { VERSION } from '../../version.js';
+import { ErrorResponse } from './envelope.js';
+import { errorCodes } from './errors.js';
+
+export const OPENAPI_PATH = '/api/v1/openapi.json';
+
+/** OpenAPI 3.1 generated from the route schemas, and a browsable reference at /docs. */
+export async function registerOpenApi(app: FastifyInstance, publicUrl: string): Promise<void> {
+  app.addSchema(ErrorResponse);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Switchboard API',
+        version: VERSION,
+        description: [
+          'Self-hostable integration engine. Every response is JSON: `{ "data": … }` on success,',
+          '`{ "error": { code, message, details, request_id } }` on failure.',
+          '',
+          '| code | status | meaning |',
+          '|---|---|---|',
+          ...Object.entries(errorCodes).map(([code, e]) => `| \`${code}\` | ${e.status} | ${e.message} |`),
+        ].join('\n'),
+      },
+      servers: [{ url: publicUrl }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'A JWT access token or an `sk_` API key' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
+}

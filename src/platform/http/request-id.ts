@@ -1,0 +1,13 @@
+import type { IncomingMessage } from 'node:http';
+import { v7 as uuidv7 } from 'uuid';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+// Printable ASCII without spaces or quotes, at most 128 characters: safe to echo and to log.
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+/** Keeps a caller's request id when it is sane; otherwise makes a new one. */
+export function requestIdFor(request: IncomingMessage): string {
+  const given = request.headers[REQUEST_ID_HEADER];
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : uuidv7();
+}

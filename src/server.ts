@@ -1,0 +1,71 @@
+import closeWithGrace from 'close-with-grace';
+import { type App, buildApp } from './app.js';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { createLogger, type Logger } from './platform/logging/logger.js';
+import { closeContext, openContext } from './runtime.js';
+import { VERSION } from './version.js';
+
+/**
+ * What a process runs. `serve` is the embedded all-in-one process; in scale-out, `api` processes
+ * serve HTTP and `worker` processes run background work, exposing only health and metrics.
+ */
+export type Role = 'serve' | 'api' | 'worker';
+
+export interface RunningServer {
+  app: App;
+  ctx: AppContext;
+  url: string;
+  /** Stops accepting, lets in-flight requests finish, closes pools. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(
+  role: Role,
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+) {
+  const ctx = openContext(config, logger);
+  try {
+    if (role !== 'worker' && config.migrateOnStart) {
+      const applied = await ctx.database.migrate();
+      if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    }
+    const app = await buildApp(ctx, { surface: role === 'worker' ? 'ops' : 'api' });
+    const url = await app.listen({ port: config.port, host: config.host });
+    logger.info(
+      { role, version: VERSION, url, database: ctx.database.dialect, redis: Boolean(ctx.redis) },
+      'switchboard started',
+    );
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        await app.close();
+        await closeContext(ctx);
+      })();
+      return stopping;
+    };
+    return { app, ctx, url, stop } satisfies RunningServer;
+  } catch (error) {
+    await closeContext(ctx);
+    throw error;
+  }
+}
+
+/** Runs until SIGTERM/SIGINT, then shuts down within the configured bound and exits 0. */
+export async function runUntilSignalled(role: Role, config: Config): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const server = await startServer(role, config, logger);
+  closeWithGrace(
+    {
+      delay: config.shutdownTimeoutMs,
+      logger: { error: (message: string) => logger.error(message) },
+    },
+    async ({ signal, err }) => {
+      if (err) logger.error({ err }, 'fatal error, shutting down');
+      else logger.info({ signal }, 'shutting down');
+      await server.stop();
+      logger.info('stopped');
+    },
+  );
+}
