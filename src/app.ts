@@ -1,7 +1,4 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import ajvFormats from 'ajv-formats';
-
-const addFormats = ajvFormats.default;
 
 import Fastify, {
   type FastifyBaseLogger,
@@ -16,6 +13,7 @@ import { registerErrorHandling } from './platform/http/error-handler.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.js';
 import { registerSecurityHeaders } from './platform/http/security-headers.js';
+import { createValidatorCompiler } from './platform/http/validation.js';
 import { RequestLog } from './platform/logging/request-log.js';
 import { registerHttpMetrics } from './platform/metrics/metrics.js';
 
@@ -48,12 +46,9 @@ export async function buildApp(ctx: AppContext, options: AppOptions = { surface:
     trustProxy: ctx.config.trustProxy,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    ajv: {
-      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
-      plugins: [(ajv: Parameters<typeof addFormats>[0]) => addFormats(ajv)],
-    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.setValidatorCompiler(createValidatorCompiler());
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });

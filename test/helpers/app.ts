@@ -1,0 +1,60 @@
+import { Writable } from 'node:stream';
+import { type App, type AppOptions, buildApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { AppContext } from '../../src/context.js';
+import { createLogger } from '../../src/platform/logging/logger.js';
+import { closeContext, openContext } from '../../src/runtime.js';
+import { suiteDatabase, type TestDatabase, tempDir } from './databases.js';
+
+/** Log lines a test can read back, parsed. */
+export class LogCapture extends Writable {
+  readonly lines: Record<string, unknown>[] = [];
+  readonly raw: string[] = [];
+
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      this.raw.push(line);
+      this.lines.push(JSON.parse(line));
+    }
+    done();
+  }
+
+  text(): string {
+    return this.raw.join('\n');
+  }
+}
+
+export interface TestApp {
+  app: App;
+  ctx: AppContext;
+  logs: LogCapture;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions extends Partial<AppOptions> {
+  env?: Record<string, string>;
+  /** Adjust the loaded config (e.g. point Redis somewhere). */
+  config?: (config: Config) => Config;
+  database?: TestDatabase;
+  migrate?: boolean;
+}
+
+export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = options.database ?? (await suiteDatabase());
+  const base = loadConfig({ SWITCHBOARD_DATA_DIR: tempDir(), LOG_LEVEL: 'debug', ...options.env });
+  const config = (options.config ?? ((c) => c))({ ...base, database: database.options });
+  const logs = new LogCapture();
+  const ctx = openContext(config, createLogger(config.logLevel, logs));
+  if (options.migrate !== false) await ctx.database.migrate();
+  const app = await buildApp(ctx, { surface: options.surface ?? 'api', extraRoutes: options.extraRoutes });
+  return {
+    app,
+    ctx,
+    logs,
+    async close() {
+      await app.close();
+      await closeContext(ctx);
+      await database.drop();
+    },
+  };
+}

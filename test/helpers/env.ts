@@ -1,0 +1,7 @@
+/** Postgres and Redis are used when CI (or a developer) sets these; otherwise tests run on SQLite only. */
+export const DATABASE_URL = process.env.DATABASE_URL || undefined;
+export const REDIS_URL = process.env.REDIS_URL || undefined;
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+}
