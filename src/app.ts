@@ -37,6 +37,21 @@ export interface AppOptions {
 
 const apiModules: ModuleRoutes[] = [];
 
+/**
+ * Node's server.close() only drops connections idle at that instant; a keep-alive connection whose
+ * request was in flight would then hold shutdown for the whole keep-alive timeout. Answering those
+ * last requests with `Connection: close` ends them as soon as they are served.
+ */
+function closeConnectionsWhenShuttingDown(app: App): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+}
+
 export async function buildApp(ctx: AppContext, options: AppOptions = { surface: 'api' }): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
@@ -53,6 +68,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions = { surface:
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   registerHttpMetrics(app, ctx.metrics);
+  closeConnectionsWhenShuttingDown(app);
   registerErrorHandling(app);
   await registerSecurityHeaders(app, ctx.config.corsOrigins);
   if (options.surface === 'api') await registerOpenApi(app, ctx.config.publicUrl);

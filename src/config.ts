@@ -14,7 +14,7 @@ export const settingsSchema = Type.Object({
   SWITCHBOARD_DATA_DIR: Type.String({
     minLength: 1,
     default: './data',
-    description: 'Directory for the SQLite database and generated keys (embedded mode).',
+    description: 'Directory for the SQLite database (embedded mode).',
   }),
   DATABASE_URL: Type.Optional(
     Type.String({
@@ -35,7 +35,7 @@ export const settingsSchema = Type.Object({
       pattern: '^rediss?://',
       hint: 'must be a redis:// or rediss:// URL',
       secret: true,
-      description: 'Redis URL (`redis://host:6379`). Set: scale-out mode (shared queue, limits, realtime).',
+      description: 'Redis URL (`redis://host:6379`) for scale-out mode; `/readyz` checks it.',
     }),
   ),
   REDIS_KEY_PREFIX: Type.String({

@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace';
-import { type App, buildApp } from './app.js';
+import { type App, type AppOptions, buildApp } from './app.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { createLogger, type Logger } from './platform/logging/logger.js';
@@ -20,18 +20,27 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  logger?: Logger;
+  extraRoutes?: AppOptions['extraRoutes'];
+}
+
 export async function startServer(
   role: Role,
   config: Config,
-  logger: Logger = createLogger(config.logLevel),
-) {
+  options: StartOptions = {},
+): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
   const ctx = openContext(config, logger);
   try {
     if (role !== 'worker' && config.migrateOnStart) {
       const applied = await ctx.database.migrate();
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     }
-    const app = await buildApp(ctx, { surface: role === 'worker' ? 'ops' : 'api' });
+    const app = await buildApp(ctx, {
+      surface: role === 'worker' ? 'ops' : 'api',
+      extraRoutes: options.extraRoutes,
+    });
     const url = await app.listen({ port: config.port, host: config.host });
     logger.info(
       { role, version: VERSION, url, database: ctx.database.dialect, redis: Boolean(ctx.redis) },
@@ -45,7 +54,7 @@ export async function startServer(
       })();
       return stopping;
     };
-    return { app, ctx, url, stop } satisfies RunningServer;
+    return { app, ctx, url, stop };
   } catch (error) {
     await closeContext(ctx);
     throw error;
@@ -55,7 +64,7 @@ export async function startServer(
 /** Runs until SIGTERM/SIGINT, then shuts down within the configured bound and exits 0. */
 export async function runUntilSignalled(role: Role, config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
-  const server = await startServer(role, config, logger);
+  const server = await startServer(role, config, { logger });
   closeWithGrace(
     {
       delay: config.shutdownTimeoutMs,

@@ -5,6 +5,7 @@ import type { AppContext } from '../../src/context.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { closeContext, openContext } from '../../src/runtime.js';
 import { suiteDatabase, type TestDatabase, tempDir } from './databases.js';
+import { uniqueName } from './env.js';
 
 /** Log lines a test can read back, parsed. */
 export class LogCapture extends Writable {
@@ -41,7 +42,12 @@ export interface TestAppOptions extends Partial<AppOptions> {
 
 export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.database ?? (await suiteDatabase());
-  const base = loadConfig({ SWITCHBOARD_DATA_DIR: tempDir(), LOG_LEVEL: 'debug', ...options.env });
+  const base = loadConfig({
+    SWITCHBOARD_DATA_DIR: tempDir(),
+    LOG_LEVEL: 'debug',
+    REDIS_KEY_PREFIX: `${uniqueName('sbtest')}:`,
+    ...options.env,
+  });
   const config = (options.config ?? ((c) => c))({ ...base, database: database.options });
   const logs = new LogCapture();
   const ctx = openContext(config, createLogger(config.logLevel, logs));

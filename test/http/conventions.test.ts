@@ -7,16 +7,19 @@ import {
   errorResponses,
   PagedEnvelope,
   type PageQuery,
+  paged,
   pageQuery,
   pageWindow,
-  paged,
   sortQuery,
 } from '../../src/platform/http/envelope.js';
 import { AppError } from '../../src/platform/http/errors.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 
 const Item = Type.Object({ name: Type.String(), count: Type.Integer() });
-const items = Array.from({ length: 45 }, (_, i) => ({ name: `item-${String(i).padStart(2, '0')}`, count: i % 7 }));
+const items = Array.from({ length: 45 }, (_, i) => ({
+  name: `item-${String(i).padStart(2, '0')}`,
+  count: i % 7,
+}));
 
 // A small resource built only from the shared helpers, as every module's routes will be.
 const exampleRoutes: ModuleRoutes = async (app) => {
@@ -25,7 +28,10 @@ const exampleRoutes: ModuleRoutes = async (app) => {
     {
       schema: {
         querystring: Type.Object(
-          { ...pageQuery({ defaultPerPage: 10, maxPerPage: 20 }), ...sortQuery(['name', 'count'], { sort: 'name', order: 'asc' }) },
+          {
+            ...pageQuery({ defaultPerPage: 10, maxPerPage: 20 }),
+            ...sortQuery(['name', 'count'], { sort: 'name', order: 'asc' }),
+          },
           { additionalProperties: false },
         ),
         response: { 200: PagedEnvelope(Item), ...errorResponses(400) },
@@ -34,7 +40,10 @@ const exampleRoutes: ModuleRoutes = async (app) => {
     async (request) => {
       const q = request.query;
       const sorted = [...items].sort((a, b) => {
-        const d = q.sort === 'name' ? a.name.localeCompare(b.name) : a.count - b.count || a.name.localeCompare(b.name);
+        const d =
+          q.sort === 'name'
+            ? a.name.localeCompare(b.name)
+            : a.count - b.count || a.name.localeCompare(b.name);
         return q.order === 'asc' ? d : -d;
       });
       const { limit, offset } = pageWindow(q as PageQuery);
@@ -85,7 +94,10 @@ describe('HTTP conventions', () => {
     });
 
     it('pages, sorts and orders by an allowed field', async () => {
-      const res = await inject({ method: 'GET', url: '/api/v1/examples?page=5&per_page=10&sort=count&order=desc' });
+      const res = await inject({
+        method: 'GET',
+        url: '/api/v1/examples?page=5&per_page=10&sort=count&order=desc',
+      });
       const body = res.json();
       expect(body.pagination).toEqual({ page: 5, per_page: 10, total: 45, total_pages: 5 });
       expect(body.data).toHaveLength(5);
@@ -133,7 +145,9 @@ describe('HTTP conventions', () => {
 
     it('names a missing required field', async () => {
       const res = await inject({ method: 'POST', url: '/api/v1/examples', payload: { name: 'ok' } });
-      expect(res.json().error.details.fields).toEqual([{ field: 'count', location: 'body', message: 'is required' }]);
+      expect(res.json().error.details.fields).toEqual([
+        { field: 'count', location: 'body', message: 'is required' },
+      ]);
     });
 
     it('answers malformed JSON with 400 INVALID_JSON', async () => {
@@ -181,28 +195,48 @@ describe('HTTP conventions', () => {
     });
 
     it('maps a thrown AppError to its registry status with details', async () => {
-      const res = await inject({ method: 'POST', url: '/api/v1/examples', payload: { name: 'taken', count: 1 } });
+      const res = await inject({
+        method: 'POST',
+        url: '/api/v1/examples',
+        payload: { name: 'taken', count: 1 },
+      });
       expect(res.statusCode).toBe(400);
-      expect(res.json().error).toMatchObject({ code: 'BAD_REQUEST', message: 'Name taken', details: { field: 'name' } });
+      expect(res.json().error).toMatchObject({
+        code: 'BAD_REQUEST',
+        message: 'Name taken',
+        details: { field: 'name' },
+      });
     });
 
     it('answers an unexpected failure with 500 and no internals, and logs it', async () => {
       const res = await inject({ method: 'GET', url: '/api/v1/examples/boom' });
       expect(res.statusCode).toBe(500);
       expect(res.json()).toEqual({
-        error: { code: 'INTERNAL_ERROR', message: 'Internal server error', request_id: res.headers['x-request-id'] },
+        error: {
+          code: 'INTERNAL_ERROR',
+          message: 'Internal server error',
+          request_id: res.headers['x-request-id'],
+        },
       });
       expect(res.body).not.toMatch(/hunter2|store\.ts|at /);
-      const logged = t.logs.lines.find((l) => l.msg === 'request failed' && l.request_id === res.headers['x-request-id']);
+      const logged = t.logs.lines.find(
+        (l) => l.msg === 'request failed' && l.request_id === res.headers['x-request-id'],
+      );
       expect(logged).toBeDefined();
     });
   });
 
   describe('request ids', () => {
     it('echoes a sane request id and logs under it', async () => {
-      const res = await inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'trace-abc.123' } });
+      const res = await inject({
+        method: 'GET',
+        url: '/healthz',
+        headers: { 'x-request-id': 'trace-abc.123' },
+      });
       expect(res.headers['x-request-id']).toBe('trace-abc.123');
-      expect(t.logs.lines.some((l) => l.request_id === 'trace-abc.123' && l.msg === 'request completed')).toBe(true);
+      expect(
+        t.logs.lines.some((l) => l.request_id === 'trace-abc.123' && l.msg === 'request completed'),
+      ).toBe(true);
     });
 
     it.each([
@@ -217,7 +251,9 @@ describe('HTTP conventions', () => {
 
     it('generates a UUIDv7 when none is given', async () => {
       const res = await inject({ method: 'GET', url: '/healthz' });
-      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(res.headers['x-request-id']).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
     });
   });
 
@@ -240,7 +276,11 @@ describe('HTTP conventions', () => {
     });
 
     it('sends no CORS headers when no origins are configured', async () => {
-      const res = await inject({ method: 'GET', url: '/healthz', headers: { origin: 'https://evil.example' } });
+      const res = await inject({
+        method: 'GET',
+        url: '/healthz',
+        headers: { origin: 'https://evil.example' },
+      });
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
       const preflight = await inject({
         method: 'OPTIONS',
@@ -260,9 +300,17 @@ describe('CORS when origins are configured', () => {
   afterAll(() => t.close());
 
   it('allows a configured origin and not another', async () => {
-    const ok = await t.app.inject({ method: 'GET', url: '/healthz', headers: { origin: 'https://admin.example' } });
+    const ok = await t.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { origin: 'https://admin.example' },
+    });
     expect(ok.headers['access-control-allow-origin']).toBe('https://admin.example');
-    const other = await t.app.inject({ method: 'GET', url: '/healthz', headers: { origin: 'https://evil.example' } });
+    const other = await t.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { origin: 'https://evil.example' },
+    });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 

@@ -37,10 +37,17 @@ describe.each(dialects)('storage on $name', ({ name, create }) => {
 
   it('round-trips JSON and timestamps through a real table', async () => {
     await database.migrate();
-    const value = { nested: { list: [1, 'two', null, { deep: true }] }, text: '[not json]', n: 12345678901234 };
+    const value = {
+      nested: { list: [1, 'two', null, { deep: true }] },
+      text: '[not json]',
+      n: 12345678901234,
+    };
     const at = '2026-11-22T16:09:35.123Z';
     await database.db.insertInto('system_settings').values({ key: 'k', value, updated_at: at }).execute();
-    await database.db.insertInto('system_settings').values({ key: 'str', value: { s: '"quoted"' }, updated_at: at }).execute();
+    await database.db
+      .insertInto('system_settings')
+      .values({ key: 'str', value: { s: '"quoted"' }, updated_at: at })
+      .execute();
     const rows = await database.db.selectFrom('system_settings').selectAll().orderBy('key').execute();
     expect(rows).toEqual([
       { key: 'k', value, updated_at: at },
@@ -74,7 +81,9 @@ describe.each(dialects)('storage on $name', ({ name, create }) => {
     await db.insertInto('scratch').values(rows).execute();
 
     expect(await db.selectFrom('scratch').selectAll().orderBy('id').execute()).toEqual(rows);
-    expect(await db.selectFrom('scratch').select('id').where('flag', '=', true).execute()).toEqual([{ id: 'a' }]);
+    expect(await db.selectFrom('scratch').select('id').where('flag', '=', true).execute()).toEqual([
+      { id: 'a' },
+    ]);
 
     const joined = await db
       .selectFrom('scratch as s1')
@@ -84,8 +93,14 @@ describe.each(dialects)('storage on $name', ({ name, create }) => {
       .execute();
     expect(joined.map((r) => [r.other_flag, r.other_doc])).toEqual(rows.map((r) => [r.flag, r.doc]));
 
-    await db.updateTable('scratch').set({ flag: false, doc: { changed: 1 } }).where('id', '=', 'a').execute();
-    expect(await db.selectFrom('scratch').select(['flag', 'doc']).where('id', '=', 'a').executeTakeFirst()).toEqual({
+    await db
+      .updateTable('scratch')
+      .set({ flag: false, doc: { changed: 1 } })
+      .where('id', '=', 'a')
+      .execute();
+    expect(
+      await db.selectFrom('scratch').select(['flag', 'doc']).where('id', '=', 'a').executeTakeFirst(),
+    ).toEqual({
       flag: false,
       doc: { changed: 1 },
     });

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorResponse } from './envelope.js';
 import { AppError, type ErrorBody, type ErrorCode } from './errors.js';
 
 interface ValidationIssue {
@@ -89,6 +90,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: A
 
 /** One place where failures become responses: the envelope, the status from the registry. */
 export function registerErrorHandling(app: FastifyInstance): void {
+  app.addSchema(ErrorResponse);
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');

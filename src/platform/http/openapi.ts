@@ -2,14 +2,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { VERSION } from '../../version.js';
-import { ErrorResponse } from './envelope.js';
 import { errorCodes } from './errors.js';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 /** OpenAPI 3.1 generated from the route schemas, and a browsable reference at /docs. */
 export async function registerOpenApi(app: FastifyInstance, publicUrl: string): Promise<void> {
-  app.addSchema(ErrorResponse);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VERSION } from '../src/version.js';
+import { runCli, startCli } from './helpers/cli.js';
+import { postgresDatabase, type TestDatabase, tempDir } from './helpers/databases.js';
+import { DATABASE_URL } from './helpers/env.js';
+
+/** Each CLI test gets a data dir and, on Postgres runs, a database of its own. */
+async function processEnv(): Promise<{ env: Record<string, string>; dataDir: string; db?: TestDatabase }> {
+  const dataDir = tempDir();
+  const db = DATABASE_URL ? await postgresDatabase(DATABASE_URL) : undefined;
+  return {
+    env: {
+      SWITCHBOARD_DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ...(db ? { DATABASE_URL: db.url! } : {}),
+    },
+    dataDir,
+    db,
+  };
+}
+
+describe('switchboard CLI', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+
+  it('prints its version', async () => {
+    const { code, stdout } = await runCli(['version'], {});
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(`switchboard ${VERSION}`);
+  });
+
+  it('lists its commands in --help', async () => {
+    const { code, stdout } = await runCli(['--help'], {});
+    expect(code).toBe(0);
+    for (const command of ['serve', 'api', 'worker', 'migrate', 'version'])
+      expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  it('refuses a bad configuration, naming each variable, with exit code 2', async () => {
+    const { code, stderr } = await runCli(['serve'], { PORT: 'eighty', LOG_LEVEL: 'chatty' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('PORT must be integer (got "eighty")');
+    expect(stderr).toContain('LOG_LEVEL must be one of');
+  });
+
+  it('migrates, then finds nothing left to do', async () => {
+    const { env, db } = await processEnv();
+    if (db) cleanups.push(() => db.drop());
+    const first = await runCli(['migrate'], env);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/Applied \d+ migration\(s\): 0001_system_settings/);
+    const second = await runCli(['migrate'], env);
+    expect(second.stdout).toContain('Database is up to date');
+  });
+
+  it('serves, becomes ready, and on SIGTERM stops cleanly with exit code 0', async () => {
+    const { env, dataDir, db } = await processEnv();
+    if (db) cleanups.push(() => db.drop());
+    const cli = startCli(['serve'], env);
+    cleanups.push(async () => {
+      cli.child.kill('SIGKILL');
+    });
+    const started = await cli.waitForLog((l) => l.msg === 'switchboard started');
+    const url = String(started.url);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect((await fetch(`${url}/api/v1/openapi.json`)).status).toBe(200);
+
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    expect(cli.stdout.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    if (!db) {
+      // The SQLite connection was closed properly: the WAL was checkpointed and removed.
+      expect(fs.existsSync(path.join(dataDir, 'switchboard.db'))).toBe(true);
+      expect(fs.existsSync(path.join(dataDir, 'switchboard.db-wal'))).toBe(false);
+    }
+  });
+
+  it('runs a worker that serves health and metrics but not the API', async () => {
+    const { env, db } = await processEnv();
+    if (db) cleanups.push(() => db.drop());
+    expect((await runCli(['migrate'], env)).code).toBe(0);
+    const cli = startCli(['worker'], env);
+    cleanups.push(async () => {
+      cli.child.kill('SIGKILL');
+    });
+    const started = await cli.waitForLog((l) => l.msg === 'switchboard started');
+    expect(started.role).toBe('worker');
+    const url = String(started.url);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${url}/metrics`)).status).toBe(200);
+    expect((await fetch(`${url}/api/v1/openapi.json`)).status).toBe(404);
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(0);
+  });
+});
