@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
@@ -24,25 +23,22 @@ export function createMetrics(): Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  // Resolving label values is the costly part of an observation; do it once per series.
+  const series = new Map<
+    string,
+    { count: ReturnType<typeof requests.labels>; latency: ReturnType<typeof duration.labels> }
+  >();
   return {
     registry,
     observeRequest(labels, seconds) {
-      requests.inc(labels);
-      duration.observe(labels, seconds);
+      const key = `${labels.method} ${labels.status_code} ${labels.route}`;
+      let s = series.get(key);
+      if (!s) {
+        s = { count: requests.labels(labels), latency: duration.labels(labels) };
+        series.set(key, s);
+      }
+      s.count.inc();
+      s.latency.observe(seconds);
     },
   };
-}
-
-/** Counts and times every response by route template (never the raw URL, which would explode cardinality). */
-export function registerHttpMetrics(app: FastifyInstance, metrics: Metrics): void {
-  app.addHook('onResponse', async (request, reply) => {
-    metrics.observeRequest(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status_code: reply.statusCode,
-      },
-      reply.elapsedTime / 1000,
-    );
-  });
 }

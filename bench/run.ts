@@ -1,0 +1,19 @@
+// `npm run bench [name…]`: runs the named benchmarks (all by default); exits 1 if a target is missed.
+import { benchHttp } from './http/index.js';
+
+const benches: Record<string, () => Promise<boolean>> = {
+  http: benchHttp,
+};
+
+const chosen = process.argv.slice(2);
+const names = chosen.length > 0 ? chosen : Object.keys(benches);
+let allMet = true;
+for (const name of names) {
+  const bench = benches[name];
+  if (!bench) {
+    process.stderr.write(`unknown benchmark "${name}"; known: ${Object.keys(benches).join(', ')}\n`);
+    process.exit(2);
+  }
+  allMet = (await bench()) && allMet;
+}
+process.exit(allMet ? 0 : 1);
