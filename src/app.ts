@@ -8,6 +8,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import type { AppContext } from './context.js';
+import { registerGuard } from './modules/auth/guard.js';
 import { systemRoutes } from './modules/system/routes.js';
 import { registerErrorHandling } from './platform/http/error-handler.js';
 import { registerOpenApi } from './platform/http/openapi.js';
@@ -15,6 +16,7 @@ import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.js';
 import { RequestObserver } from './platform/http/request-observer.js';
 import { registerCors, securityHeaders } from './platform/http/security-headers.js';
 import { createValidatorCompiler } from './platform/http/validation.js';
+import { closeServices, createServices, type Services } from './services.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -24,8 +26,15 @@ export type App = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
-/** A module's routes: registered under /api/v1 with the process context. */
-export type ModuleRoutes = (app: App, ctx: AppContext) => Promise<void>;
+/** A module's routes: registered under /api/v1 with the services. */
+export type ModuleRoutes = (app: App, services: Services) => Promise<void>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The domain services (API surface only). */
+    services: Services;
+  }
+}
 
 export interface AppOptions {
   /** `api` serves the whole API; `ops` only liveness, readiness and metrics (worker processes). */
@@ -77,10 +86,14 @@ export async function buildApp(ctx: AppContext, options: AppOptions = { surface:
   if (options.surface === 'api') await registerOpenApi(app, ctx.config.publicUrl);
   await systemRoutes(app, ctx);
   if (options.surface === 'api') {
+    const services = createServices(ctx);
+    app.decorate('services', services);
+    app.addHook('onClose', () => closeServices(services));
     await app.register(
       async (api) => {
-        for (const routes of apiModules) await routes(api as App, ctx);
-        if (options.extraRoutes) await options.extraRoutes(api as App, ctx);
+        registerGuard(api, services.authenticator);
+        for (const routes of apiModules) await routes(api as App, services);
+        if (options.extraRoutes) await options.extraRoutes(api as App, services);
       },
       { prefix: '/api/v1' },
     );

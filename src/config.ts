@@ -87,6 +87,65 @@ export const settingsSchema = Type.Object({
       description: 'When set, `GET /metrics` requires `Authorization: Bearer <token>`.',
     }),
   ),
+  SWITCHBOARD_JWT_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      hint: 'must be at least 32 characters',
+      secret: true,
+      description:
+        'HS256 key for access tokens. Unset on SQLite: generated into the data dir (with a warning). Required with DATABASE_URL.',
+    }),
+  ),
+  SWITCHBOARD_ACCESS_TOKEN_TTL: Type.Integer({
+    minimum: 60,
+    maximum: 86_400,
+    default: 900,
+    description: 'Access token (JWT) lifetime, in seconds.',
+  }),
+  SWITCHBOARD_REFRESH_TOKEN_TTL_DAYS: Type.Integer({
+    minimum: 1,
+    maximum: 365,
+    default: 30,
+    description: 'Refresh token lifetime, in days.',
+  }),
+  SWITCHBOARD_REFRESH_COOKIE: Type.Boolean({
+    default: false,
+    description: 'Also send the refresh token as an HttpOnly, Secure, SameSite=Strict cookie.',
+  }),
+  SWITCHBOARD_ALLOW_REGISTRATION: Type.Boolean({
+    default: true,
+    description: 'Allow `POST /api/v1/auth/register` (new user + new org).',
+  }),
+  SWITCHBOARD_ADMIN_EMAIL: Type.Optional(
+    Type.String({
+      format: 'email',
+      description: 'Super admin created on first start with an empty database.',
+    }),
+  ),
+  SWITCHBOARD_ADMIN_PASSWORD: Type.Optional(
+    Type.String({
+      minLength: 12,
+      hint: 'must be at least 12 characters',
+      secret: true,
+      description: 'Its password. Unset: one is generated and printed once.',
+    }),
+  ),
+  API_KEY_PREFIX: Type.String({
+    pattern: '^[a-z][a-z0-9]{0,7}_$',
+    hint: 'must be 1-8 lowercase letters or digits followed by "_"',
+    default: 'sk_',
+    description: 'Prefix of every API key.',
+  }),
+  API_KEY_EXPIRY: Type.Integer({
+    minimum: 1,
+    maximum: 3650,
+    default: 365,
+    description: 'Default API key lifetime, in days.',
+  }),
+  SWITCHBOARD_RATE_LIMITS: Type.Boolean({
+    default: true,
+    description: 'Enforce rate limits (counters in memory, or in Redis when REDIS_URL is set).',
+  }),
 });
 
 export type Settings = Static<typeof settingsSchema>;
@@ -108,6 +167,16 @@ export interface Config {
   trustProxy: boolean;
   migrateOnStart: boolean;
   metricsToken?: string;
+  auth: {
+    jwtSecret?: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlDays: number;
+    refreshCookie: boolean;
+    allowRegistration: boolean;
+    admin?: { email: string; password?: string };
+  };
+  apiKeys: { prefix: string; expiryDays: number };
+  rateLimits: boolean;
 }
 
 export class ConfigError extends Error {
@@ -164,5 +233,17 @@ function toConfig(s: Settings): Config {
     trustProxy: s.SWITCHBOARD_TRUST_PROXY,
     migrateOnStart: s.SWITCHBOARD_MIGRATE_ON_START,
     metricsToken: s.SWITCHBOARD_METRICS_TOKEN,
+    auth: {
+      jwtSecret: s.SWITCHBOARD_JWT_SECRET,
+      accessTokenTtlSeconds: s.SWITCHBOARD_ACCESS_TOKEN_TTL,
+      refreshTokenTtlDays: s.SWITCHBOARD_REFRESH_TOKEN_TTL_DAYS,
+      refreshCookie: s.SWITCHBOARD_REFRESH_COOKIE,
+      allowRegistration: s.SWITCHBOARD_ALLOW_REGISTRATION,
+      admin: s.SWITCHBOARD_ADMIN_EMAIL
+        ? { email: s.SWITCHBOARD_ADMIN_EMAIL.toLowerCase(), password: s.SWITCHBOARD_ADMIN_PASSWORD }
+        : undefined,
+    },
+    apiKeys: { prefix: s.API_KEY_PREFIX, expiryDays: s.API_KEY_EXPIRY },
+    rateLimits: s.SWITCHBOARD_RATE_LIMITS,
   };
 }

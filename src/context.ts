@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import type { Clock } from './platform/clock.js';
 import type { Database } from './platform/db/database.js';
 import type { Logger } from './platform/logging/logger.js';
 import type { Metrics } from './platform/metrics/metrics.js';
@@ -11,4 +12,5 @@ export interface AppContext {
   readonly redis?: Redis;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly clock: Clock;
 }

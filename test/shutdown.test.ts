@@ -4,12 +4,18 @@ import { createLogger } from '../src/platform/logging/logger.js';
 import { startServer } from '../src/server.js';
 import { LogCapture } from './helpers/app.js';
 import { suiteDatabase, tempDir } from './helpers/databases.js';
+import { TEST_JWT_SECRET } from './helpers/env.js';
 
 describe('graceful shutdown', () => {
   it('lets an in-flight request finish, refuses new connections, and closes the database', async () => {
     const db = await suiteDatabase();
     const config = {
-      ...loadConfig({ SWITCHBOARD_DATA_DIR: tempDir(), PORT: '0', HOST: '127.0.0.1' }),
+      ...loadConfig({
+        SWITCHBOARD_DATA_DIR: tempDir(),
+        PORT: '0',
+        HOST: '127.0.0.1',
+        SWITCHBOARD_JWT_SECRET: TEST_JWT_SECRET,
+      }),
       database: db.options,
     };
     let release!: () => void;
@@ -20,7 +26,7 @@ describe('graceful shutdown', () => {
     const server = await startServer('api', config, {
       logger: createLogger('info', new LogCapture()),
       extraRoutes: async (app) => {
-        app.get('/slow', async () => {
+        app.get('/slow', { config: { access: 'public' } }, async () => {
           arrived();
           await new Promise<void>((r) => {
             release = r;

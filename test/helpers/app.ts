@@ -5,7 +5,7 @@ import type { AppContext } from '../../src/context.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { closeContext, openContext } from '../../src/runtime.js';
 import { suiteDatabase, type TestDatabase, tempDir } from './databases.js';
-import { uniqueName } from './env.js';
+import { TEST_JWT_SECRET, uniqueName } from './env.js';
 
 /** Log lines a test can read back, parsed. */
 export class LogCapture extends Writable {
@@ -46,6 +46,7 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     SWITCHBOARD_DATA_DIR: tempDir(),
     LOG_LEVEL: 'debug',
     REDIS_KEY_PREFIX: `${uniqueName('sbtest')}:`,
+    SWITCHBOARD_JWT_SECRET: TEST_JWT_SECRET,
     ...options.env,
   });
   const config = (options.config ?? ((c) => c))({ ...base, database: database.options });

@@ -5,3 +5,6 @@ export const REDIS_URL = process.env.REDIS_URL || undefined;
 export function uniqueName(prefix: string): string {
   return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
 }
+
+/** Every test process signs access tokens with this key (Postgres runs need one configured). */
+export const TEST_JWT_SECRET = 'test-signing-key-0123456789abcdef0123456789';

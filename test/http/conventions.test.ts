@@ -26,6 +26,7 @@ const exampleRoutes: ModuleRoutes = async (app) => {
   app.get(
     '/examples',
     {
+      config: { access: 'public' },
       schema: {
         querystring: Type.Object(
           {
@@ -53,6 +54,7 @@ const exampleRoutes: ModuleRoutes = async (app) => {
   app.post(
     '/examples',
     {
+      config: { access: 'public' },
       schema: {
         body: Type.Object(
           {
@@ -70,7 +72,7 @@ const exampleRoutes: ModuleRoutes = async (app) => {
       return reply.code(201).send({ data: { name: request.body.name, count: request.body.count } });
     },
   );
-  app.get('/examples/boom', async () => {
+  app.get('/examples/boom', { config: { access: 'public' } }, async () => {
     throw new Error('connection to postgres://admin:hunter2@db failed at /srv/app/store.ts:42');
   });
 };

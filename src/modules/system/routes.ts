@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import Type from 'typebox';
 import type { App } from '../../app.js';
 import type { AppContext } from '../../context.js';
+import { sameSecret } from '../../platform/crypto/tokens.js';
 import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
 import { AppError } from '../../platform/http/errors.js';
 
@@ -22,12 +22,6 @@ async function check(probe: () => Promise<unknown>, failure: CheckResult): Promi
   } finally {
     clearTimeout(timer);
   }
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 const Checks = Type.Object({

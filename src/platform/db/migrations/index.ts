@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ColumnTypes } from '../column-types.js';
 import { systemSettings } from './0001_system_settings.js';
+import { identity } from './0002_identity.js';
 
 /** A migration receives the column types of the dialect it runs on, so one set serves both. */
 export interface SchemaMigration {
@@ -10,4 +11,5 @@ export interface SchemaMigration {
 /** Applied in key order; never rename or edit a migration that has shipped. */
 export const migrations: Record<string, SchemaMigration> = {
   '0001_system_settings': systemSettings,
+  '0002_identity': identity,
 };

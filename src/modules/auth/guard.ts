@@ -1,0 +1,61 @@
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import { AppError } from '../../platform/http/errors.js';
+import type { Authenticator } from './authenticator.js';
+import type { Permission } from './permissions.js';
+import type { Principal } from './principal.js';
+
+/**
+ * What a route requires of its caller, declared in its `config.access`:
+ * - `public`: nobody needs to be signed in;
+ * - `optional`: a caller is identified when credentials are sent;
+ * - `authenticated`: any signed-in user or API key (the default for every /api/v1 route);
+ * - `super_admin`: a platform super admin;
+ * - a Permission: a caller whose role (or API key scopes) grants it.
+ */
+export type Access = 'public' | 'optional' | 'authenticated' | 'super_admin' | Permission;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+/** The caller of a route that required authentication. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('UNAUTHORIZED');
+  return request.principal;
+}
+
+/**
+ * The one mechanism that authenticates and authorises: every route registered after this in the
+ * scope gets a check built from its declared access. Public routes get no hook at all.
+ */
+export function registerGuard(app: FastifyInstance, authenticator: Authenticator): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRoute', (route) => {
+    const access: Access = route.config?.access ?? 'authenticated';
+    if (access === 'public') return;
+    const check: onRequestHookHandler = async (request) => {
+      const principal = await authenticator.authenticate(request.headers.authorization);
+      if (!principal) {
+        if (access === 'optional') return;
+        throw new AppError('UNAUTHORIZED', 'Authentication required: send "Authorization: Bearer <token>"');
+      }
+      request.principal = principal;
+      if (access === 'optional' || access === 'authenticated') return;
+      if (access === 'super_admin') {
+        if (!principal.isSuperAdmin) throw new AppError('FORBIDDEN', 'Requires a super admin');
+        return;
+      }
+      if (!principal.permissions.has(access)) {
+        throw new AppError('FORBIDDEN', `Requires the ${access} permission`, { permission: access });
+      }
+    };
+    const existing = route.onRequest;
+    route.onRequest =
+      existing === undefined ? [check] : [check, ...(Array.isArray(existing) ? existing : [existing])];
+  });
+}

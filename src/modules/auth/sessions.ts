@@ -1,0 +1,207 @@
+import type { Config } from '../../config.js';
+import type { Clock } from '../../platform/clock.js';
+import { randomToken, sha256Hex } from '../../platform/crypto/tokens.js';
+import type { Db } from '../../platform/db/database.js';
+import { AppError } from '../../platform/http/errors.js';
+import { newId } from '../../platform/ids.js';
+import { recordAudit } from '../audit/service.js';
+import type { AccessTokens } from './access-tokens.js';
+import { isOrgRole } from './permissions.js';
+import type { Actor } from './principal.js';
+
+/** At most this many live refresh tokens per user; a new one revokes the oldest. */
+export const MAX_ACTIVE_REFRESH_TOKENS = 5;
+
+export interface TokenPair {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  expires_at: string;
+  refresh_token: string;
+  refresh_expires_at: string;
+}
+
+/**
+ * Login sessions: short-lived access tokens and opaque refresh tokens that rotate on every use.
+ * Tokens descend from one login in a family; presenting a token that was already rotated means it
+ * leaked, so the whole family is revoked. Refresh after the org's inactivity timeout is refused.
+ */
+export class Sessions {
+  constructor(
+    private readonly db: Db,
+    private readonly accessTokens: AccessTokens,
+    private readonly config: Config['auth'],
+    private readonly clock: Clock,
+  ) {}
+
+  /** Starts a new family for a user in an org (login, register, switch-org). */
+  async start(userId: string, orgId: string): Promise<TokenPair> {
+    return this.db.transaction().execute(async (tx) => {
+      const pair = await this.#issue(tx, userId, orgId, newId());
+      await this.#enforceCap(tx, userId);
+      return pair;
+    });
+  }
+
+  async refresh(refreshToken: string, actor: Omit<Actor, 'type' | 'id' | 'name'>): Promise<TokenPair> {
+    const now = this.clock.now();
+    const outcome = await this.db.transaction().execute(async (tx) => {
+      const token = await tx
+        .selectFrom('refresh_tokens as t')
+        .innerJoin('orgs as o', 'o.id', 't.org_id')
+        .select([
+          't.id',
+          't.user_id',
+          't.org_id',
+          't.family_id',
+          't.expires_at',
+          't.revoked_at',
+          't.revoked_reason',
+        ])
+        .select(['t.created_at', 'o.session_timeout_mins'])
+        .where('t.token_hash', '=', sha256Hex(refreshToken))
+        .executeTakeFirst();
+      if (!token) return { error: new AppError('UNAUTHORIZED', 'Invalid refresh token') };
+      const tokenActor: Actor = { ...actor, type: 'user', id: token.user_id, name: null };
+      if (token.revoked_at !== null) {
+        if (token.revoked_reason === 'rotated') {
+          await this.#revokeFamily(tx, token.family_id, 'reuse_detected', now);
+          await recordAudit(
+            tx,
+            tokenActor,
+            {
+              orgId: token.org_id,
+              action: 'auth.refresh_token_reused',
+              targetType: 'session',
+              targetId: token.family_id,
+            },
+            now,
+          );
+          return {
+            error: new AppError(
+              'UNAUTHORIZED',
+              'Refresh token already used; every session of this login is revoked',
+            ),
+          };
+        }
+        return { error: new AppError('UNAUTHORIZED', 'Refresh token revoked') };
+      }
+      if (new Date(token.expires_at) <= now)
+        return { error: new AppError('UNAUTHORIZED', 'Refresh token expired') };
+      const idleMs = now.getTime() - new Date(token.created_at).getTime();
+      if (idleMs > token.session_timeout_mins * 60_000) {
+        await this.#revokeFamily(tx, token.family_id, 'inactivity', now);
+        return { error: new AppError('SESSION_EXPIRED') };
+      }
+      // Only one concurrent refresh of the same token can win the rotation.
+      const rotated = await tx
+        .updateTable('refresh_tokens')
+        .set({ revoked_at: now.toISOString(), revoked_reason: 'rotated' })
+        .where('id', '=', token.id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(rotated.numUpdatedRows) !== 1)
+        return { error: new AppError('UNAUTHORIZED', 'Refresh token revoked') };
+      return { pair: await this.#issue(tx, token.user_id, token.org_id, token.family_id) };
+    });
+    if ('error' in outcome) throw outcome.error;
+    return outcome.pair;
+  }
+
+  /** Logout: the presented token's whole family. Unknown tokens are ignored (logout is idempotent). */
+  async end(refreshToken: string): Promise<string | null> {
+    const token = await this.db
+      .selectFrom('refresh_tokens')
+      .select(['family_id', 'user_id'])
+      .where('token_hash', '=', sha256Hex(refreshToken))
+      .executeTakeFirst();
+    if (!token) return null;
+    await this.#revokeFamily(this.db, token.family_id, 'logout', this.clock.now());
+    return token.user_id;
+  }
+
+  /** Revokes every session a user has in an org (membership removed). */
+  async endAllInOrg(db: Db, userId: string, orgId: string): Promise<void> {
+    await db
+      .updateTable('refresh_tokens')
+      .set({ revoked_at: this.clock.now().toISOString(), revoked_reason: 'membership_removed' })
+      .where('user_id', '=', userId)
+      .where('org_id', '=', orgId)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  async #issue(db: Db, userId: string, orgId: string, familyId: string): Promise<TokenPair> {
+    const now = this.clock.now();
+    const member = await db
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['m.role', 'u.name', 'u.is_super_admin', 'u.is_active'])
+      .where('m.user_id', '=', userId)
+      .where('m.org_id', '=', orgId)
+      .executeTakeFirst();
+    if (!member || !member.is_active || !isOrgRole(member.role)) {
+      throw new AppError('UNAUTHORIZED', 'No longer a member of this organisation');
+    }
+    const refresh = randomToken(32);
+    const refreshExpires = new Date(now.getTime() + this.config.refreshTokenTtlDays * 86_400_000);
+    await db
+      .insertInto('refresh_tokens')
+      .values({
+        id: newId(),
+        user_id: userId,
+        org_id: orgId,
+        family_id: familyId,
+        token_hash: sha256Hex(refresh),
+        expires_at: refreshExpires.toISOString(),
+        revoked_at: null,
+        revoked_reason: null,
+        created_at: now.toISOString(),
+      })
+      .execute();
+    const access = await this.accessTokens.sign({
+      userId,
+      orgId,
+      role: member.role,
+      name: member.name,
+      isSuperAdmin: member.is_super_admin,
+    });
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: this.config.accessTokenTtlSeconds,
+      expires_at: access.expiresAt.toISOString(),
+      refresh_token: refresh,
+      refresh_expires_at: refreshExpires.toISOString(),
+    };
+  }
+
+  async #enforceCap(db: Db, userId: string): Promise<void> {
+    const now = this.clock.now().toISOString();
+    const active = await db
+      .selectFrom('refresh_tokens')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    const excess = active.slice(MAX_ACTIVE_REFRESH_TOKENS).map((t) => t.id);
+    if (excess.length === 0) return;
+    await db
+      .updateTable('refresh_tokens')
+      .set({ revoked_at: now, revoked_reason: 'session_limit' })
+      .where('id', 'in', excess)
+      .execute();
+  }
+
+  async #revokeFamily(db: Db, familyId: string, reason: string, at: Date): Promise<void> {
+    await db
+      .updateTable('refresh_tokens')
+      .set({ revoked_at: at.toISOString(), revoked_reason: reason })
+      .where('family_id', '=', familyId)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+}

@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../../config.js';
+import { ConfigError } from '../../config.js';
+import { randomToken } from '../../platform/crypto/tokens.js';
+import type { Logger } from '../../platform/logging/logger.js';
+
+/**
+ * The access-token signing key: from SWITCHBOARD_JWT_SECRET, or, in embedded mode only, generated
+ * once into the data directory. Several processes (scale-out) must share a configured key.
+ */
+export function resolveSigningKey(config: Config, logger: Logger): Uint8Array {
+  if (config.auth.jwtSecret) return new TextEncoder().encode(config.auth.jwtSecret);
+  if (config.database.kind !== 'sqlite') {
+    throw new ConfigError([
+      'SWITCHBOARD_JWT_SECRET must be set when DATABASE_URL is (every process must share it)',
+    ]);
+  }
+  const file = path.join(config.dataDir, 'jwt-secret');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.writeFileSync(file, randomToken(48), { mode: 0o600, flag: 'wx' });
+    logger.warn(
+      { file },
+      'SWITCHBOARD_JWT_SECRET is not set: generated a signing key into the data directory',
+    );
+  }
+  return new TextEncoder().encode(fs.readFileSync(file, 'utf8').trim());
+}

@@ -1,0 +1,37 @@
+import type { AppContext } from './context.js';
+import { ApiKeyUsage } from './modules/api-keys/usage.js';
+import { AccessTokens } from './modules/auth/access-tokens.js';
+import { Authenticator } from './modules/auth/authenticator.js';
+import { Sessions } from './modules/auth/sessions.js';
+import { resolveSigningKey } from './modules/auth/signing-key.js';
+
+/** The process context and the domain services built on it, handed to every module's routes. */
+export interface Services {
+  readonly ctx: AppContext;
+  readonly accessTokens: AccessTokens;
+  readonly sessions: Sessions;
+  readonly authenticator: Authenticator;
+  readonly apiKeyUsage: ApiKeyUsage;
+}
+
+export function createServices(ctx: AppContext): Services {
+  const { config, database, clock, logger } = ctx;
+  const accessTokens = new AccessTokens(
+    resolveSigningKey(config, logger),
+    config.auth.accessTokenTtlSeconds,
+    clock,
+  );
+  const apiKeyUsage = new ApiKeyUsage(database.db, logger);
+  return {
+    ctx,
+    accessTokens,
+    apiKeyUsage,
+    sessions: new Sessions(database.db, accessTokens, config.auth, clock),
+    authenticator: new Authenticator(database.db, accessTokens, apiKeyUsage, config.apiKeys.prefix, clock),
+  };
+}
+
+/** Writes what services hold in memory (API key usage counts). */
+export async function closeServices(services: Services): Promise<void> {
+  await services.apiKeyUsage.close();
+}
