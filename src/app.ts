@@ -10,6 +10,7 @@ import Fastify, {
 import type { AppContext } from './context.js';
 import { registerGuard } from './modules/auth/guard.js';
 import { systemRoutes } from './modules/system/routes.js';
+import { userRoutes } from './modules/users/routes.js';
 import { registerErrorHandling } from './platform/http/error-handler.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.js';
@@ -43,7 +44,7 @@ export interface AppOptions {
   extraRoutes?: ModuleRoutes;
 }
 
-const apiModules: ModuleRoutes[] = [];
+const apiModules: ModuleRoutes[] = [userRoutes];
 
 /** The static security headers and the request id, in one hook: each hook costs (bench/http). */
 function registerResponseHeaders(app: App): void {

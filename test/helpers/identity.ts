@@ -21,7 +21,11 @@ const unique = () => `${process.pid}-${Date.now()}-${counter++}`;
 const PASSWORD = 'correct horse battery staple';
 let passwordHash: Promise<string> | undefined;
 
-export async function seedOrg(t: TestApp, name = `Org ${unique()}`, sessionTimeoutMins = 30): Promise<{ id: string }> {
+export async function seedOrg(
+  t: TestApp,
+  name = `Org ${unique()}`,
+  sessionTimeoutMins = 30,
+): Promise<{ id: string }> {
   const id = newId();
   const now = t.ctx.clock.now().toISOString();
   await t.ctx.database.db
@@ -66,7 +70,15 @@ export async function seedUser(
     .execute();
   await addMember(t, orgId, id, role);
   const tokens = await t.app.services.sessions.start(id, orgId);
-  return { id, email, password: PASSWORD, orgId, role, tokens, auth: { authorization: `Bearer ${tokens.access_token}` } };
+  return {
+    id,
+    email,
+    password: PASSWORD,
+    orgId,
+    role,
+    tokens,
+    auth: { authorization: `Bearer ${tokens.access_token}` },
+  };
 }
 
 export async function addMember(t: TestApp, orgId: string, userId: string, role: OrgRole): Promise<void> {

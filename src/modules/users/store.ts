@@ -1,0 +1,77 @@
+import { sql } from 'kysely';
+import type { Db } from '../../platform/db/database.js';
+import { type PageQuery, pageWindow, type SortOrder } from '../../platform/http/envelope.js';
+
+export const USER_SORTS = ['name', 'email', 'created_at'] as const;
+export type UserSort = (typeof USER_SORTS)[number];
+
+export interface OrgUserRow {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  is_active: boolean;
+  last_login_at: string | null;
+  created_at: string;
+  joined_at: string;
+}
+
+export interface UserFilter {
+  search?: string;
+  role?: string;
+}
+
+function orgUsers(db: Db, orgId: string, filter: UserFilter) {
+  let q = db
+    .selectFrom('users as u')
+    .innerJoin('memberships as m', 'm.user_id', 'u.id')
+    .where('m.org_id', '=', orgId);
+  if (filter.role) q = q.where('m.role', '=', filter.role);
+  if (filter.search) {
+    const like = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where((eb) =>
+      eb.or([
+        eb(sql`lower(u.name)`, 'like', sql`${like} escape '\\'`),
+        eb(sql`lower(u.email)`, 'like', sql`${like} escape '\\'`),
+      ]),
+    );
+  }
+  return q;
+}
+
+const columns = [
+  'u.id',
+  'u.email',
+  'u.name',
+  'm.role',
+  'u.is_active',
+  'u.last_login_at',
+  'u.created_at',
+  'm.created_at as joined_at',
+] as const;
+
+export async function listOrgUsers(
+  db: Db,
+  orgId: string,
+  filter: UserFilter,
+  page: PageQuery & { sort: UserSort; order: SortOrder },
+): Promise<{ rows: OrgUserRow[]; total: number }> {
+  const { limit, offset } = pageWindow(page);
+  const [rows, count] = await Promise.all([
+    orgUsers(db, orgId, filter)
+      .select(columns)
+      .orderBy(`u.${page.sort}`, page.order)
+      .orderBy('u.id', page.order)
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+    orgUsers(db, orgId, filter)
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: count.total };
+}
+
+export async function findOrgUser(db: Db, orgId: string, userId: string): Promise<OrgUserRow | undefined> {
+  return orgUsers(db, orgId, {}).select(columns).where('u.id', '=', userId).executeTakeFirst();
+}
