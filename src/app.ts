@@ -8,8 +8,13 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import type { AppContext } from './context.js';
+import { apiKeyRoutes } from './modules/api-keys/routes.js';
+import { auditRoutes } from './modules/audit/routes.js';
 import { registerGuard } from './modules/auth/guard.js';
+import { authRoutes } from './modules/auth/routes.js';
+import { orgRoutes } from './modules/orgs/routes.js';
 import { systemRoutes } from './modules/system/routes.js';
+import { teamRoutes } from './modules/teams/routes.js';
 import { userRoutes } from './modules/users/routes.js';
 import { registerErrorHandling } from './platform/http/error-handler.js';
 import { registerOpenApi } from './platform/http/openapi.js';
@@ -17,6 +22,7 @@ import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.js';
 import { RequestObserver } from './platform/http/request-observer.js';
 import { registerCors, securityHeaders } from './platform/http/security-headers.js';
 import { createValidatorCompiler } from './platform/http/validation.js';
+import { registerRateLimiting } from './platform/ratelimit/register.js';
 import { closeServices, createServices, type Services } from './services.js';
 
 export type App = FastifyInstance<
@@ -44,7 +50,7 @@ export interface AppOptions {
   extraRoutes?: ModuleRoutes;
 }
 
-const apiModules: ModuleRoutes[] = [userRoutes];
+const apiModules: ModuleRoutes[] = [authRoutes, orgRoutes, userRoutes, teamRoutes, apiKeyRoutes, auditRoutes];
 
 /** The static security headers and the request id, in one hook: each hook costs (bench/http). */
 function registerResponseHeaders(app: App): void {
@@ -93,6 +99,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions = { surface:
     await app.register(
       async (api) => {
         registerGuard(api, services.authenticator);
+        await registerRateLimiting(api, ctx);
         for (const routes of apiModules) await routes(api as App, services);
         if (options.extraRoutes) await options.extraRoutes(api as App, services);
       },

@@ -173,7 +173,8 @@ export interface Config {
     refreshTokenTtlDays: number;
     refreshCookie: boolean;
     allowRegistration: boolean;
-    admin?: { email: string; password?: string };
+    /** The first super admin (see modules/auth/bootstrap.ts). */
+    admin: { email?: string; password?: string };
   };
   apiKeys: { prefix: string; expiryDays: number };
   rateLimits: boolean;
@@ -239,9 +240,7 @@ function toConfig(s: Settings): Config {
       refreshTokenTtlDays: s.SWITCHBOARD_REFRESH_TOKEN_TTL_DAYS,
       refreshCookie: s.SWITCHBOARD_REFRESH_COOKIE,
       allowRegistration: s.SWITCHBOARD_ALLOW_REGISTRATION,
-      admin: s.SWITCHBOARD_ADMIN_EMAIL
-        ? { email: s.SWITCHBOARD_ADMIN_EMAIL.toLowerCase(), password: s.SWITCHBOARD_ADMIN_PASSWORD }
-        : undefined,
+      admin: { email: s.SWITCHBOARD_ADMIN_EMAIL?.toLowerCase(), password: s.SWITCHBOARD_ADMIN_PASSWORD },
     },
     apiKeys: { prefix: s.API_KEY_PREFIX, expiryDays: s.API_KEY_EXPIRY },
     rateLimits: s.SWITCHBOARD_RATE_LIMITS,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from './config.js';
+import { createAdmin, describeAdmin } from './modules/auth/bootstrap.js';
 import { openDatabase } from './platform/db/database.js';
 import { type Role, runUntilSignalled } from './server.js';
 import { VERSION } from './version.js';
@@ -46,6 +47,37 @@ program
           ? `Applied ${applied.length} migration(s): ${applied.join(', ')}\n`
           : 'Database is up to date\n',
       );
+    } finally {
+      await database.close();
+    }
+  });
+program
+  .command('create-admin')
+  .description('Create a super admin with a first organisation, or promote an existing account')
+  .option('--email <email>', 'the admin email', process.env.SWITCHBOARD_ADMIN_EMAIL)
+  .option('--name <name>', 'display name')
+  .option('--org-name <name>', 'name of the first organisation', 'Default')
+  .option(
+    '--password-from-env',
+    'take the password from SWITCHBOARD_ADMIN_PASSWORD instead of generating one',
+  )
+  .action(async (options: { email?: string; name?: string; orgName: string; passwordFromEnv?: boolean }) => {
+    const config = configOrExit();
+    const database = openDatabase(config.database);
+    try {
+      await database.migrate();
+      const password = options.passwordFromEnv ? config.auth.admin.password : undefined;
+      if (options.passwordFromEnv && !password) {
+        process.stderr.write('SWITCHBOARD_ADMIN_PASSWORD is not set\n');
+        process.exitCode = 2;
+        return;
+      }
+      const created = await createAdmin(
+        database.db,
+        { email: options.email, name: options.name, orgName: options.orgName, password },
+        new Date(),
+      );
+      process.stdout.write(describeAdmin(created));
     } finally {
       await database.close();
     }

@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { type App, type AppOptions, buildApp } from './app.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
+import { bootstrapAdmin, describeAdmin } from './modules/auth/bootstrap.js';
 import { createLogger, type Logger } from './platform/logging/logger.js';
 import { closeContext, openContext } from './runtime.js';
 import { VERSION } from './version.js';
@@ -36,6 +37,11 @@ export async function startServer(
     if (role !== 'worker' && config.migrateOnStart) {
       const applied = await ctx.database.migrate();
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    }
+    if (role !== 'worker') {
+      const admin = await bootstrapAdmin(ctx.database.db, config.auth.admin, ctx.clock.now());
+      // Printed, not logged: a generated password must reach the operator once and never a log store.
+      if (admin) process.stdout.write(describeAdmin(admin));
     }
     const app = await buildApp(ctx, {
       surface: role === 'worker' ? 'ops' : 'api',

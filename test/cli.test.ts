@@ -37,7 +37,7 @@ describe('switchboard CLI', () => {
   it('lists its commands in --help', async () => {
     const { code, stdout } = await runCli(['--help'], {});
     expect(code).toBe(0);
-    for (const command of ['serve', 'api', 'worker', 'migrate', 'version'])
+    for (const command of ['serve', 'api', 'worker', 'migrate', 'create-admin', 'version'])
       expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 
@@ -80,6 +80,63 @@ describe('switchboard CLI', () => {
       expect(fs.existsSync(path.join(dataDir, 'switchboard.db'))).toBe(true);
       expect(fs.existsSync(path.join(dataDir, 'switchboard.db-wal'))).toBe(false);
     }
+  });
+
+  it('creates a super admin on first start, prints its generated password once, and it can log in', async () => {
+    const { env, db } = await processEnv();
+    if (db) cleanups.push(() => db.drop());
+    const cli = startCli(['serve'], env);
+    cleanups.push(async () => {
+      cli.child.kill('SIGKILL');
+    });
+    const started = await cli.waitForLog((l) => l.msg === 'switchboard started');
+    const printed = cli.stdout.join('\n');
+    const password = printed.match(/Password \(shown once, change it after logging in\): (\S+)/)?.[1];
+    expect(printed).toContain('Created super admin admin@switchboard.local');
+    expect(password).toBeDefined();
+    // Printed to the console, never into a JSON log line.
+    expect(cli.stdout.filter((l) => l.startsWith('{')).join('\n')).not.toContain(password!);
+    const login = await fetch(`${started.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@switchboard.local', password }),
+    });
+    expect(login.status).toBe(200);
+    const me = await fetch(`${started.url}/api/v1/auth/me`, {
+      headers: {
+        authorization: `Bearer ${((await login.json()) as { data: { access_token: string } }).data.access_token}`,
+      },
+    });
+    expect(
+      ((await me.json()) as { data: { user: { is_super_admin: boolean } } }).data.user.is_super_admin,
+    ).toBe(true);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+
+    // A second start finds the admin and prints nothing.
+    const again = startCli(['serve'], env);
+    cleanups.push(async () => {
+      again.child.kill('SIGKILL');
+    });
+    await again.waitForLog((l) => l.msg === 'switchboard started');
+    expect(again.stdout.join('\n')).not.toContain('Created super admin');
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  });
+
+  it('create-admin takes the password from the environment, or promotes an existing account', async () => {
+    const { env, db } = await processEnv();
+    if (db) cleanups.push(() => db.drop());
+    const adminEnv = { ...env, SWITCHBOARD_ADMIN_PASSWORD: 'a very long admin password' };
+    const created = await runCli(
+      ['create-admin', '--email', 'ops@example.com', '--password-from-env'],
+      adminEnv,
+    );
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('Created super admin ops@example.com');
+    expect(created.stdout).not.toContain('a very long admin password');
+    const promoted = await runCli(['create-admin', '--email', 'ops@example.com'], env);
+    expect(promoted.stdout).toContain('ops@example.com is now a super admin');
   });
 
   it('runs a worker that serves health and metrics but not the API', async () => {

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { type App, type AppOptions, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
+import type { Clock } from '../../src/platform/clock.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { closeContext, openContext } from '../../src/runtime.js';
 import { suiteDatabase, type TestDatabase, tempDir } from './databases.js';
@@ -38,6 +39,7 @@ export interface TestAppOptions extends Partial<AppOptions> {
   config?: (config: Config) => Config;
   database?: TestDatabase;
   migrate?: boolean;
+  clock?: Clock;
 }
 
 export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -51,7 +53,7 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
   });
   const config = (options.config ?? ((c) => c))({ ...base, database: database.options });
   const logs = new LogCapture();
-  const ctx = openContext(config, createLogger(config.logLevel, logs));
+  const ctx = openContext(config, createLogger(config.logLevel, logs), options.clock);
   if (options.migrate !== false) await ctx.database.migrate();
   const app = await buildApp(ctx, { surface: options.surface ?? 'api', extraRoutes: options.extraRoutes });
   return {

@@ -37,6 +37,20 @@ export function registerGuard(app: FastifyInstance, authenticator: Authenticator
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route) => {
     const access: Access = route.config?.access ?? 'authenticated';
+    if (route.schema) {
+      // The OpenAPI document tells clients what each route requires.
+      const requirement =
+        access === 'authenticated'
+          ? 'any signed-in caller'
+          : access === 'optional'
+            ? 'none (a caller is identified when credentials are sent)'
+            : access === 'public'
+              ? 'none'
+              : `\`${access}\``;
+      route.schema.description = `${route.schema.description ? `${route.schema.description}\n\n` : ''}Access: ${requirement}.`;
+      if (access !== 'public')
+        route.schema.security = access === 'optional' ? [{}, { bearer: [] }] : [{ bearer: [] }];
+    }
     if (access === 'public') return;
     const check: onRequestHookHandler = async (request) => {
       const principal = await authenticator.authenticate(request.headers.authorization);

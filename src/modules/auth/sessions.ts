@@ -140,7 +140,7 @@ export class Sessions {
       .where('m.user_id', '=', userId)
       .where('m.org_id', '=', orgId)
       .executeTakeFirst();
-    if (!member || !member.is_active || !isOrgRole(member.role)) {
+    if (!member?.is_active || !isOrgRole(member.role)) {
       throw new AppError('UNAUTHORIZED', 'No longer a member of this organisation');
     }
     const refresh = randomToken(32);

@@ -31,6 +31,8 @@ export function openDatabase(options: Config['database']): Database {
   const types = columnTypes(name);
   const migrator = new Migrator({
     db,
+    // Kysely finds its bookkeeping tables in any schema; pin them to ours when we have one.
+    ...(options.kind === 'postgres' && options.schema ? { migrationTableSchema: options.schema } : {}),
     provider: {
       async getMigrations() {
         const list: Record<string, Migration> = {};

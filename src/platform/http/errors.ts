@@ -23,6 +23,7 @@ export const errorCodes = {
   NAME_TAKEN: { status: 409, message: 'That name is already used' },
   ALREADY_MEMBER: { status: 409, message: 'The user is already a member' },
   LAST_ADMIN: { status: 409, message: 'An organisation needs at least one tenant_admin' },
+  API_KEY_INACTIVE: { status: 409, message: 'API key is revoked or expired; create a new one' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported media type' },
   RATE_LIMIT_EXCEEDED: { status: 429, message: 'Rate limit exceeded. Please try again later.' },

@@ -18,6 +18,8 @@ export function createRedis(options: RedisOptions): Redis {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
+    // A Redis that hangs must fail a command, not stall the request that issued it.
+    commandTimeout: 1_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
   // Connection errors surface through failing commands; without a listener ioredis would log each retry.

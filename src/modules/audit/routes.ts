@@ -1,0 +1,96 @@
+import Type from 'typebox';
+import type { ModuleRoutes } from '../../app.js';
+import { errorResponses, PagedEnvelope, paged, pageQuery } from '../../platform/http/envelope.js';
+import { AppError } from '../../platform/http/errors.js';
+import { principalOf } from '../auth/guard.js';
+import type { Actor } from '../auth/principal.js';
+import { listAuditEntries } from './store.js';
+
+const ACTOR_TYPES = ['user', 'api_key', 'system'] as const satisfies readonly Actor['type'][];
+
+const Nullable = Type.Union([Type.String(), Type.Null()]);
+
+export const AuditEntryView = Type.Object({
+  id: Type.String(),
+  actor_type: Type.String(),
+  actor_id: Nullable,
+  actor_name: Nullable,
+  action: Type.String(),
+  target_type: Type.String(),
+  target_id: Nullable,
+  changed_fields: Type.Array(Type.String(), { description: 'Names of the changed fields, never values' }),
+  request_id: Nullable,
+  ip: Nullable,
+  created_at: Type.String(),
+});
+
+function invalidQuery(field: string, message: string): AppError {
+  return new AppError('VALIDATION_ERROR', `Invalid querystring: ${field} ${message}`, {
+    fields: [{ field, location: 'querystring', message }],
+  });
+}
+
+/**
+ * A time bound in the stored form (UTC, milliseconds), whatever offset the client wrote: SQLite
+ * compares timestamps as text. The date-time format admits leap seconds, which Date cannot hold.
+ */
+function instant(field: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const time = new Date(value).getTime();
+  if (Number.isNaN(time)) throw invalidQuery(field, 'is not a representable time');
+  return new Date(time).toISOString();
+}
+
+/** The organisation's audit trail: who changed what, when, from where. */
+export const auditRoutes: ModuleRoutes = async (app, { ctx }) => {
+  const db = ctx.database.db;
+
+  app.get(
+    '/audit-logs',
+    {
+      config: { access: 'audit:read' },
+      schema: {
+        tags: ['audit'],
+        summary: "List the organisation's audit entries",
+        description: 'Newest first. `from` is inclusive, `to` exclusive.',
+        querystring: Type.Object(
+          {
+            ...pageQuery({ defaultPerPage: 50, maxPerPage: 200 }),
+            actor_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+            actor_type: Type.Optional(Type.Enum([...ACTOR_TYPES])),
+            action: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 100, description: 'e.g. api_key.created' }),
+            ),
+            target_type: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            target_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+            from: Type.Optional(Type.String({ format: 'date-time', description: 'At or after this time' })),
+            to: Type.Optional(Type.String({ format: 'date-time', description: 'Before this time' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: PagedEnvelope(AuditEntryView), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const from = instant('from', q.from);
+      const to = instant('to', q.to);
+      if (from !== undefined && to !== undefined && from > to) throw invalidQuery('to', 'is before from');
+      const { rows, total } = await listAuditEntries(
+        db,
+        principalOf(request).orgId,
+        {
+          actorId: q.actor_id,
+          actorType: q.actor_type,
+          action: q.action,
+          targetType: q.target_type,
+          targetId: q.target_id,
+          from,
+          to,
+        },
+        q,
+      );
+      return paged(rows, q, total);
+    },
+  );
+};

@@ -1,0 +1,57 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from '../redis/redis.js';
+import { counterKey } from './keys.js';
+import type { LimitPolicy } from './limits.js';
+
+/** Where one request stands against one limit after being counted. */
+export interface Count {
+  max: number;
+  remaining: number;
+  /** Milliseconds until the window resets. */
+  ttl: number;
+  exceeded: boolean;
+}
+
+/** Counts a request against one limit (undefined: not counted); rejects when the store (Redis) fails. */
+export type Counter = (request: FastifyRequest) => Promise<Count | undefined>;
+
+// Enough callers per limit in memory; the least recent are forgotten beyond it.
+const MEMORY_CALLERS = 10_000;
+
+/**
+ * A counter for one named limit, on @fastify/rate-limit's stores (an LRU in memory, or a Lua script
+ * in Redis). Each limit is a registration of its own, so that its max and window are the plugin's
+ * and its Redis keys stay `ratelimit:<name>:<who>` (a limiter derived with options would get a child
+ * store, whose keys carry a route, and a route-level config would count per route, not per class).
+ */
+export async function createCounter(
+  app: FastifyInstance,
+  name: string,
+  policy: LimitPolicy,
+  redis: Redis | undefined,
+): Promise<Counter> {
+  let counter: Counter | undefined;
+  await app.register(async (scope) => {
+    await scope.register(rateLimit, {
+      global: false,
+      max: policy.max,
+      timeWindow: policy.windowMs,
+      keyGenerator: (request) => counterKey(name, policy.per, request),
+      cache: MEMORY_CALLERS,
+      nameSpace: 'ratelimit:',
+      ...(redis ? { redis } : {}),
+      // Store failures reach us, so failing open is decided (and logged) in one place.
+      skipOnError: false,
+    });
+    const check = scope.createRateLimit();
+    counter = async (request) => {
+      const result = await check(request);
+      // Only an allow-list (none is configured) exempts a request.
+      if (result.isAllowed) return undefined;
+      return { max: result.max, remaining: result.remaining, ttl: result.ttl, exceeded: result.isExceeded };
+    };
+  });
+  if (!counter) throw new Error(`rate limit ${name} was not registered`);
+  return counter;
+}
