@@ -210,8 +210,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!name || problems.has(name)) continue;
     problems.set(name, describeProblem(properties[name] ?? {}, name, raw[name], error.message));
   }
+  const settings = converted as Settings;
+  if (
+    settings.DATABASE_URL &&
+    !problems.has('DATABASE_URL') &&
+    !settings.SWITCHBOARD_JWT_SECRET &&
+    !problems.has('SWITCHBOARD_JWT_SECRET')
+  ) {
+    problems.set(
+      'SWITCHBOARD_JWT_SECRET',
+      'SWITCHBOARD_JWT_SECRET must be set when DATABASE_URL is (every process must share it)',
+    );
+  }
   if (problems.size > 0) throw new ConfigError([...problems.values()]);
-  return toConfig(converted as Settings);
+  return toConfig(settings);
 }
 
 function toConfig(s: Settings): Config {

@@ -1,9 +1,11 @@
 import type { AppContext } from './context.js';
+import { ApiKeyCache } from './modules/api-keys/cache.js';
 import { ApiKeyUsage } from './modules/api-keys/usage.js';
 import { AccessTokens } from './modules/auth/access-tokens.js';
 import { Authenticator } from './modules/auth/authenticator.js';
 import { Sessions } from './modules/auth/sessions.js';
 import { resolveSigningKey } from './modules/auth/signing-key.js';
+import { InvalidationBus } from './platform/redis/invalidation.js';
 
 /** The process context and the domain services built on it, handed to every module's routes. */
 export interface Services {
@@ -12,6 +14,8 @@ export interface Services {
   readonly sessions: Sessions;
   readonly authenticator: Authenticator;
   readonly apiKeyUsage: ApiKeyUsage;
+  readonly apiKeyCache: ApiKeyCache;
+  readonly invalidation: InvalidationBus;
 }
 
 export function createServices(ctx: AppContext): Services {
@@ -22,16 +26,28 @@ export function createServices(ctx: AppContext): Services {
     clock,
   );
   const apiKeyUsage = new ApiKeyUsage(database.db, logger);
+  const invalidation = new InvalidationBus(ctx.redis, logger);
+  const apiKeyCache = new ApiKeyCache(invalidation);
   return {
     ctx,
     accessTokens,
     apiKeyUsage,
+    apiKeyCache,
+    invalidation,
     sessions: new Sessions(database.db, accessTokens, config.auth, clock),
-    authenticator: new Authenticator(database.db, accessTokens, apiKeyUsage, config.apiKeys.prefix, clock),
+    authenticator: new Authenticator(
+      database.db,
+      accessTokens,
+      apiKeyUsage,
+      apiKeyCache,
+      config.apiKeys.prefix,
+      clock,
+    ),
   };
 }
 
 /** Writes what services hold in memory (API key usage counts). */
 export async function closeServices(services: Services): Promise<void> {
   await services.apiKeyUsage.close();
+  services.invalidation.close();
 }

@@ -15,6 +15,7 @@ async function processEnv(): Promise<{ env: Record<string, string>; dataDir: str
       SWITCHBOARD_DATA_DIR: dataDir,
       PORT: '0',
       HOST: '127.0.0.1',
+      SWITCHBOARD_JWT_SECRET: TEST_JWT_SECRET,
       ...(db ? { DATABASE_URL: db.url! } : {}),
     },
     dataDir,

@@ -21,6 +21,7 @@ describe('configuration', () => {
   it('switches to PostgreSQL and Redis when their URLs are set', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://u:p@db:5432/sb',
+      SWITCHBOARD_JWT_SECRET: 'x'.repeat(32),
       REDIS_URL: 'redis://cache:6379',
       DATABASE_POOL_MAX: '25',
       REDIS_KEY_PREFIX: 'tenant1:',
@@ -70,6 +71,15 @@ describe('configuration', () => {
     expect(error!.problems).toHaveLength(5);
     // A secret-bearing value is never echoed back.
     expect(error!.message).not.toContain('hunter2');
+  });
+
+  it('requires a shared signing key when running on PostgreSQL', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/sb' })).toThrow(
+      /SWITCHBOARD_JWT_SECRET must be set when DATABASE_URL is/,
+    );
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://db/sb', SWITCHBOARD_JWT_SECRET: 'x'.repeat(32) }).auth.jwtSecret,
+    ).toHaveLength(32);
   });
 
   it('is documented: the README table lists every variable', () => {

@@ -265,12 +265,13 @@ describe('API keys', () => {
       const creator = await seedUser(t, { orgId: admin.orgId });
       const key = await create(creator, { scopes: ['audit:read', 'users:read'] });
       expect((await get('/audit-logs', bearer(key.key))).statusCode).toBe(200);
-      await t.ctx.database.db
-        .updateTable('memberships')
-        .set({ role: 'member' })
-        .where('org_id', '=', admin.orgId)
-        .where('user_id', '=', creator.id)
-        .execute();
+      const demoted = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/orgs/${admin.orgId}/members/${creator.id}`,
+        headers: admin.auth,
+        payload: { role: 'member' },
+      });
+      expect(demoted.statusCode).toBe(200);
       const res = await get('/audit-logs', bearer(key.key));
       expect(res.statusCode).toBe(403);
       expect(res.json().error.details).toEqual({ permission: 'audit:read' });

@@ -72,7 +72,7 @@ function requireGrantable(principal: Principal, scopes: readonly string[]): void
 }
 
 /** The organisation's API keys: `Authorization: Bearer sk_…` with a subset of its creator's rights. */
-export const apiKeyRoutes: ModuleRoutes = async (app, { ctx }) => {
+export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, apiKeyCache }) => {
   const db = ctx.database.db;
   const { prefix: keyPrefix, expiryDays } = ctx.config.apiKeys;
 
@@ -193,6 +193,7 @@ export const apiKeyRoutes: ModuleRoutes = async (app, { ctx }) => {
           throw new AppError('API_KEY_NOT_FOUND');
         }
       });
+      await apiKeyCache.invalidate();
       return reply.code(204).send(null);
     },
   );
@@ -241,6 +242,7 @@ export const apiKeyRoutes: ModuleRoutes = async (app, { ctx }) => {
         );
         return { ...key, prefix: secret.prefix };
       });
+      await apiKeyCache.invalidate();
       return { data: { ...key, key: secret.key } };
     },
   );

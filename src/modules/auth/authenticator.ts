@@ -2,9 +2,10 @@ import type { Clock } from '../../platform/clock.js';
 import { sha256Hex } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
+import type { ApiKeyCache, LiveKey } from '../api-keys/cache.js';
 import type { ApiKeyUsage } from '../api-keys/usage.js';
 import type { AccessTokens } from './access-tokens.js';
-import { isOrgRole, ORG_ROLES, type OrgRole, type Permission, permissionsOf } from './permissions.js';
+import { isOrgRole, ORG_ROLES, type Permission, permissionsOf } from './permissions.js';
 import type { Principal } from './principal.js';
 
 const rolePermissions = new Map(ORG_ROLES.map((r) => [r, permissionsOf(r)] as const));
@@ -15,6 +16,7 @@ export class Authenticator {
     private readonly db: Db,
     private readonly accessTokens: AccessTokens,
     private readonly usage: ApiKeyUsage,
+    private readonly cache: ApiKeyCache,
     private readonly apiKeyPrefix: string,
     private readonly clock: Clock,
   ) {}
@@ -42,7 +44,11 @@ export class Authenticator {
     };
   }
 
-  async #apiKey(token: string): Promise<Principal> {
+  /** A live key, as a principal with its expiry: from the cache, or from the database (then cached). */
+  async #liveKey(hash: string): Promise<LiveKey | undefined> {
+    const cached = this.cache.get(hash);
+    if (cached) return cached;
+    const generation = this.cache.generation;
     const row = await this.db
       .selectFrom('api_keys as k')
       .leftJoin('memberships as m', (j) =>
@@ -58,24 +64,35 @@ export class Authenticator {
         'k.revoked_at',
         'm.role',
       ])
-      .where('k.key_hash', '=', sha256Hex(token))
+      .where('k.key_hash', '=', hash)
       .executeTakeFirst();
-    const now = this.clock.now();
-    if (!row || row.revoked_at !== null) throw new AppError('UNAUTHORIZED', 'Invalid or revoked API key');
-    if (new Date(row.expires_at) <= now) throw new AppError('UNAUTHORIZED', 'API key expired');
-    this.usage.record(row.id, now);
+    if (!row || row.revoked_at !== null) return undefined;
     // A key never exceeds its creator: its scopes, cut down to what the creator may still do.
     const creator: ReadonlySet<Permission> =
-      row.role && isOrgRole(row.role) ? rolePermissions.get(row.role as OrgRole)! : new Set<Permission>();
-    return {
-      kind: 'api_key',
-      id: row.id,
-      userId: row.created_by,
-      name: row.name,
-      orgId: row.org_id,
-      role: null,
-      permissions: new Set((row.scopes as Permission[]).filter((s) => creator.has(s))),
-      isSuperAdmin: false,
+      row.role && isOrgRole(row.role) ? rolePermissions.get(row.role)! : new Set<Permission>();
+    const live: LiveKey = {
+      expiresAt: Date.parse(row.expires_at),
+      principal: {
+        kind: 'api_key',
+        id: row.id,
+        userId: row.created_by,
+        name: row.name,
+        orgId: row.org_id,
+        role: null,
+        permissions: new Set((row.scopes as Permission[]).filter((s) => creator.has(s))),
+        isSuperAdmin: false,
+      },
     };
+    this.cache.remember(hash, live, generation);
+    return live;
+  }
+
+  async #apiKey(token: string): Promise<Principal> {
+    const key = await this.#liveKey(sha256Hex(token));
+    if (!key) throw new AppError('UNAUTHORIZED', 'Invalid or revoked API key');
+    const now = this.clock.now();
+    if (key.expiresAt <= now.getTime()) throw new AppError('UNAUTHORIZED', 'API key expired');
+    this.usage.record(key.principal.id, now);
+    return key.principal;
   }
 }

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config.js';
-import { ConfigError } from '../../config.js';
 import { randomToken } from '../../platform/crypto/tokens.js';
 import type { Logger } from '../../platform/logging/logger.js';
 
@@ -10,12 +9,8 @@ import type { Logger } from '../../platform/logging/logger.js';
  * once into the data directory. Several processes (scale-out) must share a configured key.
  */
 export function resolveSigningKey(config: Config, logger: Logger): Uint8Array {
+  // loadConfig refuses a PostgreSQL deployment without a configured key.
   if (config.auth.jwtSecret) return new TextEncoder().encode(config.auth.jwtSecret);
-  if (config.database.kind !== 'sqlite') {
-    throw new ConfigError([
-      'SWITCHBOARD_JWT_SECRET must be set when DATABASE_URL is (every process must share it)',
-    ]);
-  }
   const file = path.join(config.dataDir, 'jwt-secret');
   if (!fs.existsSync(file)) {
     fs.mkdirSync(config.dataDir, { recursive: true });

@@ -42,7 +42,7 @@ const MemberParams = Type.Object({
 });
 
 /** Organisations, their members, and invitations to join them. */
-export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions }) => {
+export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions, apiKeyCache }) => {
   const db = ctx.database.db;
 
   const requireUser = (principal: Principal) => {
@@ -296,6 +296,8 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions }) => {
           now,
         );
       });
+      // The member's API keys are bounded by their role.
+      await apiKeyCache.invalidate();
       return { data: { user_id: userId, role } };
     },
   );
@@ -342,6 +344,7 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions }) => {
           now,
         );
       });
+      await apiKeyCache.invalidate();
       return reply.code(204).send(null);
     },
   );
