@@ -11,7 +11,7 @@ import {
 import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import { recordAudit } from '../audit/service.js';
-import { principalOf } from '../auth/guard.js';
+import { principalOf, userOf } from '../auth/guard.js';
 import { PERMISSIONS } from '../auth/permissions.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import {
@@ -53,13 +53,6 @@ const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) 
 function newSecret(keyPrefix: string): { key: string; prefix: string; keyHash: string } {
   const key = `${keyPrefix}${randomToken(32)}`;
   return { key, prefix: key.slice(0, keyPrefix.length + DISPLAY_CHARS), keyHash: sha256Hex(key) };
-}
-
-/** Only a person receives a key's secret: a key must not mint or re-mint keys. */
-function requireUser(principal: Principal): void {
-  if (principal.kind !== 'user') {
-    throw new AppError('FORBIDDEN', 'Only a signed-in user can create or rotate API keys');
-  }
 }
 
 /** Whoever receives a key's secret must hold every scope it carries, so a key never exceeds its holder. */
@@ -122,8 +115,8 @@ export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, apiKeyCache }) => {
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      requireUser(principal);
+      // Only a person receives a key's secret: a key must not mint or re-mint keys.
+      const principal = userOf(request);
       const { name, scopes, expires_in_days: days = expiryDays } = request.body;
       requireGrantable(principal, scopes);
       const now = ctx.clock.now();
@@ -213,8 +206,8 @@ export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, apiKeyCache }) => {
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      requireUser(principal);
+      // Only a person receives a key's secret: a key must not mint or re-mint keys.
+      const principal = userOf(request);
       const { id } = request.params;
       const now = ctx.clock.now();
       const secret = newSecret(keyPrefix);

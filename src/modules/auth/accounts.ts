@@ -1,9 +1,10 @@
 import { hashPassword, verifyPassword } from '../../platform/crypto/passwords.js';
 import type { Db } from '../../platform/db/database.js';
+import { uniqueOr } from '../../platform/db/errors.js';
 import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import { recordAudit } from '../audit/service.js';
-import { createOrgWithOwner, type OrgRow, onConflict } from '../orgs/service.js';
+import { createOrgWithOwner, type OrgRow } from '../orgs/service.js';
 import type { Actor } from './principal.js';
 
 export interface UserRow {
@@ -46,19 +47,21 @@ export async function registerAccount(
   actor: Omit<Actor, 'type' | 'id' | 'name'>,
   now: Date,
 ): Promise<{ user: UserRow; org: OrgRow }> {
-  return onConflict('EMAIL_TAKEN', () =>
-    db.transaction().execute(async (tx) => {
-      const user = await insertUser(tx, input, now);
-      const userActor: Actor = { ...actor, type: 'user', id: user.id, name: user.name };
-      const org = await createOrgWithOwner(tx, { name: input.orgName, ownerId: user.id }, userActor, now);
-      await recordAudit(
-        tx,
-        userActor,
-        { orgId: org.id, action: 'user.registered', targetType: 'user', targetId: user.id },
-        now,
-      );
-      return { user, org };
-    }),
+  return uniqueOr(
+    () => new AppError('EMAIL_TAKEN'),
+    () =>
+      db.transaction().execute(async (tx) => {
+        const user = await insertUser(tx, input, now);
+        const userActor: Actor = { ...actor, type: 'user', id: user.id, name: user.name };
+        const org = await createOrgWithOwner(tx, { name: input.orgName, ownerId: user.id }, userActor, now);
+        await recordAudit(
+          tx,
+          userActor,
+          { orgId: org.id, action: 'user.registered', targetType: 'user', targetId: user.id },
+          now,
+        );
+        return { user, org };
+      }),
   );
 }
 

@@ -29,6 +29,14 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+/** The caller, who must be a signed-in user (not an API key): for what only a person may do. */
+export function userOf(request: FastifyRequest): Principal & { kind: 'user' } {
+  const principal = principalOf(request);
+  if (principal.kind !== 'user')
+    throw new AppError('FORBIDDEN', 'Only a signed-in user can do this, not an API key');
+  return { ...principal, kind: 'user' };
+}
+
 /**
  * The one mechanism that authenticates and authorises: every route registered after this in the
  * scope gets a check built from its declared access. Public routes get no hook at all.

@@ -6,8 +6,7 @@ import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
 import { AppError } from '../../platform/http/errors.js';
 import { recordAudit } from '../audit/service.js';
 import { checkCredentials, registerAccount } from './accounts.js';
-import { principalOf } from './guard.js';
-import type { Principal } from './principal.js';
+import { principalOf, userOf } from './guard.js';
 import type { TokenPair } from './sessions.js';
 
 const REFRESH_COOKIE = 'sb_refresh';
@@ -100,12 +99,6 @@ function routes(app: App, { ctx, sessions }: Parameters<ModuleRoutes>[1]): void 
       });
     }
     return token;
-  };
-
-  const requireUser = (principal: Principal) => {
-    if (principal.kind !== 'user')
-      throw new AppError('FORBIDDEN', 'Only a signed-in user can do this, not an API key');
-    return principal;
   };
 
   app.post(
@@ -324,7 +317,7 @@ function routes(app: App, { ctx, sessions }: Parameters<ModuleRoutes>[1]): void 
       },
     },
     async (request, reply) => {
-      const principal = requireUser(principalOf(request));
+      const principal = userOf(request);
       const member = await db
         .selectFrom('memberships')
         .select('org_id')

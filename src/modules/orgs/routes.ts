@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
 import { randomToken, sha256Hex } from '../../platform/crypto/tokens.js';
+import { uniqueOr } from '../../platform/db/errors.js';
 import {
   DataEnvelope,
   errorResponses,
@@ -15,12 +16,12 @@ import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import { recordAudit } from '../audit/service.js';
 import { checkCredentials, insertUser, normaliseEmail } from '../auth/accounts.js';
-import { principalOf } from '../auth/guard.js';
+import { principalOf, userOf } from '../auth/guard.js';
 import { ORG_ROLES, type OrgRole } from '../auth/permissions.js';
-import { type Actor, actorOf, type Principal } from '../auth/principal.js';
+import { type Actor, actorOf } from '../auth/principal.js';
 import { UserView } from '../users/routes.js';
 import { listOrgUsers, USER_SORTS } from '../users/store.js';
-import { createOrgWithOwner, onConflict } from './service.js';
+import { createOrgWithOwner } from './service.js';
 
 const INVITATION_TTL_DAYS = 7;
 
@@ -44,12 +45,6 @@ const MemberParams = Type.Object({
 /** Organisations, their members, and invitations to join them. */
 export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions, apiKeyCache }) => {
   const db = ctx.database.db;
-
-  const requireUser = (principal: Principal) => {
-    if (principal.kind !== 'user')
-      throw new AppError('FORBIDDEN', 'Only a signed-in user can do this, not an API key');
-    return principal;
-  };
 
   /** Org-scoped routes act on the caller's active org; any other org id reads as missing. */
   const activeOrg = (request: FastifyRequest, orgId: string) => {
@@ -128,19 +123,21 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions, apiKeyCache 
       },
     },
     async (request, reply) => {
-      const principal = requireUser(principalOf(request));
+      const principal = userOf(request);
       const now = ctx.clock.now();
-      const org = await onConflict('SLUG_TAKEN', () =>
-        db
-          .transaction()
-          .execute((tx) =>
-            createOrgWithOwner(
-              tx,
-              { name: request.body.name, slug: request.body.slug, ownerId: principal.id },
-              actorOf(principal, request),
-              now,
+      const org = await uniqueOr(
+        () => new AppError('SLUG_TAKEN'),
+        () =>
+          db
+            .transaction()
+            .execute((tx) =>
+              createOrgWithOwner(
+                tx,
+                { name: request.body.name, slug: request.body.slug, ownerId: principal.id },
+                actorOf(principal, request),
+                now,
+              ),
             ),
-          ),
       );
       return reply.code(201).send({ data: { ...org, role: 'tenant_admin' } });
     },

@@ -1,5 +1,4 @@
 import type { Db } from '../../platform/db/database.js';
-import { isUniqueViolation } from '../../platform/db/errors.js';
 import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import { recordAudit } from '../audit/service.js';
@@ -83,17 +82,4 @@ export async function createOrgWithOwner(
     now,
   );
   return org;
-}
-
-/** Runs a write that may race on a unique key; the loser gets `code` (409) instead of a 500. */
-export async function onConflict<T>(
-  code: 'SLUG_TAKEN' | 'EMAIL_TAKEN' | 'NAME_TAKEN',
-  write: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError(code);
-    throw error;
-  }
 }

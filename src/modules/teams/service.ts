@@ -1,5 +1,5 @@
 import type { Db } from '../../platform/db/database.js';
-import { isUniqueViolation } from '../../platform/db/errors.js';
+import { uniqueOr } from '../../platform/db/errors.js';
 import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import { recordAudit } from '../audit/service.js';
@@ -11,19 +11,9 @@ export interface TeamChanges {
   description?: string | null;
 }
 
-/**
- * The (org_id, name) unique constraint decides, not a prior lookup: two concurrent requests for one
- * name cannot both pass it.
- */
-async function withUniqueName<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw new AppError('NAME_TAKEN', `A team named "${name}" already exists`, { name });
-    }
-    throw error;
-  }
+/** The (org_id, name) unique constraint decides whether a name is free. */
+function withUniqueName<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
+  return uniqueOr(() => new AppError('NAME_TAKEN', `A team named "${name}" already exists`, { name }), write);
 }
 
 async function requireTeam(db: Db, orgId: string, teamId: string): Promise<void> {

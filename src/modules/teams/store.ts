@@ -1,5 +1,6 @@
-import { type ExpressionBuilder, sql } from 'kysely';
+import type { ExpressionBuilder } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
+import { contains } from '../../platform/db/search.js';
 import type { Tables } from '../../platform/db/tables.js';
 import { type PageQuery, pageWindow, type SortOrder } from '../../platform/http/envelope.js';
 
@@ -33,8 +34,7 @@ export interface TeamFilter {
 function orgTeams(db: Db, orgId: string, filter: TeamFilter) {
   let q = db.selectFrom('teams as t').where('t.org_id', '=', orgId);
   if (filter.search) {
-    const like = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    q = q.where(sql`lower(t.name)`, 'like', sql`${like} escape '\\'`);
+    q = q.where(contains('t.name', filter.search));
   }
   return q;
 }

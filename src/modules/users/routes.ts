@@ -11,7 +11,7 @@ import {
 } from '../../platform/http/envelope.js';
 import { AppError } from '../../platform/http/errors.js';
 import { recordAudit } from '../audit/service.js';
-import { principalOf } from '../auth/guard.js';
+import { principalOf, userOf } from '../auth/guard.js';
 import { ORG_ROLES } from '../auth/permissions.js';
 import { actorOf } from '../auth/principal.js';
 import { findOrgUser, listOrgUsers, USER_SORTS } from './store.js';
@@ -102,8 +102,7 @@ export const userRoutes: ModuleRoutes = async (app, { ctx }) => {
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      if (principal.kind !== 'user') throw new AppError('FORBIDDEN', 'Only a signed-in user has a profile');
+      const principal = userOf(request);
       const { name, password, current_password: currentPassword } = request.body;
       const now = ctx.clock.now();
       const changes: { name?: string; password_hash?: string } = {};

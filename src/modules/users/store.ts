@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
+import { contains } from '../../platform/db/search.js';
 import { type PageQuery, pageWindow, type SortOrder } from '../../platform/http/envelope.js';
 
 export const USER_SORTS = ['name', 'email', 'created_at'] as const;
@@ -28,13 +28,8 @@ function orgUsers(db: Db, orgId: string, filter: UserFilter) {
     .where('m.org_id', '=', orgId);
   if (filter.role) q = q.where('m.role', '=', filter.role);
   if (filter.search) {
-    const like = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    q = q.where((eb) =>
-      eb.or([
-        eb(sql`lower(u.name)`, 'like', sql`${like} escape '\\'`),
-        eb(sql`lower(u.email)`, 'like', sql`${like} escape '\\'`),
-      ]),
-    );
+    const search = filter.search;
+    q = q.where((eb) => eb.or([contains('u.name', search), contains('u.email', search)]));
   }
   return q;
 }
