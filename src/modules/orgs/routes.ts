@@ -59,6 +59,17 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions, apiKeyCache 
     return { ...org, role };
   };
 
+  const memberOf = async (tx: typeof db, orgId: string, userId: string) => {
+    const member = await tx
+      .selectFrom('memberships')
+      .select('role')
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    if (!member) throw new AppError('MEMBER_NOT_FOUND');
+    return member;
+  };
+
   /** Refuses a change that would leave the org without a tenant_admin. */
   const keepAnAdmin = async (tx: typeof db, orgId: string, userId: string) => {
     const admins = await tx
@@ -265,13 +276,7 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions, apiKeyCache 
       const role: OrgRole = request.body.role;
       const now = ctx.clock.now();
       await db.transaction().execute(async (tx) => {
-        const member = await tx
-          .selectFrom('memberships')
-          .select('role')
-          .where('org_id', '=', principal.orgId)
-          .where('user_id', '=', userId)
-          .executeTakeFirst();
-        if (!member) throw new AppError('MEMBER_NOT_FOUND');
+        const member = await memberOf(tx, principal.orgId, userId);
         if (member.role === 'tenant_admin' && role !== 'tenant_admin')
           await keepAnAdmin(tx, principal.orgId, userId);
         await tx
@@ -315,13 +320,7 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions, apiKeyCache 
       const { userId } = request.params;
       const now = ctx.clock.now();
       await db.transaction().execute(async (tx) => {
-        const member = await tx
-          .selectFrom('memberships')
-          .select('role')
-          .where('org_id', '=', principal.orgId)
-          .where('user_id', '=', userId)
-          .executeTakeFirst();
-        if (!member) throw new AppError('MEMBER_NOT_FOUND');
+        const member = await memberOf(tx, principal.orgId, userId);
         if (member.role === 'tenant_admin') await keepAnAdmin(tx, principal.orgId, userId);
         await tx
           .deleteFrom('team_members')
