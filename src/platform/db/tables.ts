@@ -115,6 +115,70 @@ export interface AuditLogTable {
   created_at: Timestamp;
 }
 
+export interface IntegrationDefinitionsTable {
+  id: string;
+  slug: string;
+  connector: string;
+  name: string;
+  provider: string;
+  category: string;
+  short_description: string;
+  description: string;
+  icon_url: string;
+  documentation_url: string | null;
+  website_url: string | null;
+  auth_type: string;
+  config_schema: Json<Record<string, unknown>>;
+  capabilities: Json<string[]>;
+  entities: Json<{ name: string; description: string }[]>;
+  oauth: Json<Record<string, unknown>> | null;
+  version: string;
+  tags: Json<string[]>;
+  status: string;
+  audience: string;
+  is_builtin: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IntegrationConnectionsTable {
+  id: string;
+  org_id: string;
+  definition_id: string;
+  name: string;
+  description: string | null;
+  instance_label: string | null;
+  status: string;
+  health: string;
+  config: Json<Record<string, unknown>>;
+  secrets: string | null;
+  sync_enabled: boolean;
+  sync_interval_mins: number;
+  sync_cron: string | null;
+  health_check_interval_mins: number;
+  next_sync_at: Timestamp | null;
+  next_health_check_at: Timestamp | null;
+  last_sync_at: Timestamp | null;
+  last_sync_status: string | null;
+  last_sync_error: string | null;
+  last_sync_duration_ms: number | null;
+  last_sync_stats: Json<Record<string, number>> | null;
+  last_health_check_at: Timestamp | null;
+  last_health_error: string | null;
+  last_tested_at: Timestamp | null;
+  last_test_passed_at: Timestamp | null;
+  consecutive_failures: number;
+  total_runs: number;
+  successful_runs: number;
+  failed_runs: number;
+  tags: Json<string[]>;
+  metadata: Json<Record<string, unknown>>;
+  disabled_reason: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 /** Every table, as Kysely sees it. Modules add theirs here with their migration. */
 export interface Tables {
   system_settings: SystemSettingsTable;
@@ -127,4 +191,6 @@ export interface Tables {
   api_keys: ApiKeysTable;
   refresh_tokens: RefreshTokensTable;
   audit_log: AuditLogTable;
+  integration_definitions: IntegrationDefinitionsTable;
+  integration_connections: IntegrationConnectionsTable;
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ColumnTypes } from '../column-types.js';
 import { systemSettings } from './0001_system_settings.js';
 import { identity } from './0002_identity.js';
+import { integrations } from './0003_integrations.js';
 
 /** A migration receives the column types of the dialect it runs on, so one set serves both. */
 export interface SchemaMigration {
@@ -12,4 +13,5 @@ export interface SchemaMigration {
 export const migrations: Record<string, SchemaMigration> = {
   '0001_system_settings': systemSettings,
   '0002_identity': identity,
+  '0003_integrations': integrations,
 };
