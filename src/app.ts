@@ -7,11 +7,14 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
+import type { Connector } from './connectors/sdk.js';
 import type { AppContext } from './context.js';
 import { apiKeyRoutes } from './modules/api-keys/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { registerGuard } from './modules/auth/guard.js';
 import { authRoutes } from './modules/auth/routes.js';
+import { catalogAdminRoutes } from './modules/catalog/admin-routes.js';
+import { catalogRoutes } from './modules/catalog/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
 import { systemRoutes } from './modules/system/routes.js';
 import { teamRoutes } from './modules/teams/routes.js';
@@ -48,9 +51,20 @@ export interface AppOptions {
   surface: 'api' | 'ops';
   /** Extra routes registered after the modules (tests use it to exercise the shared conventions). */
   extraRoutes?: ModuleRoutes;
+  /** The connectors to offer instead of this build's registry (tests use fixtures). */
+  connectors?: readonly Connector[];
 }
 
-const apiModules: ModuleRoutes[] = [authRoutes, orgRoutes, userRoutes, teamRoutes, apiKeyRoutes, auditRoutes];
+const apiModules: ModuleRoutes[] = [
+  authRoutes,
+  orgRoutes,
+  userRoutes,
+  teamRoutes,
+  apiKeyRoutes,
+  auditRoutes,
+  catalogRoutes,
+  catalogAdminRoutes,
+];
 
 /** The static security headers and the request id, in one hook: each hook costs (bench/http). */
 function registerResponseHeaders(app: App): void {
@@ -93,7 +107,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions = { surface:
   if (options.surface === 'api') await registerOpenApi(app, ctx.config.publicUrl);
   await systemRoutes(app, ctx);
   if (options.surface === 'api') {
-    const services = createServices(ctx);
+    const services = createServices(ctx, options.connectors);
     app.decorate('services', services);
     app.addHook('onClose', () => closeServices(services));
     await app.register(

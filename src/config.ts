@@ -8,6 +8,9 @@ import { Value } from 'typebox/value';
  */
 const LogLevel = Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
+// 32 bytes in base64 or base64url: 43 characters, then the padding "=" base64 adds.
+const ENCRYPTION_KEY = '[A-Za-z0-9+/_-]{43}=?';
+
 export const settingsSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8090, description: 'HTTP port.' }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Interface to bind.' }),
@@ -130,6 +133,24 @@ export const settingsSchema = Type.Object({
       description: 'Its password. Unset: one is generated and printed once.',
     }),
   ),
+  SWITCHBOARD_ENCRYPTION_KEY: Type.Optional(
+    Type.String({
+      pattern: `^${ENCRYPTION_KEY}$`,
+      hint: 'must be 32 bytes encoded as base64 (`openssl rand -base64 32`)',
+      secret: true,
+      description:
+        'AES-256-GCM key sealing stored credentials: 32 bytes as base64 (`openssl rand -base64 32`). Unset on SQLite: generated into the data dir (with a warning). Required with DATABASE_URL.',
+    }),
+  ),
+  SWITCHBOARD_ENCRYPTION_OLD_KEYS: Type.Optional(
+    Type.String({
+      pattern: `^\\s*${ENCRYPTION_KEY}\\s*(,\\s*${ENCRYPTION_KEY}\\s*)*$`,
+      hint: 'must be comma-separated keys, each 32 bytes encoded as base64',
+      secret: true,
+      description:
+        'Comma-separated earlier encryption keys. They only decrypt, so a new key can take over with no downtime while stored secrets are re-encrypted.',
+    }),
+  ),
   API_KEY_PREFIX: Type.String({
     pattern: '^[a-z][a-z0-9]{0,7}_$',
     hint: 'must be 1-8 lowercase letters or digits followed by "_"',
@@ -176,6 +197,8 @@ export interface Config {
     /** The first super admin (see modules/auth/bootstrap.ts). */
     admin: { email?: string; password?: string };
   };
+  /** Base64 keys of the credential vault; see platform/crypto/key-ring.ts. */
+  encryption: { key?: string; oldKeys: string[] };
   apiKeys: { prefix: string; expiryDays: number };
   rateLimits: boolean;
 }
@@ -211,16 +234,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.set(name, describeProblem(properties[name] ?? {}, name, raw[name], error.message));
   }
   const settings = converted as Settings;
-  if (
-    settings.DATABASE_URL &&
-    !problems.has('DATABASE_URL') &&
-    !settings.SWITCHBOARD_JWT_SECRET &&
-    !problems.has('SWITCHBOARD_JWT_SECRET')
-  ) {
-    problems.set(
-      'SWITCHBOARD_JWT_SECRET',
-      'SWITCHBOARD_JWT_SECRET must be set when DATABASE_URL is (every process must share it)',
-    );
+  if (settings.DATABASE_URL && !problems.has('DATABASE_URL')) {
+    // Generated into the data dir in embedded mode; with PostgreSQL, processes must share them.
+    for (const name of ['SWITCHBOARD_JWT_SECRET', 'SWITCHBOARD_ENCRYPTION_KEY'] as const) {
+      if (!settings[name] && !problems.has(name)) {
+        problems.set(name, `${name} must be set when DATABASE_URL is (every process must share it)`);
+      }
+    }
   }
   if (problems.size > 0) throw new ConfigError([...problems.values()]);
   return toConfig(settings);
@@ -253,6 +273,13 @@ function toConfig(s: Settings): Config {
       refreshCookie: s.SWITCHBOARD_REFRESH_COOKIE,
       allowRegistration: s.SWITCHBOARD_ALLOW_REGISTRATION,
       admin: { email: s.SWITCHBOARD_ADMIN_EMAIL?.toLowerCase(), password: s.SWITCHBOARD_ADMIN_PASSWORD },
+    },
+    encryption: {
+      key: s.SWITCHBOARD_ENCRYPTION_KEY,
+      oldKeys: (s.SWITCHBOARD_ENCRYPTION_OLD_KEYS ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
     },
     apiKeys: { prefix: s.API_KEY_PREFIX, expiryDays: s.API_KEY_EXPIRY },
     rateLimits: s.SWITCHBOARD_RATE_LIMITS,

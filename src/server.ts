@@ -1,8 +1,10 @@
 import closeWithGrace from 'close-with-grace';
 import { type App, type AppOptions, buildApp } from './app.js';
 import type { Config } from './config.js';
+import { connectors } from './connectors/registry.js';
 import type { AppContext } from './context.js';
 import { bootstrapAdmin, describeAdmin } from './modules/auth/bootstrap.js';
+import { syncCatalog } from './modules/catalog/service.js';
 import { createLogger, type Logger } from './platform/logging/logger.js';
 import { closeContext, openContext } from './runtime.js';
 import { VERSION } from './version.js';
@@ -39,6 +41,12 @@ export async function startServer(
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     }
     if (role !== 'worker') {
+      const catalog = await syncCatalog(ctx.database.db, connectors, ctx.clock.now());
+      if (catalog.shadowed.length > 0)
+        logger.warn(
+          { slugs: catalog.shadowed },
+          'connectors not in the catalog: an admin-created entry holds their slug',
+        );
       const admin = await bootstrapAdmin(ctx.database.db, config.auth.admin, ctx.clock.now());
       // Printed, not logged: a generated password must reach the operator once and never a log store.
       if (admin) process.stdout.write(describeAdmin(admin));

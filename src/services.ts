@@ -1,3 +1,5 @@
+import { connectors as builtInConnectors } from './connectors/registry.js';
+import type { Connector } from './connectors/sdk.js';
 import type { AppContext } from './context.js';
 import { ApiKeyCache } from './modules/api-keys/cache.js';
 import { ApiKeyUsage } from './modules/api-keys/usage.js';
@@ -16,9 +18,14 @@ export interface Services {
   readonly apiKeyUsage: ApiKeyUsage;
   readonly apiKeyCache: ApiKeyCache;
   readonly invalidation: InvalidationBus;
+  /** The connectors the catalog offers: this build's, or a test's fixtures. */
+  readonly connectors: readonly Connector[];
 }
 
-export function createServices(ctx: AppContext): Services {
+export function createServices(
+  ctx: AppContext,
+  connectors: readonly Connector[] = builtInConnectors,
+): Services {
   const { config, database, clock, logger } = ctx;
   const accessTokens = new AccessTokens(
     resolveSigningKey(config, logger),
@@ -34,6 +41,7 @@ export function createServices(ctx: AppContext): Services {
     apiKeyUsage,
     apiKeyCache,
     invalidation,
+    connectors,
     sessions: new Sessions(database.db, accessTokens, config.auth, clock),
     authenticator: new Authenticator(
       database.db,

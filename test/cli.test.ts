@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
 import { runCli, startCli } from './helpers/cli.js';
 import { postgresDatabase, type TestDatabase, tempDir } from './helpers/databases.js';
-import { DATABASE_URL, TEST_JWT_SECRET } from './helpers/env.js';
+import { DATABASE_URL, TEST_ENCRYPTION_KEY, TEST_JWT_SECRET } from './helpers/env.js';
 
 /** Each CLI test gets a data dir and, on Postgres runs, a database of its own. */
 async function processEnv(): Promise<{ env: Record<string, string>; dataDir: string; db?: TestDatabase }> {
@@ -16,6 +16,7 @@ async function processEnv(): Promise<{ env: Record<string, string>; dataDir: str
       PORT: '0',
       HOST: '127.0.0.1',
       SWITCHBOARD_JWT_SECRET: TEST_JWT_SECRET,
+      SWITCHBOARD_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       ...(db ? { DATABASE_URL: db.url! } : {}),
     },
     dataDir,

@@ -22,6 +22,7 @@ describe('configuration', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://u:p@db:5432/sb',
       SWITCHBOARD_JWT_SECRET: 'x'.repeat(32),
+      SWITCHBOARD_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
       REDIS_URL: 'redis://cache:6379',
       DATABASE_POOL_MAX: '25',
       REDIS_KEY_PREFIX: 'tenant1:',
@@ -78,7 +79,11 @@ describe('configuration', () => {
       /SWITCHBOARD_JWT_SECRET must be set when DATABASE_URL is/,
     );
     expect(
-      loadConfig({ DATABASE_URL: 'postgres://db/sb', SWITCHBOARD_JWT_SECRET: 'x'.repeat(32) }).auth.jwtSecret,
+      loadConfig({
+        DATABASE_URL: 'postgres://db/sb',
+        SWITCHBOARD_JWT_SECRET: 'x'.repeat(32),
+        SWITCHBOARD_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+      }).auth.jwtSecret,
     ).toHaveLength(32);
   });
 

@@ -1,12 +1,14 @@
 import { Writable } from 'node:stream';
 import { type App, type AppOptions, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
+import { connectors } from '../../src/connectors/registry.js';
 import type { AppContext } from '../../src/context.js';
+import { syncCatalog } from '../../src/modules/catalog/service.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { closeContext, openContext } from '../../src/runtime.js';
 import { suiteDatabase, type TestDatabase, tempDir } from './databases.js';
-import { TEST_JWT_SECRET, uniqueName } from './env.js';
+import { TEST_ENCRYPTION_KEY, TEST_JWT_SECRET, uniqueName } from './env.js';
 
 /** Log lines a test can read back, parsed. */
 export class LogCapture extends Writable {
@@ -49,13 +51,21 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     LOG_LEVEL: 'debug',
     REDIS_KEY_PREFIX: `${uniqueName('sbtest')}:`,
     SWITCHBOARD_JWT_SECRET: TEST_JWT_SECRET,
+    SWITCHBOARD_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     ...options.env,
   });
   const config = (options.config ?? ((c) => c))({ ...base, database: database.options });
   const logs = new LogCapture();
   const ctx = openContext(config, createLogger(config.logLevel, logs), options.clock);
-  if (options.migrate !== false) await ctx.database.migrate();
-  const app = await buildApp(ctx, { surface: options.surface ?? 'api', extraRoutes: options.extraRoutes });
+  if (options.migrate !== false) {
+    await ctx.database.migrate();
+    await syncCatalog(ctx.database.db, options.connectors ?? connectors, ctx.clock.now());
+  }
+  const app = await buildApp(ctx, {
+    surface: options.surface ?? 'api',
+    extraRoutes: options.extraRoutes,
+    connectors: options.connectors,
+  });
   return {
     app,
     ctx,

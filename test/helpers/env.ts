@@ -8,3 +8,6 @@ export function uniqueName(prefix: string): string {
 
 /** Every test process signs access tokens with this key (Postgres runs need one configured). */
 export const TEST_JWT_SECRET = 'test-signing-key-0123456789abcdef0123456789';
+
+/** Every test process encrypts credentials with this key (Postgres runs need one configured). */
+export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');

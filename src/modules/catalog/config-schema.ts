@@ -1,0 +1,98 @@
+import Ajv2020Module, { type ErrorObject } from 'ajv/dist/2020.js';
+import formatsModule from 'ajv-formats';
+import { AppError } from '../../platform/http/errors.js';
+
+const Ajv2020 = Ajv2020Module.default;
+const addFormats = formatsModule.default;
+
+/** What a 400 names: the field as the client wrote it, where it was, what is wrong. */
+export interface FieldIssue {
+  field: string;
+  location: 'body';
+  message: string;
+}
+
+// Config schemas are JSON Schema 2020-12 (see ConfigSchema in connectors/sdk.ts). Unknown keywords
+// such as `x-secret` are annotations, so strict mode stays off; the logger would print to stdout.
+const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true, logger: false });
+addFormats(ajv);
+// Marks a secret field; any string is valid.
+ajv.addFormat('password', true);
+
+export function invalidFields(fields: FieldIssue[]): AppError {
+  const summary = fields.map((f) => `${f.field} ${f.message}`).join('; ');
+  return new AppError('VALIDATION_ERROR', `Invalid body: ${summary}`, { fields });
+}
+
+/**
+ * Compiles a schema for one use. Schemas come from rows, a new object each time, and Ajv caches by
+ * object, so each is removed again or the cache would grow with every request.
+ */
+function withCompiled<T>(schema: Record<string, unknown>, use: (validate: ValidateFn) => T): T {
+  try {
+    const validate = ajv.compile(schema);
+    return use((data) => (validate(data) ? [] : (validate.errors ?? [])));
+  } finally {
+    ajv.removeSchema(schema);
+  }
+}
+
+type ValidateFn = (data: unknown) => ErrorObject[];
+
+/** Refuses a `config_schema` that is not a JSON Schema Ajv can compile, naming `field`. */
+export function checkConfigSchema(schema: Record<string, unknown>, field = 'config_schema'): void {
+  let problem: string | undefined;
+  try {
+    if (!ajv.validateSchema(schema)) problem = ajv.errorsText(ajv.errors, { dataVar: field });
+    else withCompiled(schema, () => undefined);
+  } catch (error) {
+    // An unresolvable $ref, an invalid regular expression, an unknown $schema…
+    problem = error instanceof Error ? error.message : String(error);
+  }
+  if (problem !== undefined) {
+    throw invalidFields([{ field, location: 'body', message: `is not a valid JSON Schema: ${problem}` }]);
+  }
+}
+
+function fieldOf(issue: ErrorObject, prefix: string): string {
+  const path = issue.instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const params: Record<string, unknown> = issue.params;
+  const child = params.missingProperty ?? params.additionalProperty ?? params.propertyName;
+  if (typeof child === 'string') path.push(child);
+  return [prefix, ...path].join('.');
+}
+
+function messageOf(issue: ErrorObject): string {
+  const params: Record<string, unknown> = issue.params;
+  if (params.additionalProperty !== undefined) return 'is not an allowed field';
+  if (params.missingProperty !== undefined) return 'is required';
+  if (Array.isArray(params.allowedValues)) return `must be one of: ${params.allowedValues.join(', ')}`;
+  return issue.message ?? 'is invalid';
+}
+
+/**
+ * Validates a connection config against an integration's `config_schema` and returns a copy with
+ * the schema's defaults filled in. Every failing field is named (`config.domain`) in a 400.
+ */
+export function validateConfig(
+  schema: Record<string, unknown>,
+  config: Record<string, unknown>,
+  prefix = 'config',
+): Record<string, unknown> {
+  const copy = structuredClone(config);
+  const issues = withCompiled(schema, (validate) => validate(copy));
+  if (issues.length === 0) return copy;
+  const seen = new Set<string>();
+  const fields: FieldIssue[] = [];
+  for (const issue of issues) {
+    const field = fieldOf(issue, prefix);
+    const message = messageOf(issue);
+    if (seen.has(`${field}:${message}`)) continue;
+    seen.add(`${field}:${message}`);
+    fields.push({ field, location: 'body', message });
+  }
+  throw invalidFields(fields);
+}

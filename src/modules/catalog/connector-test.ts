@@ -1,0 +1,108 @@
+import type { Connector, ConnectorContext, ProviderErrorType, TestOutcome } from '../../connectors/sdk.js';
+import { AppError } from '../../platform/http/errors.js';
+import type { Logger } from '../../platform/logging/logger.js';
+import { invalidFields } from './config-schema.js';
+
+/** How long a test may run; past it the connector's requests are aborted and the test fails. */
+export const TEST_TIMEOUT_MS = 15_000;
+
+export interface ConnectorTestResult {
+  test_result: 'success' | 'failed';
+  message: string;
+  details: Record<string, unknown>;
+}
+
+type Config = Record<string, unknown>;
+
+function baseUrlOf(config: Config): URL {
+  const field = 'config.base_url';
+  const base = config.base_url;
+  if (typeof base !== 'string' || base === '') {
+    throw invalidFields([
+      { field, location: 'body', message: 'is required: the test calls the provider there' },
+    ]);
+  }
+  // A trailing slash keeps the base's own path when a provider path is resolved against it.
+  const href = base.endsWith('/') ? base : `${base}/`;
+  const url = URL.canParse(href) ? new URL(href) : undefined;
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw invalidFields([{ field, location: 'body', message: 'must be an absolute http(s) URL' }]);
+  }
+  return url;
+}
+
+/**
+ * `fetch` for the connector: `/users` on `https://host/api` requests `https://host/api/users`,
+ * with the test's signal. A connector talks to its provider only, so another origin is refused.
+ */
+function boundFetch(config: Config, signal: AbortSignal): ConnectorContext<Config>['fetch'] {
+  return async (path, init = {}) => {
+    const base = baseUrlOf(config);
+    const url = new URL(path.replace(/^\/+/, ''), base);
+    if (url.origin !== base.origin)
+      throw new Error(`Refusing to call ${url.origin}: not the provider's base URL`);
+    return fetch(url, { ...init, signal: init.signal ? AbortSignal.any([signal, init.signal]) : signal });
+  };
+}
+
+/** Settles only when the signal aborts: bounds a connector that ignores its signal. */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+function failed(errorType: ProviderErrorType, message: string, extra: Record<string, unknown> = {}) {
+  return { test_result: 'failed', message, details: { error_type: errorType, ...extra } } as const;
+}
+
+/** A connector that throws instead of returning an outcome: a network failure or its own bug. */
+function fromThrown(error: unknown): ConnectorTestResult {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return failed('network_error', `The provider did not answer within ${TEST_TIMEOUT_MS / 1000} s`);
+  }
+  // undici's fetch rejects with TypeError("fetch failed") and the socket error as its cause.
+  if (error instanceof TypeError && error.cause instanceof Error) {
+    return failed('network_error', `Could not reach the provider: ${error.cause.message}`);
+  }
+  return failed(
+    'provider_error',
+    `The connector failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
+}
+
+function fromOutcome(outcome: TestOutcome, elapsedMs: number): ConnectorTestResult {
+  if (outcome.ok) {
+    return {
+      test_result: 'success',
+      message: outcome.message,
+      details: { ...outcome.details, provider_response_time_ms: elapsedMs },
+    };
+  }
+  return failed(outcome.errorType, outcome.message, {
+    ...(outcome.httpStatus !== undefined ? { http_status: outcome.httpStatus } : {}),
+    ...(outcome.providerMessage !== undefined ? { provider_message: outcome.providerMessage } : {}),
+  });
+}
+
+/**
+ * Runs a connector's `test` with a logger, a timeout signal and a `fetch` bound to `config.base_url`.
+ * A failed test is a result, not an error; only a config the test cannot use (no base URL) is a 400.
+ */
+export async function runConnectorTest(
+  connector: Connector,
+  config: Config,
+  logger: Logger,
+): Promise<ConnectorTestResult> {
+  const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
+  const ctx: ConnectorContext<Config> = { config, logger, signal, fetch: boundFetch(config, signal) };
+  const started = performance.now();
+  try {
+    const outcome = await Promise.race([connector.test(ctx), aborted(signal)]);
+    return fromOutcome(outcome, Math.round(performance.now() - started));
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    logger.warn({ err: error }, 'connector test threw');
+    return fromThrown(error);
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * The contract every registered connector satisfies, one suite for all of them. Each connector folder
+ * exports a `contractFixture` from `fixture.ts` (its connector, a config `test` accepts and,
+ * optionally, one whose credentials the provider refuses); connectors that need a network will be
+ * pointed at the provider fakes in test/fakes/.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import formatsModule from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { connectors } from '../../src/connectors/registry.js';
+import {
+  AUTH_TYPES,
+  CAPABILITIES,
+  CATEGORIES,
+  type Connector,
+  type ConnectorContext,
+  isSecretField,
+  type ProviderErrorType,
+  type TestOutcome,
+} from '../../src/connectors/sdk.js';
+import { createLogger, looksSecret } from '../../src/platform/logging/logger.js';
+
+const Ajv2020 = Ajv2020Module.default;
+const addFormats = formatsModule.default;
+
+const CONNECTORS_DIR = fileURLToPath(new URL('../../src/connectors/', import.meta.url));
+// Static route segments under /integrations (DESIGN.md), so no slug may take them.
+const RESERVED_SLUGS = ['dashboard', 'search', 'oauth'];
+const SYNC_CAPABILITIES = ['sync_users', 'sync_resources', 'sync_configurations'];
+// A Record, so the compiler fails this file when the sdk adds an error type.
+const ERROR_TYPES: Record<ProviderErrorType, true> = {
+  auth_error: true,
+  network_error: true,
+  permission_error: true,
+  rate_limited: true,
+  provider_error: true,
+};
+
+interface ContractFixture {
+  connector: Connector;
+  validConfig: Record<string, unknown>;
+  invalidCredentialsConfig?: Record<string, unknown>;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Loads every connector folder's fixture; what is missing or malformed is reported, not thrown. */
+async function loadFixtures(): Promise<{ fixtures: Map<Connector, ContractFixture>; problems: string[] }> {
+  const fixtures = new Map<Connector, ContractFixture>();
+  const problems: string[] = [];
+  const folders = readdirSync(CONNECTORS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory());
+  for (const { name } of folders) {
+    const file = join(CONNECTORS_DIR, name, 'fixture.ts');
+    if (!existsSync(file)) {
+      problems.push(`src/connectors/${name} has no fixture.ts`);
+      continue;
+    }
+    const module: unknown = await import(pathToFileURL(file).href);
+    const fixture = isRecord(module) ? module.contractFixture : undefined;
+    const connector = isRecord(fixture) ? connectors.find((c) => c === fixture.connector) : undefined;
+    if (!isRecord(fixture) || !connector) {
+      problems.push(`src/connectors/${name}/fixture.ts: contractFixture.connector is not in the registry`);
+      continue;
+    }
+    const { validConfig, invalidCredentialsConfig } = fixture;
+    if (
+      !isRecord(validConfig) ||
+      !(invalidCredentialsConfig === undefined || isRecord(invalidCredentialsConfig))
+    ) {
+      problems.push(`src/connectors/${name}/fixture.ts: configs must be objects`);
+      continue;
+    }
+    fixtures.set(connector, { connector, validConfig, invalidCredentialsConfig });
+  }
+  return { fixtures, problems };
+}
+
+const { fixtures, problems } = await loadFixtures();
+
+// Config schemas are JSON Schema 2020-12, as the catalog validates them; strict here so that a typo
+// in a keyword fails this suite instead of being ignored as an annotation.
+function strictAjv() {
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  addFormats(ajv);
+  ajv.addKeyword({ keyword: 'x-secret', schemaType: 'boolean' });
+  return ajv;
+}
+
+function context(config: Record<string, unknown>, signal = new AbortController().signal) {
+  const ctx: ConnectorContext<Record<string, unknown>> = {
+    config,
+    logger: createLogger('silent'),
+    signal,
+    fetch: () => Promise.reject(new Error('the contract suite gives connectors no network')),
+  };
+  return ctx;
+}
+
+function expectWellFormed(outcome: TestOutcome): void {
+  expect(outcome.message).toMatch(/\S/);
+  if (outcome.ok) {
+    expect(isRecord(outcome.details)).toBe(true);
+    // Stored and returned as JSON, so it must survive the round trip unchanged.
+    expect(JSON.parse(JSON.stringify(outcome.details))).toEqual(outcome.details);
+  } else {
+    expect(Object.keys(ERROR_TYPES)).toContain(outcome.errorType);
+    if (outcome.httpStatus !== undefined) {
+      expect(
+        Number.isInteger(outcome.httpStatus) && outcome.httpStatus >= 100 && outcome.httpStatus < 600,
+      ).toBe(true);
+    }
+    if (outcome.providerMessage !== undefined) expect(typeof outcome.providerMessage).toBe('string');
+  }
+}
+
+describe('the connector registry', () => {
+  it('has unique slugs', () => {
+    const slugs = connectors.map((c) => c.definition.slug);
+    expect(new Set(slugs).size).toBe(slugs.length);
+  });
+
+  it('has a contract fixture for every connector folder and every connector', () => {
+    expect(problems).toEqual([]);
+    expect(connectors.filter((c) => !fixtures.has(c)).map((c) => c.definition.slug)).toEqual([]);
+  });
+});
+
+describe.each(connectors)('connector $definition.slug', (connector) => {
+  const { definition } = connector;
+  const schema = definition.configSchema;
+
+  it('declares its identity in the catalog’s formats', () => {
+    expect(definition.slug).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
+    expect(definition.slug.length).toBeLessThanOrEqual(64);
+    expect(RESERVED_SLUGS).not.toContain(definition.slug);
+    expect(definition.provider).toMatch(/^[a-z][a-z0-9_]*$/);
+    expect(definition.name).toMatch(/\S/);
+    expect(definition.shortDescription).toMatch(/\S/);
+    expect(definition.description).toMatch(/\S/);
+    expect(definition.version).toMatch(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/);
+    expect(() => new URL(definition.iconUrl, 'http://switchboard.invalid')).not.toThrow();
+    for (const url of [definition.documentationUrl, definition.websiteUrl]) {
+      if (url !== undefined) expect(new URL(url).protocol).toBe('https:');
+    }
+    for (const tag of definition.tags) expect(tag).toMatch(/^[a-z0-9][a-z0-9-]*$/);
+  });
+
+  it('uses the sdk’s categories, auth types and capabilities', () => {
+    expect(CATEGORIES).toContain(definition.category);
+    expect(AUTH_TYPES).toContain(definition.authType);
+    expect(definition.capabilities.length).toBeGreaterThan(0);
+    expect(new Set(definition.capabilities).size).toBe(definition.capabilities.length);
+    for (const capability of definition.capabilities) expect(CAPABILITIES).toContain(capability);
+  });
+
+  it('names the entities it syncs', () => {
+    const names = definition.entities.map((e) => e.name);
+    for (const name of names) expect(name).toMatch(/^[a-z][a-z0-9_]*$/);
+    expect(new Set(names).size).toBe(names.length);
+    for (const entity of definition.entities) expect(entity.description).toMatch(/\S/);
+    if (definition.capabilities.some((c) => SYNC_CAPABILITIES.includes(c))) {
+      expect(names.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('has a config schema that Ajv compiles in strict mode', () => {
+    expect(() => strictAjv().compile(schema)).not.toThrow();
+    const required = schema.required ?? [];
+    expect(new Set(required).size).toBe(required.length);
+    for (const name of required) expect(Object.keys(schema.properties)).toContain(name);
+  });
+
+  it('gives every field a title and a default its own constraints accept', () => {
+    const ajv = strictAjv();
+    for (const [name, field] of Object.entries(schema.properties)) {
+      expect(field.title, name).toMatch(/\S/);
+      if (field.default !== undefined) {
+        expect(ajv.validate(field, field.default), `${name}: ${ajv.errorsText()}`).toBe(true);
+      }
+    }
+  });
+
+  it('marks its secrets so the vault encrypts and masks them', () => {
+    const fields = Object.entries(schema.properties);
+    for (const [name, field] of fields) {
+      if (looksSecret(name)) expect(isSecretField(field), `${name} looks secret`).toBe(true);
+      if (isSecretField(field)) expect(field.type, name).toBe('string');
+    }
+    if (definition.authType === 'api_key' || definition.authType === 'basic') {
+      expect(fields.some(([, field]) => isSecretField(field))).toBe(true);
+    }
+  });
+
+  it('declares OAuth endpoints exactly when it authenticates with OAuth2', () => {
+    expect(definition.oauth !== undefined).toBe(definition.authType === 'oauth2');
+    if (definition.oauth) {
+      expect(new URL(definition.oauth.authorizationUrl).protocol).toBe('https:');
+      expect(new URL(definition.oauth.tokenUrl).protocol).toBe('https:');
+      if (definition.oauth.revocationUrl)
+        expect(new URL(definition.oauth.revocationUrl).protocol).toBe('https:');
+      for (const scope of definition.oauth.scopes) expect(scope).toMatch(/^\S+$/);
+    }
+  });
+
+  describe('test', () => {
+    const fixture = fixtures.get(connector);
+    // Compiled inside each test, so a broken schema fails its own test rather than the whole file.
+    const validate = (config: Record<string, unknown>) => {
+      const check = strictAjv().compile(schema);
+      expect(check(config), JSON.stringify(check.errors)).toBe(true);
+    };
+
+    it.runIf(fixture)('accepts a valid config with a well-formed success', async () => {
+      const config = fixture?.validConfig ?? {};
+      validate(config);
+      const outcome = await connector.test(context(config));
+      expectWellFormed(outcome);
+      expect(outcome.ok).toBe(true);
+    });
+
+    it.runIf(fixture?.invalidCredentialsConfig)('reports refused credentials as an auth_error', async () => {
+      const config = fixture?.invalidCredentialsConfig ?? {};
+      validate(config);
+      const outcome = await connector.test(context(config));
+      expectWellFormed(outcome);
+      expect(outcome).toMatchObject({ ok: false, errorType: 'auth_error' });
+    });
+
+    it.runIf(fixture)('rejects with the abort reason when its signal is already aborted', async () => {
+      const controller = new AbortController();
+      const reason = new Error('cancelled by the contract suite');
+      controller.abort(reason);
+      await expect(connector.test(context(fixture?.validConfig ?? {}, controller.signal))).rejects.toBe(
+        reason,
+      );
+    });
+  });
+});
