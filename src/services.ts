@@ -7,6 +7,8 @@ import { AccessTokens } from './modules/auth/access-tokens.js';
 import { Authenticator } from './modules/auth/authenticator.js';
 import { Sessions } from './modules/auth/sessions.js';
 import { resolveSigningKey } from './modules/auth/signing-key.js';
+import { resolveSecretBox } from './platform/crypto/key-ring.js';
+import type { SecretBox } from './platform/crypto/secret-box.js';
 import { InvalidationBus } from './platform/redis/invalidation.js';
 
 /** The process context and the domain services built on it, handed to every module's routes. */
@@ -20,6 +22,8 @@ export interface Services {
   readonly invalidation: InvalidationBus;
   /** The connectors the catalog offers: this build's, or a test's fixtures. */
   readonly connectors: readonly Connector[];
+  /** Seals connection secrets at rest. */
+  readonly secretBox: SecretBox;
 }
 
 export function createServices(
@@ -42,6 +46,7 @@ export function createServices(
     apiKeyCache,
     invalidation,
     connectors,
+    secretBox: resolveSecretBox(config, logger),
     sessions: new Sessions(database.db, accessTokens, config.auth, clock),
     authenticator: new Authenticator(
       database.db,

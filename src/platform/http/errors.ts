@@ -19,6 +19,7 @@ export const errorCodes = {
   API_KEY_NOT_FOUND: { status: 404, message: 'API key not found' },
   INVITATION_NOT_FOUND: { status: 404, message: 'Invitation not found, expired or already used' },
   INTEGRATION_NOT_FOUND: { status: 404, message: 'Integration not found' },
+  CONNECTION_NOT_FOUND: { status: 404, message: 'Connection not found' },
   EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists' },
   SLUG_TAKEN: { status: 409, message: 'An organisation with this slug already exists' },
   NAME_TAKEN: { status: 409, message: 'That name is already used' },
@@ -34,8 +35,20 @@ export const errorCodes = {
     status: 409,
     message: 'The connector behind this integration is not in this build',
   },
+  SYNC_IN_PROGRESS: { status: 409, message: 'A sync is in progress; wait for it to finish or cancel it' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported media type' },
+  CONNECTION_DISABLED: { status: 422, message: 'The connection is disabled; enable it first' },
+  TEST_REQUIRED: {
+    status: 422,
+    message: 'The connection has never passed a test; run POST /integration-connections/:id/test first',
+  },
+  CONFIG_LOCKED: { status: 422, message: 'Cannot update the config while a sync is in progress' },
+  CREDENTIALS_UNREADABLE: {
+    status: 422,
+    message:
+      'The stored credentials cannot be decrypted (altered, or sealed with a key no longer configured); send them again with PUT',
+  },
   RATE_LIMIT_EXCEEDED: { status: 429, message: 'Rate limit exceeded. Please try again later.' },
   INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
   NOT_READY: { status: 503, message: 'Service is not ready' },

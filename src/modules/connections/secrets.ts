@@ -1,0 +1,80 @@
+import { isSecretField } from '../../connectors/sdk.js';
+import type { SecretBox } from '../../platform/crypto/secret-box.js';
+
+/** What responses show in place of a secret; sent back in a PUT, it keeps the stored value. */
+export const MASKED = '***masked***';
+
+export type Config = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The names of the fields a stored `config_schema` marks secret. */
+export function secretFieldsOf(schema: Record<string, unknown>): string[] {
+  const properties = schema.properties;
+  if (!isRecord(properties)) return [];
+  return Object.entries(properties)
+    .filter(
+      ([, field]) =>
+        isRecord(field) &&
+        isSecretField({
+          type: 'string',
+          format: typeof field.format === 'string' ? field.format : undefined,
+          'x-secret': field['x-secret'] === true,
+        }),
+    )
+    .map(([name]) => name);
+}
+
+/** Config with the secret fields sent as `***masked***` left out: they mean "keep what is stored". */
+export function withoutMasked(config: Config, secretFields: readonly string[]): Config {
+  return Object.fromEntries(
+    Object.entries(config).filter(([name, value]) => !(secretFields.includes(name) && value === MASKED)),
+  );
+}
+
+/** Splits a validated config into the part stored in clear and the part sealed. */
+export function splitConfig(
+  config: Config,
+  secretFields: readonly string[],
+): { plain: Config; secret: Config } {
+  const plain: Config = {};
+  const secret: Config = {};
+  for (const [name, value] of Object.entries(config)) {
+    if (secretFields.includes(name)) secret[name] = value;
+    else plain[name] = value;
+  }
+  return { plain, secret };
+}
+
+/** The config a response shows: the clear part, and each stored secret as `***masked***`. */
+export function maskedConfig(plain: Config, secretNames: Iterable<string>): Config {
+  const masked: Config = { ...plain };
+  for (const name of secretNames) masked[name] = MASKED;
+  return masked;
+}
+
+/**
+ * Seals and opens a connection's secret fields as one JSON object, bound to the org and the
+ * connection: a ciphertext copied into another row does not decrypt.
+ */
+export class ConnectionSecrets {
+  constructor(private readonly box: SecretBox) {}
+
+  seal(orgId: string, connectionId: string, secret: Config): string | null {
+    if (Object.keys(secret).length === 0) return null;
+    return this.box.encrypt(JSON.stringify(secret), aad(orgId, connectionId));
+  }
+
+  /** Throws SecretBoxError when the ciphertext is altered, foreign or sealed with an unknown key. */
+  open(orgId: string, connectionId: string, sealed: string | null): Config {
+    if (sealed === null) return {};
+    const value: unknown = JSON.parse(this.box.decrypt(sealed, aad(orgId, connectionId)));
+    return isRecord(value) ? value : {};
+  }
+}
+
+function aad(orgId: string, connectionId: string): string {
+  return `org:${orgId}|connection:${connectionId}`;
+}

@@ -1,0 +1,464 @@
+import type { Updateable } from 'kysely';
+import type { Connector } from '../../connectors/sdk.js';
+import { SecretBoxError } from '../../platform/crypto/secret-box.js';
+import type { Db } from '../../platform/db/database.js';
+import { uniqueOr } from '../../platform/db/errors.js';
+import type { IntegrationConnectionsTable } from '../../platform/db/tables.js';
+import { AppError } from '../../platform/http/errors.js';
+import { newId } from '../../platform/ids.js';
+import type { Logger } from '../../platform/logging/logger.js';
+import { recordAudit } from '../audit/service.js';
+import type { Actor } from '../auth/principal.js';
+import { invalidFields, validateConfig } from '../catalog/config-schema.js';
+import { runConnectorTest } from '../catalog/connector-test.js';
+import { checkCron, nextHealthCheckAt, nextSyncAt } from './schedule.js';
+import {
+  type Config,
+  type ConnectionSecrets,
+  maskedConfig,
+  secretFieldsOf,
+  splitConfig,
+  withoutMasked,
+} from './secrets.js';
+import {
+  type ConnectionListRow,
+  type ConnectionStatus,
+  type ConnectionWithDefinition,
+  findConnectableDefinition,
+  findConnection,
+  type Health,
+} from './store.js';
+
+export const DEFAULT_SYNC_INTERVAL_MINS = 360;
+export const DEFAULT_HEALTH_CHECK_INTERVAL_MINS = 60;
+
+const CREATED_MESSAGE =
+  'Connection created. Use POST /integration-connections/:id/test to validate credentials, then POST /integration-connections/:id/enable to start syncing.';
+
+/** The fields a client sets (spec: POST /integration-connections). */
+export interface ConnectionInput {
+  definition_id: string;
+  name: string;
+  description?: string | null;
+  instance_label?: string | null;
+  config: Config;
+  sync_enabled?: boolean;
+  sync_interval_mins?: number;
+  sync_cron?: string | null;
+  health_check_interval_mins?: number;
+  tags?: string[];
+}
+
+export type ConnectionChanges = Partial<ConnectionInput>;
+
+/** The spec's list item; the config and the sealed secrets are never part of it. */
+export function listItem(row: ConnectionListRow) {
+  const { config: _config, secrets: _secrets, config_schema: _schema, ...rest } = row;
+  return {
+    ...rest,
+    success_rate_pct:
+      row.total_runs > 0 ? Math.round((row.successful_runs / row.total_runs) * 1000) / 10 : null,
+  };
+}
+
+/** The spec's detail: the clear config with each stored secret as `***masked***`. */
+function detail(row: ConnectionWithDefinition, secretNames: Iterable<string>) {
+  const { secrets: _secrets, config_schema: _schema, config, ...rest } = row;
+  return { ...rest, config: maskedConfig(config, secretNames) };
+}
+
+export type ConnectionDetail = ReturnType<typeof detail>;
+
+const SCALAR_FIELDS = [
+  'name',
+  'description',
+  'instance_label',
+  'sync_enabled',
+  'sync_interval_mins',
+  'sync_cron',
+  'health_check_interval_mins',
+] as const;
+
+const DISABLE_FIELDS = [
+  'status',
+  'sync_enabled',
+  'next_sync_at',
+  'next_health_check_at',
+  'disabled_reason',
+] as const;
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The (org_id, name) unique constraint decides whether a name is free. */
+function withUniqueName<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
+  return uniqueOr(
+    () => new AppError('NAME_TAKEN', `A connection named "${name}" already exists`, { name }),
+    write,
+  );
+}
+
+async function requireConnection(db: Db, orgId: string, id: string): Promise<ConnectionWithDefinition> {
+  const row = await findConnection(db, orgId, id);
+  if (!row) throw new AppError('CONNECTION_NOT_FOUND');
+  return row;
+}
+
+/** JSON merge patch (RFC 7396) one level deep: `null` removes a field, anything else sets it. */
+function mergeConfig(stored: Config, patch: Config): Config {
+  const merged: Config = { ...stored };
+  for (const [name, value] of Object.entries(patch)) {
+    if (value === null) delete merged[name];
+    else merged[name] = value;
+  }
+  return merged;
+}
+
+/** Connection rules: CRUD, the test/enable/disable lifecycle and the sealing of secret fields. */
+export class ConnectionService {
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: ConnectionSecrets,
+    private readonly connectors: readonly Connector[],
+    private readonly logger: Logger,
+  ) {}
+
+  async get(orgId: string, id: string): Promise<ConnectionDetail> {
+    const row = await requireConnection(this.db, orgId, id);
+    return detail(row, this.#storedSecretNames(row));
+  }
+
+  async create(orgId: string, input: ConnectionInput, actor: Actor, now: Date) {
+    if (input.sync_cron) checkCron(input.sync_cron);
+    const definition = await findConnectableDefinition(this.db, input.definition_id);
+    if (!definition) {
+      throw new AppError('INTEGRATION_NOT_FOUND', undefined, { definition_id: input.definition_id });
+    }
+    const secretFields = secretFieldsOf(definition.config_schema);
+    const config = validateConfig(definition.config_schema, withoutMasked(input.config, secretFields));
+    const { plain, secret } = splitConfig(config, secretFields);
+    const id = newId();
+    const at = now.toISOString();
+    return withUniqueName(input.name, () =>
+      this.db.transaction().execute(async (tx) => {
+        await tx
+          .insertInto('integration_connections')
+          .values({
+            id,
+            org_id: orgId,
+            definition_id: definition.id,
+            name: input.name,
+            description: input.description ?? null,
+            instance_label: input.instance_label ?? null,
+            status: 'pending_setup' satisfies ConnectionStatus,
+            health: 'unknown' satisfies Health,
+            config: plain,
+            secrets: this.secrets.seal(orgId, id, secret),
+            sync_enabled: input.sync_enabled ?? true,
+            sync_interval_mins: input.sync_interval_mins ?? DEFAULT_SYNC_INTERVAL_MINS,
+            sync_cron: input.sync_cron ?? null,
+            health_check_interval_mins:
+              input.health_check_interval_mins ?? DEFAULT_HEALTH_CHECK_INTERVAL_MINS,
+            next_sync_at: null,
+            next_health_check_at: null,
+            last_sync_at: null,
+            last_sync_status: null,
+            last_sync_error: null,
+            last_sync_duration_ms: null,
+            last_sync_stats: null,
+            last_health_check_at: null,
+            last_health_error: null,
+            last_tested_at: null,
+            last_test_passed_at: null,
+            consecutive_failures: 0,
+            total_runs: 0,
+            successful_runs: 0,
+            failed_runs: 0,
+            tags: input.tags ?? [],
+            metadata: {},
+            disabled_reason: null,
+            created_by: actor.type === 'user' ? actor.id : null,
+            created_at: at,
+            updated_at: at,
+          })
+          .execute();
+        await recordAudit(
+          tx,
+          actor,
+          { orgId, action: 'connection.created', targetType: 'connection', targetId: id },
+          now,
+        );
+        const row = await requireConnection(tx, orgId, id);
+        return { ...detail(row, Object.keys(secret)), message: CREATED_MESSAGE };
+      }),
+    );
+  }
+
+  /** Applies the fields that differ; `config` is merged into the stored one, masked secrets kept. */
+  async update(orgId: string, id: string, changes: ConnectionChanges, actor: Actor, now: Date) {
+    if (changes.sync_cron) checkCron(changes.sync_cron);
+    return withUniqueName(changes.name, () =>
+      this.db.transaction().execute(async (tx) => {
+        const row = await requireConnection(tx, orgId, id);
+        if (changes.definition_id !== undefined && changes.definition_id !== row.definition_id) {
+          throw invalidFields([
+            {
+              field: 'definition_id',
+              location: 'body',
+              message: 'cannot change: create a new connection for another integration',
+            },
+          ]);
+        }
+        const set: Updateable<IntegrationConnectionsTable> = {};
+        const changed: string[] = [];
+        for (const field of SCALAR_FIELDS) {
+          const value = changes[field];
+          if (value !== undefined && value !== row[field]) {
+            Object.assign(set, { [field]: value });
+            changed.push(field);
+          }
+        }
+        if (changes.tags !== undefined && !sameJson(changes.tags, row.tags)) {
+          set.tags = changes.tags;
+          changed.push('tags');
+        }
+        let secretNames = this.#storedSecretNames(row);
+        if (changes.config !== undefined) {
+          const configChange = this.#mergedConfig(row, changes.config);
+          if (configChange.changed.length > 0) {
+            if (row.status === ('syncing' satisfies ConnectionStatus)) throw new AppError('CONFIG_LOCKED');
+            set.config = configChange.plain;
+            set.secrets = this.secrets.seal(orgId, id, configChange.secret);
+            secretNames = Object.keys(configChange.secret);
+            changed.push(...configChange.changed.map((name) => `config.${name}`));
+          }
+        }
+        if (changed.length === 0) return detail(row, secretNames);
+        // A scheduled connection follows its new schedule from now on.
+        if (
+          row.next_sync_at !== null &&
+          (set.sync_interval_mins !== undefined || set.sync_cron !== undefined)
+        ) {
+          set.next_sync_at = nextSyncAt(
+            {
+              sync_cron: changes.sync_cron === undefined ? row.sync_cron : changes.sync_cron,
+              sync_interval_mins: changes.sync_interval_mins ?? row.sync_interval_mins,
+            },
+            now,
+          );
+        }
+        await tx
+          .updateTable('integration_connections')
+          .set({ ...set, updated_at: now.toISOString() })
+          .where('id', '=', id)
+          .where('org_id', '=', orgId)
+          .execute();
+        await recordAudit(
+          tx,
+          actor,
+          {
+            orgId,
+            action: 'connection.updated',
+            targetType: 'connection',
+            targetId: id,
+            changedFields: changed,
+          },
+          now,
+        );
+        return detail(await requireConnection(tx, orgId, id), secretNames);
+      }),
+    );
+  }
+
+  async delete(orgId: string, id: string, actor: Actor, now: Date): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const row = await requireConnection(tx, orgId, id);
+      if (row.status === ('syncing' satisfies ConnectionStatus)) throw new AppError('SYNC_IN_PROGRESS');
+      await tx
+        .deleteFrom('integration_connections')
+        .where('id', '=', id)
+        .where('org_id', '=', orgId)
+        .execute();
+      await recordAudit(
+        tx,
+        actor,
+        { orgId, action: 'connection.deleted', targetType: 'connection', targetId: id },
+        now,
+      );
+    });
+  }
+
+  /**
+   * Runs the connector's credential test with the decrypted config and records the outcome. A
+   * failed test is a result (200), not an error.
+   */
+  async test(orgId: string, id: string, actor: Actor, now: Date) {
+    const row = await requireConnection(this.db, orgId, id);
+    if (row.status === ('disabled' satisfies ConnectionStatus)) throw new AppError('CONNECTION_DISABLED');
+    const connector = this.connectors.find((c) => c.definition.slug === row.connector);
+    if (!connector) throw new AppError('CONNECTOR_UNAVAILABLE', undefined, { connector: row.connector });
+    const config = { ...row.config, ...this.#openSecrets(row) };
+    const result = await runConnectorTest(
+      connector,
+      config,
+      this.logger.child({ connection_id: id, connector: row.connector }),
+    );
+    const passed = result.test_result === 'success';
+    const at = now.toISOString();
+    const status: string = passed
+      ? row.status === ('pending_setup' satisfies ConnectionStatus)
+        ? ('configuring' satisfies ConnectionStatus)
+        : row.status
+      : ('error' satisfies ConnectionStatus);
+    const health: Health = passed ? 'healthy' : 'unhealthy';
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('integration_connections')
+        .set({
+          status,
+          health,
+          last_tested_at: at,
+          ...(passed ? { last_test_passed_at: at } : {}),
+          updated_at: at,
+        })
+        .where('id', '=', id)
+        .where('org_id', '=', orgId)
+        .execute();
+      const changedFields = ['last_tested_at', ...(passed ? ['last_test_passed_at'] : [])];
+      if (status !== row.status) changedFields.push('status');
+      if (health !== row.health) changedFields.push('health');
+      await recordAudit(
+        tx,
+        actor,
+        { orgId, action: 'connection.tested', targetType: 'connection', targetId: id, changedFields },
+        now,
+      );
+    });
+    return { connection_id: id, ...result, status, health, tested_at: at };
+  }
+
+  /** Schedules the connection; refused until a test has passed at least once. */
+  async enable(orgId: string, id: string, actor: Actor, now: Date) {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await requireConnection(tx, orgId, id);
+      if (row.last_test_passed_at === null) throw new AppError('TEST_REQUIRED');
+      const running = row.status === ('connected' satisfies ConnectionStatus) || row.status === 'syncing';
+      let nextSync = row.next_sync_at;
+      if (!(running && row.sync_enabled && nextSync !== null)) {
+        nextSync = nextSyncAt(row, now);
+        const set = {
+          status: running ? row.status : ('connected' satisfies ConnectionStatus),
+          sync_enabled: true,
+          next_sync_at: nextSync,
+          next_health_check_at: nextHealthCheckAt(row.health_check_interval_mins, now),
+          disabled_reason: null,
+          updated_at: now.toISOString(),
+        };
+        await tx
+          .updateTable('integration_connections')
+          .set(set)
+          .where('id', '=', id)
+          .where('org_id', '=', orgId)
+          .execute();
+        const changedFields = ['status', 'sync_enabled', 'next_sync_at', 'next_health_check_at'].filter(
+          (field) => field !== 'status' || set.status !== row.status,
+        );
+        if (row.disabled_reason !== null) changedFields.push('disabled_reason');
+        await recordAudit(
+          tx,
+          actor,
+          { orgId, action: 'connection.enabled', targetType: 'connection', targetId: id, changedFields },
+          now,
+        );
+      }
+      return {
+        id,
+        status: running ? row.status : ('connected' satisfies ConnectionStatus),
+        sync_enabled: true,
+        next_sync_at: nextSync,
+        message: `Connection enabled. First sync scheduled for ${nextSync}.`,
+      };
+    });
+  }
+
+  /** Stops syncs and health checks; the reason is kept for whoever re-enables it. */
+  async disable(orgId: string, id: string, reason: string | undefined, actor: Actor, now: Date) {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await requireConnection(tx, orgId, id);
+      if (row.status === ('syncing' satisfies ConnectionStatus)) throw new AppError('SYNC_IN_PROGRESS');
+      const set = {
+        status: 'disabled' satisfies ConnectionStatus,
+        sync_enabled: false,
+        next_sync_at: null,
+        next_health_check_at: null,
+        disabled_reason: reason ?? null,
+      };
+      const changedFields = DISABLE_FIELDS.filter((field) => set[field] !== row[field]);
+      if (changedFields.length > 0) {
+        await tx
+          .updateTable('integration_connections')
+          .set({ ...set, updated_at: now.toISOString() })
+          .where('id', '=', id)
+          .where('org_id', '=', orgId)
+          .execute();
+        await recordAudit(
+          tx,
+          actor,
+          { orgId, action: 'connection.disabled', targetType: 'connection', targetId: id, changedFields },
+          now,
+        );
+      }
+      return {
+        id,
+        status: set.status,
+        sync_enabled: false,
+        message: 'Connection disabled. Syncs and health checks paused.',
+      };
+    });
+  }
+
+  /** The stored config merged with `patch`, re-validated, split, and the names of the fields that differ. */
+  #mergedConfig(row: ConnectionWithDefinition, patch: Config) {
+    const secretFields = secretFieldsOf(row.config_schema);
+    // Unreadable stored secrets count as absent: the schema then asks for them again (400), which
+    // is how a client repairs such a connection.
+    const stored = { ...row.config, ...this.#tryOpenSecrets(row) };
+    const merged = validateConfig(row.config_schema, mergeConfig(stored, withoutMasked(patch, secretFields)));
+    const names = new Set([...Object.keys(stored), ...Object.keys(merged)]);
+    const changed = [...names].filter((name) => !sameJson(stored[name], merged[name]));
+    return { ...splitConfig(merged, secretFields), changed };
+  }
+
+  #openSecrets(row: ConnectionWithDefinition): Config {
+    try {
+      return this.secrets.open(row.org_id, row.id, row.secrets);
+    } catch (error) {
+      if (error instanceof SecretBoxError) {
+        throw new AppError('CREDENTIALS_UNREADABLE', undefined, { reason: error.reason });
+      }
+      throw error;
+    }
+  }
+
+  #tryOpenSecrets(row: ConnectionWithDefinition): Config {
+    try {
+      return this.secrets.open(row.org_id, row.id, row.secrets);
+    } catch (error) {
+      if (error instanceof SecretBoxError) return {};
+      throw error;
+    }
+  }
+
+  /**
+   * Which secrets a response masks: those stored. When they cannot be decrypted every secret field
+   * of the schema is shown masked; the test endpoint is where that failure is reported.
+   */
+  #storedSecretNames(row: ConnectionWithDefinition): string[] {
+    if (row.secrets === null) return [];
+    try {
+      return Object.keys(this.secrets.open(row.org_id, row.id, row.secrets));
+    } catch (error) {
+      if (error instanceof SecretBoxError) return secretFieldsOf(row.config_schema);
+      throw error;
+    }
+  }
+}

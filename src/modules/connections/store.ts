@@ -1,0 +1,131 @@
+import { type Selectable, sql } from 'kysely';
+import type { Db } from '../../platform/db/database.js';
+import { contains } from '../../platform/db/search.js';
+import type { IntegrationConnectionsTable } from '../../platform/db/tables.js';
+import { type PageQuery, pageWindow, type SortOrder } from '../../platform/http/envelope.js';
+
+export const CONNECTION_STATUSES = [
+  'pending_setup',
+  'configuring',
+  'connected',
+  'error',
+  'disabled',
+  'syncing',
+] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+
+export const HEALTHS = ['healthy', 'degraded', 'unhealthy', 'unknown'] as const;
+export type Health = (typeof HEALTHS)[number];
+
+export const CONNECTION_SORTS = ['name', 'status', 'health', 'last_sync_at', 'created_at'] as const;
+export type ConnectionSort = (typeof CONNECTION_SORTS)[number];
+
+export type ConnectionRow = Selectable<IntegrationConnectionsTable>;
+
+/** A connection with what its catalog entry contributes to the responses. */
+export type ConnectionListRow = ConnectionRow & {
+  integration_name: string;
+  integration_slug: string;
+  integration_category: string;
+  integration_icon_url: string;
+  connector: string;
+  capabilities: string[];
+  config_schema: Record<string, unknown>;
+};
+
+export type ConnectionWithDefinition = ConnectionListRow & { created_by_name: string | null };
+
+export interface ConnectionFilter {
+  status?: ConnectionStatus;
+  health?: Health;
+  definition_id?: string;
+  category?: string;
+  search?: string;
+}
+
+/** The definitions an org may connect: offered to tenants, and active or beta. */
+export async function findConnectableDefinition(db: Db, definitionId: string) {
+  return db
+    .selectFrom('integration_definitions')
+    .select(['id', 'connector', 'config_schema'])
+    .where('id', '=', definitionId)
+    .where('audience', '=', 'tenant')
+    .where('status', 'in', ['active', 'beta'])
+    .executeTakeFirst();
+}
+
+function orgConnections(db: Db, orgId: string, filter: ConnectionFilter) {
+  let q = db
+    .selectFrom('integration_connections as c')
+    .innerJoin('integration_definitions as d', 'd.id', 'c.definition_id')
+    .where('c.org_id', '=', orgId);
+  if (filter.status) q = q.where('c.status', '=', filter.status);
+  if (filter.health) q = q.where('c.health', '=', filter.health);
+  if (filter.definition_id) q = q.where('c.definition_id', '=', filter.definition_id);
+  if (filter.category) q = q.where('d.category', '=', filter.category);
+  if (filter.search) {
+    const search = filter.search;
+    q = q.where((eb) => eb.or([contains('c.name', search), contains('c.description', search)]));
+  }
+  return q;
+}
+
+const definitionColumns = [
+  'd.name as integration_name',
+  'd.slug as integration_slug',
+  'd.category as integration_category',
+  'd.icon_url as integration_icon_url',
+  'd.connector',
+  'd.capabilities',
+  'd.config_schema',
+] as const;
+
+/** Statuses and healths sort in their declared order (healthy before degraded…), not by spelling. */
+function sortKey(sort: ConnectionSort) {
+  const ranked = (column: string, values: readonly string[]) =>
+    sql<number>`case ${sql.ref(column)} ${sql.join(
+      values.map((value, rank) => sql`when ${value} then ${rank}`),
+      sql` `,
+    )} else ${values.length} end`;
+  if (sort === 'status') return ranked('c.status', CONNECTION_STATUSES);
+  if (sort === 'health') return ranked('c.health', HEALTHS);
+  return sql.ref(`c.${sort}`);
+}
+
+export async function listConnections(
+  db: Db,
+  orgId: string,
+  filter: ConnectionFilter,
+  page: PageQuery & { sort: ConnectionSort; order: SortOrder },
+): Promise<{ rows: ConnectionListRow[]; total: number }> {
+  const { limit, offset } = pageWindow(page);
+  const [rows, count] = await Promise.all([
+    orgConnections(db, orgId, filter)
+      .selectAll('c')
+      .select(definitionColumns)
+      // Never-synced connections last in both orders, the same on SQLite and PostgreSQL.
+      .orderBy(sortKey(page.sort), (ob) => (page.order === 'asc' ? ob.asc() : ob.desc()).nullsLast())
+      .orderBy('c.id', page.order)
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+    orgConnections(db, orgId, filter)
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: count.total };
+}
+
+/** One connection of the org, or undefined: another org's connection is as missing as a deleted one. */
+export async function findConnection(
+  db: Db,
+  orgId: string,
+  id: string,
+): Promise<ConnectionWithDefinition | undefined> {
+  return orgConnections(db, orgId, {})
+    .leftJoin('users as u', 'u.id', 'c.created_by')
+    .selectAll('c')
+    .select([...definitionColumns, 'u.name as created_by_name'])
+    .where('c.id', '=', id)
+    .executeTakeFirst();
+}
