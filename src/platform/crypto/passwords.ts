@@ -8,11 +8,13 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, OPTIONS);
 }
 
-// Verified against when the account does not exist, so that a login costs the same either way.
-const dummyHash = hash('switchboard-timing-equaliser', OPTIONS);
+// Verified against when the account does not exist, so that a login costs the same either way
+// (made on first need, not at start-up).
+let dummyHash: Promise<string> | undefined;
 
 export async function verifyPassword(passwordHash: string | undefined, password: string): Promise<boolean> {
   if (passwordHash === undefined) {
+    dummyHash ??= hash('switchboard-timing-equaliser', OPTIONS);
     await verify(await dummyHash, password);
     return false;
   }
