@@ -167,6 +167,11 @@ export const settingsSchema = Type.Object({
     default: true,
     description: 'Enforce rate limits (counters in memory, or in Redis when REDIS_URL is set).',
   }),
+  SWITCHBOARD_DEMO: Type.Boolean({
+    default: false,
+    description:
+      'On the first start of an empty database, add demo connections to the first org and print how to log in. `npm start` turns it on unless set.',
+  }),
 });
 
 export type Settings = Static<typeof settingsSchema>;
@@ -201,6 +206,8 @@ export interface Config {
   encryption: { key?: string; oldKeys: string[] };
   apiKeys: { prefix: string; expiryDays: number };
   rateLimits: boolean;
+  /** Seed demo connections on the first start (see modules/connections/demo-seed.ts). */
+  demo: boolean;
 }
 
 export class ConfigError extends Error {
@@ -283,5 +290,6 @@ function toConfig(s: Settings): Config {
     },
     apiKeys: { prefix: s.API_KEY_PREFIX, expiryDays: s.API_KEY_EXPIRY },
     rateLimits: s.SWITCHBOARD_RATE_LIMITS,
+    demo: s.SWITCHBOARD_DEMO,
   };
 }

@@ -2,7 +2,10 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from './config.js';
 import { createAdmin, describeAdmin } from './modules/auth/bootstrap.js';
+import { reencryptSecrets } from './modules/connections/rotate-key.js';
+import { resolveSecretBox } from './platform/crypto/key-ring.js';
 import { openDatabase } from './platform/db/database.js';
+import { createLogger } from './platform/logging/logger.js';
 import { type Role, runUntilSignalled } from './server.js';
 import { VERSION } from './version.js';
 
@@ -78,6 +81,32 @@ program
         new Date(),
       );
       process.stdout.write(describeAdmin(created));
+    } finally {
+      await database.close();
+    }
+  });
+program
+  .command('rotate-key')
+  .description(
+    'Re-encrypt stored credentials under SWITCHBOARD_ENCRYPTION_KEY. No downtime: deploy with the new key in SWITCHBOARD_ENCRYPTION_KEY and the old one(s) in SWITCHBOARD_ENCRYPTION_OLD_KEYS, run rotate-key (safe while the API runs), then remove the old keys',
+  )
+  .action(async () => {
+    const config = configOrExit();
+    const logger = createLogger(config.logLevel);
+    const secretBox = resolveSecretBox(config, logger);
+    const database = openDatabase(config.database);
+    try {
+      await database.migrate();
+      const result = await reencryptSecrets(database.db, secretBox, logger);
+      process.stdout.write(
+        `Scanned ${result.scanned} connection(s) with secrets: ${result.reencrypted} re-encrypted, ${result.alreadyCurrent} already current, ${result.changed} changed meanwhile, ${result.failed} failed\n`,
+      );
+      if (result.failed > 0) {
+        process.stderr.write(
+          `Could not decrypt the secrets of: ${result.failedIds.join(', ')} (keep the old keys until they are fixed)\n`,
+        );
+        process.exitCode = 1;
+      }
     } finally {
       await database.close();
     }

@@ -3,8 +3,11 @@ import { type App, type AppOptions, buildApp } from './app.js';
 import type { Config } from './config.js';
 import { connectors } from './connectors/registry.js';
 import type { AppContext } from './context.js';
-import { bootstrapAdmin, describeAdmin } from './modules/auth/bootstrap.js';
+import { type AdminCreated, bootstrapAdmin, describeAdmin } from './modules/auth/bootstrap.js';
 import { syncCatalog } from './modules/catalog/service.js';
+import { describeDemo, seedDemoConnections } from './modules/connections/demo-seed.js';
+import { ConnectionSecrets } from './modules/connections/secrets.js';
+import { ConnectionService } from './modules/connections/service.js';
 import { createLogger, type Logger } from './platform/logging/logger.js';
 import { closeContext, openContext } from './runtime.js';
 import { VERSION } from './version.js';
@@ -36,6 +39,7 @@ export async function startServer(
   const logger = options.logger ?? createLogger(config.logLevel);
   const ctx = openContext(config, logger);
   try {
+    let admin: AdminCreated | null = null;
     if (role !== 'worker' && config.migrateOnStart) {
       const applied = await ctx.database.migrate();
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
@@ -47,7 +51,7 @@ export async function startServer(
           { slugs: catalog.shadowed },
           'connectors not in the catalog: an admin-created entry holds their slug',
         );
-      const admin = await bootstrapAdmin(ctx.database.db, config.auth.admin, ctx.clock.now());
+      admin = await bootstrapAdmin(ctx.database.db, config.auth.admin, ctx.clock.now());
       // Printed, not logged: a generated password must reach the operator once and never a log store.
       if (admin) process.stdout.write(describeAdmin(admin));
     }
@@ -55,11 +59,28 @@ export async function startServer(
       surface: role === 'worker' ? 'ops' : 'api',
       extraRoutes: options.extraRoutes,
     });
+    // Only when this start created the admin, i.e. the database was empty; seeded before listening
+    // so the first request already sees the demo. The app's services hold the vault key it needs.
+    const demo =
+      admin && !admin.promoted && config.demo
+        ? await seedDemoConnections(
+            ctx.database.db,
+            new ConnectionService(
+              ctx.database.db,
+              new ConnectionSecrets(app.services.secretBox),
+              app.services.connectors,
+              logger,
+            ),
+            admin,
+            ctx.clock,
+          )
+        : undefined;
     const url = await app.listen({ port: config.port, host: config.host });
     logger.info(
       { role, version: VERSION, url, database: ctx.database.dialect, redis: Boolean(ctx.redis) },
       'switchboard started',
     );
+    if (admin && demo) process.stdout.write(describeDemo(url, admin, demo));
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {

@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
+import { testApp } from './helpers/app.js';
 import { runCli, startCli } from './helpers/cli.js';
 import { postgresDatabase, type TestDatabase, tempDir } from './helpers/databases.js';
 import { DATABASE_URL, TEST_ENCRYPTION_KEY, TEST_JWT_SECRET } from './helpers/env.js';
+import { seedUser } from './helpers/identity.js';
 
 /** Each CLI test gets a data dir and, on Postgres runs, a database of its own. */
 async function processEnv(): Promise<{ env: Record<string, string>; dataDir: string; db?: TestDatabase }> {
@@ -39,7 +41,7 @@ describe('switchboard CLI', () => {
   it('lists its commands in --help', async () => {
     const { code, stdout } = await runCli(['--help'], {});
     expect(code).toBe(0);
-    for (const command of ['serve', 'api', 'worker', 'migrate', 'create-admin', 'version'])
+    for (const command of ['serve', 'api', 'worker', 'migrate', 'create-admin', 'rotate-key', 'version'])
       expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 
@@ -126,6 +128,66 @@ describe('switchboard CLI', () => {
     expect(await again.exited).toBe(0);
   });
 
+  it('with SWITCHBOARD_DEMO, seeds demo connections on the first start only and prints how to log in', async () => {
+    const { env, db } = await processEnv();
+    if (db) cleanups.push(() => db.drop());
+    const demoEnv = { ...env, SWITCHBOARD_DEMO: 'true' };
+    const cli = startCli(['serve'], demoEnv);
+    cleanups.push(async () => {
+      cli.child.kill('SIGKILL');
+    });
+    const started = await cli.waitForLog((l) => l.msg === 'switchboard started');
+    const url = String(started.url);
+    // The banner comes right after the log line; wait until it is complete.
+    await expect.poll(() => cli.stdout.join('\n'), { timeout: 5000 }).toContain('password":"<password>"}\'');
+    const printed = cli.stdout.join('\n');
+    const password = printed.match(/Password \(shown once, change it after logging in\): (\S+)/)?.[1];
+    expect(password).toBeDefined();
+    expect(printed).toContain(`Docs:  ${url}/docs`);
+    expect(printed).toContain(`curl -s ${url}/api/v1/auth/login`);
+    const login = await fetch(`${url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@switchboard.local', password }),
+    });
+    expect(login.status).toBe(200);
+    const token = ((await login.json()) as { data: { access_token: string } }).data.access_token;
+    const listDemo = async (base: string) => {
+      const response = await fetch(`${base}/api/v1/integration-connections?sort=name&order=asc`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as {
+        data: { name: string; status: string; health: string; integration_slug: string }[];
+      };
+      return body.data.map((c) => ({
+        name: c.name,
+        status: c.status,
+        health: c.health,
+        slug: c.integration_slug,
+      }));
+    };
+    const expected = [
+      { name: 'Demo Code', status: 'connected', health: 'healthy', slug: 'demo' },
+      { name: 'Demo Directory', status: 'connected', health: 'healthy', slug: 'demo' },
+      { name: 'Demo Revoked Token', status: 'error', health: 'unhealthy', slug: 'demo' },
+    ];
+    expect(await listDemo(url)).toEqual(expected);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+
+    // A second start on the same database seeds and prints nothing more.
+    const again = startCli(['serve'], demoEnv);
+    cleanups.push(async () => {
+      again.child.kill('SIGKILL');
+    });
+    const restarted = await again.waitForLog((l) => l.msg === 'switchboard started');
+    expect(again.stdout.join('\n')).not.toContain('demo is ready');
+    expect(await listDemo(String(restarted.url))).toEqual(expected);
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  });
+
   it('create-admin takes the password from the environment, or promotes an existing account', async () => {
     const { env, db } = await processEnv();
     if (db) cleanups.push(() => db.drop());
@@ -157,5 +219,52 @@ describe('switchboard CLI', () => {
     expect((await fetch(`${url}/api/v1/openapi.json`)).status).toBe(404);
     cli.child.kill('SIGINT');
     expect(await cli.exited).toBe(0);
+  });
+
+  it('rotate-key re-encrypts stored credentials under the new key, and exits 1 when some do not decrypt', async () => {
+    const { env, dataDir, db } = await processEnv();
+    if (db) cleanups.push(() => db.drop());
+    // One connection, sealed with the current key through the API, in the CLI's database.
+    const t = await testApp({
+      database: {
+        options: db?.options ?? { kind: 'sqlite', file: path.join(dataDir, 'switchboard.db') },
+        drop: async () => {},
+      },
+    });
+    const admin = await seedUser(t);
+    const demo = await t.ctx.database.db
+      .selectFrom('integration_definitions')
+      .select('id')
+      .where('slug', '=', 'demo')
+      .executeTakeFirstOrThrow();
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/integration-connections',
+      headers: admin.auth,
+      payload: { definition_id: demo.id, name: 'Demo', config: { api_token: 'sk-cli-rotation-secret' } },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    await t.close();
+
+    const newKey = Buffer.alloc(32, 9).toString('base64');
+    const rotating = {
+      ...env,
+      SWITCHBOARD_ENCRYPTION_KEY: newKey,
+      SWITCHBOARD_ENCRYPTION_OLD_KEYS: TEST_ENCRYPTION_KEY,
+    };
+    const first = await runCli(['rotate-key'], rotating);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('1 re-encrypted, 0 already current, 0 changed meanwhile, 0 failed');
+    expect(first.stdout).not.toContain('sk-cli-rotation-secret');
+    const second = await runCli(['rotate-key'], rotating);
+    expect(second.stdout).toContain('0 re-encrypted, 1 already current');
+
+    // Under a key that never sealed it, the connection is reported by id and the exit code is 1.
+    const lost = await runCli(['rotate-key'], {
+      ...env,
+      SWITCHBOARD_ENCRYPTION_KEY: Buffer.alloc(32, 8).toString('base64'),
+    });
+    expect(lost.code).toBe(1);
+    expect(lost.stderr).toContain(created.json().data.id);
   });
 });

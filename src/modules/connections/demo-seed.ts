@@ -1,0 +1,99 @@
+import type { DemoConfig } from '../../connectors/demo/index.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db/database.js';
+import type { AdminCreated } from '../auth/bootstrap.js';
+import { SYSTEM_ACTOR } from '../auth/principal.js';
+import type { ConnectionService } from './service.js';
+
+interface DemoConnection {
+  name: string;
+  description: string;
+  config: DemoConfig;
+}
+
+// The token is no secret (the demo provider accepts any value); it is sealed like any other.
+const DEMO_CONNECTIONS: readonly DemoConnection[] = [
+  {
+    name: 'Demo Directory',
+    description: 'Generated users and groups of a small company.',
+    config: { api_token: 'demo-directory-token', seed: 1, users: 50, groups: 6, repositories: 0 },
+  },
+  {
+    name: 'Demo Code',
+    description: 'Generated code repositories and their maintainers.',
+    config: { api_token: 'demo-code-token', seed: 2, users: 20, groups: 3, repositories: 40 },
+  },
+  {
+    name: 'Demo Revoked Token',
+    description: 'A provider that rejects its token, to show what a failing connection looks like.',
+    config: { api_token: 'demo-revoked-token', seed: 3, fail_auth: true },
+  },
+];
+
+export interface DemoSeeded {
+  orgId: string;
+  connections: { id: string; name: string; status: string }[];
+}
+
+/**
+ * Adds the demo connections to the first org of an admin bootstrapAdmin has just created, so it
+ * runs once, on an empty database. Each goes through the usual create → test → enable lifecycle
+ * (sealed secrets, audit entries by the system actor); a failing test leaves its connection in error.
+ */
+export async function seedDemoConnections(
+  db: Db,
+  connections: ConnectionService,
+  admin: AdminCreated,
+  clock: Clock,
+): Promise<DemoSeeded> {
+  const { org_id: orgId } = await db
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select('m.org_id')
+    .where('u.email', '=', admin.email)
+    .orderBy('m.created_at')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  const { id: definitionId } = await db
+    .selectFrom('integration_definitions')
+    .select('id')
+    .where('connector', '=', 'demo')
+    .where('is_builtin', '=', true)
+    .executeTakeFirstOrThrow();
+  const seeded: DemoSeeded['connections'] = [];
+  for (const demo of DEMO_CONNECTIONS) {
+    const { id } = await connections.create(
+      orgId,
+      { definition_id: definitionId, tags: ['demo'], ...demo },
+      SYSTEM_ACTOR,
+      clock.now(),
+    );
+    const tested = await connections.test(orgId, id, SYSTEM_ACTOR, clock.now());
+    const status =
+      tested.test_result === 'success'
+        ? (await connections.enable(orgId, id, SYSTEM_ACTOR, clock.now())).status
+        : tested.status;
+    seeded.push({ id, name: demo.name, status });
+  }
+  return { orgId, connections: seeded };
+}
+
+/** What a new user needs to log in and look around, printed once after the demo seed. */
+export function describeDemo(url: string, admin: AdminCreated, seeded: DemoSeeded): string {
+  const password = admin.generatedPassword
+    ? 'the password printed above'
+    : 'the password in SWITCHBOARD_ADMIN_PASSWORD';
+  const base = url.replace(/\/+$/, '');
+  return [
+    '',
+    'Switchboard demo is ready.',
+    `  API:   ${base}/api/v1`,
+    `  Docs:  ${base}/docs`,
+    `  Login: ${admin.email} with ${password}`,
+    `  Demo connections: ${seeded.connections.map((c) => `${c.name} (${c.status})`).join(', ')}`,
+    '',
+    `  curl -s ${base}/api/v1/auth/login -H 'content-type: application/json' \\`,
+    `    -d '{"email":"${admin.email}","password":"<password>"}'`,
+    '',
+  ].join('\n');
+}

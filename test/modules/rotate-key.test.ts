@@ -1,0 +1,170 @@
+import type { NotNull } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reencryptRow, reencryptSecrets } from '../../src/modules/connections/rotate-key.js';
+import { ConnectionSecrets } from '../../src/modules/connections/secrets.js';
+import { KeyRing } from '../../src/platform/crypto/key-ring.js';
+import { SecretBox } from '../../src/platform/crypto/secret-box.js';
+import { newId } from '../../src/platform/ids.js';
+import { type TestApp, testApp } from '../helpers/app.js';
+import { type SeededUser, seedUser } from '../helpers/identity.js';
+
+const KEY_A = Buffer.alloc(32, 1);
+const KEY_B = Buffer.alloc(32, 2);
+const KEY_C = Buffer.alloc(32, 3);
+
+/** More rows than one batch, so the keyset pagination is exercised. */
+const BULK_ROWS = 520;
+
+describe('rotate-key: re-encrypting connection secrets', () => {
+  let t: TestApp;
+  let admin: SeededUser;
+  let demoId: string;
+  let counter = 0;
+  // The deployment during rotation: B is primary, A still opens what it sealed.
+  const rotated = new SecretBox(new KeyRing(KEY_B, [KEY_A]));
+  const underA = new ConnectionSecrets(new SecretBox(new KeyRing(KEY_A)));
+  const underB = new ConnectionSecrets(rotated);
+  const tokens = new Map<string, string>();
+
+  const db = () => t.ctx.database.db;
+  const secretsOf = async (id: string) =>
+    (
+      await db()
+        .selectFrom('integration_connections')
+        .select('secrets')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+    ).secrets;
+
+  async function create(): Promise<string> {
+    const token = `sk-rotate-${process.pid}-${++counter}`;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/integration-connections',
+      headers: admin.auth,
+      payload: { definition_id: demoId, name: `Demo ${counter}`, config: { api_token: token } },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const id: string = res.json().data.id;
+    tokens.set(id, token);
+    return id;
+  }
+
+  beforeAll(async () => {
+    t = await testApp({
+      env: { SWITCHBOARD_ENCRYPTION_KEY: KEY_A.toString('base64'), SWITCHBOARD_RATE_LIMITS: 'false' },
+    });
+    admin = await seedUser(t);
+    demoId = (
+      await db()
+        .selectFrom('integration_definitions')
+        .select('id')
+        .where('slug', '=', 'demo')
+        .executeTakeFirstOrThrow()
+    ).id;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('re-encrypts every connection under the new key, keeping the values, then finds nothing left', async () => {
+    const ids = [await create(), await create(), await create()];
+    const template = await db()
+      .selectFrom('integration_connections')
+      .selectAll()
+      .where('id', '=', ids[0]!)
+      .executeTakeFirstOrThrow();
+    const bulk = Array.from({ length: BULK_ROWS }, (_, i) => {
+      const id = newId();
+      tokens.set(id, `sk-bulk-${i}`);
+      return {
+        ...template,
+        id,
+        name: `Bulk ${i}`,
+        secrets: underA.seal(admin.orgId, id, { api_token: `sk-bulk-${i}` }),
+      };
+    });
+    for (let i = 0; i < bulk.length; i += 100) {
+      await db()
+        .insertInto('integration_connections')
+        .values(bulk.slice(i, i + 100))
+        .execute();
+    }
+    const total = ids.length + BULK_ROWS;
+
+    const first = await reencryptSecrets(db(), rotated, t.ctx.logger);
+    expect(first).toEqual({
+      scanned: total,
+      reencrypted: total,
+      alreadyCurrent: 0,
+      changed: 0,
+      failed: 0,
+      failedIds: [],
+    });
+    for (const [id, token] of tokens) {
+      const sealed = await secretsOf(id);
+      expect(sealed).not.toBeNull();
+      expect(rotated.isCurrent(sealed!)).toBe(true);
+      expect(underB.open(admin.orgId, id, sealed)).toEqual({ api_token: token });
+      // Key A alone no longer opens it.
+      expect(() => underA.open(admin.orgId, id, sealed)).toThrow(/no configured encryption key/);
+    }
+
+    const second = await reencryptSecrets(db(), rotated);
+    expect(second).toMatchObject({ scanned: total, reencrypted: 0, alreadyCurrent: total, failed: 0 });
+  });
+
+  it('never overwrites secrets another writer changed between the read and the write', async () => {
+    const id = await create();
+    const stale = await db()
+      .selectFrom('integration_connections')
+      .select(['id', 'org_id', 'secrets'])
+      .where('id', '=', id)
+      .$narrowType<{ secrets: NotNull }>()
+      .executeTakeFirstOrThrow();
+    // A running API saves new credentials in between.
+    const concurrent = underB.seal(admin.orgId, id, { api_token: 'sk-written-meanwhile' });
+    await db()
+      .updateTable('integration_connections')
+      .set({ secrets: concurrent })
+      .where('id', '=', id)
+      .execute();
+
+    expect(await reencryptRow(db(), rotated, stale)).toBe('changed');
+    expect(await secretsOf(id)).toBe(concurrent);
+  });
+
+  it('counts a row whose ciphertext does not decrypt as failed, by id, and carries on', async () => {
+    const foreign = await create();
+    const other = await create();
+    const unknownKey = await create();
+    // A ciphertext copied from another row fails its associated data check.
+    const copied = await secretsOf(other);
+    await db()
+      .updateTable('integration_connections')
+      .set({ secrets: copied })
+      .where('id', '=', foreign)
+      .execute();
+    const sealedWithC = new ConnectionSecrets(new SecretBox(new KeyRing(KEY_C))).seal(
+      admin.orgId,
+      unknownKey,
+      { api_token: 'sk-under-a-lost-key' },
+    );
+    await db()
+      .updateTable('integration_connections')
+      .set({ secrets: sealedWithC })
+      .where('id', '=', unknownKey)
+      .execute();
+
+    const result = await reencryptSecrets(db(), rotated, t.ctx.logger);
+    expect(result.failed).toBe(2);
+    expect(result.failedIds.sort()).toEqual([foreign, unknownKey].sort());
+    expect(result.reencrypted).toBe(1);
+    // Failed rows are left untouched, and the logs name them by id only.
+    expect(await secretsOf(foreign)).toBe(copied);
+    expect(await secretsOf(unknownKey)).toBe(sealedWithC);
+    expect(t.logs.lines.filter((l) => l.connection_id === foreign)).toHaveLength(1);
+    expect(t.logs.text()).not.toContain(copied);
+    expect(t.logs.text()).not.toContain(tokens.get(other));
+  });
+});
