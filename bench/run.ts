@@ -1,10 +1,12 @@
 // `npm run bench [name…]`: runs the named benchmarks (all by default); exits 1 if a target is missed.
 import { benchAuth } from './auth/index.js';
+import { benchConnections } from './connections/index.js';
 import { benchHttp } from './http/index.js';
 
 const benches: Record<string, () => Promise<boolean>> = {
   http: benchHttp,
   auth: benchAuth,
+  connections: benchConnections,
 };
 
 const chosen = process.argv.slice(2);
