@@ -15,6 +15,7 @@ import { registerGuard } from './modules/auth/guard.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { catalogAdminRoutes } from './modules/catalog/admin-routes.js';
 import { catalogRoutes } from './modules/catalog/routes.js';
+import { connectRoutes } from './modules/connections/connect-routes.js';
 import { connectionRoutes } from './modules/connections/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
 import { systemRoutes } from './modules/system/routes.js';
@@ -66,6 +67,7 @@ const apiModules: ModuleRoutes[] = [
   catalogRoutes,
   catalogAdminRoutes,
   connectionRoutes,
+  connectRoutes,
 ];
 
 /** The static security headers and the request id, in one hook: each hook costs (bench/http). */

@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** ISO 8601 UTC string on both dialects (see postgres.ts and column-types.ts). */
 export type Timestamp = string;
@@ -177,6 +177,11 @@ export interface IntegrationConnectionsTable {
   created_by: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** none | active | expired | revoked | error */
+  credential_status: Generated<string>;
+  credential_expires_at: Timestamp | null;
+  credential_validated_at: Timestamp | null;
+  credential_error: string | null;
 }
 
 /** Every table, as Kysely sees it. Modules add theirs here with their migration. */

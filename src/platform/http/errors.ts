@@ -36,6 +36,7 @@ export const errorCodes = {
     message: 'The connector behind this integration is not in this build',
   },
   SYNC_IN_PROGRESS: { status: 409, message: 'A sync is in progress; wait for it to finish or cancel it' },
+  AUTH_TYPE_MISMATCH: { status: 422, message: 'This integration does not authenticate that way' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported media type' },
   CONNECTION_DISABLED: { status: 422, message: 'The connection is disabled; enable it first' },

@@ -3,6 +3,7 @@ import type { ColumnTypes } from '../column-types.js';
 import { systemSettings } from './0001_system_settings.js';
 import { identity } from './0002_identity.js';
 import { integrations } from './0003_integrations.js';
+import { connectionCredentials } from './0004_connection_credentials.js';
 
 /** A migration receives the column types of the dialect it runs on, so one set serves both. */
 export interface SchemaMigration {
@@ -14,4 +15,5 @@ export const migrations: Record<string, SchemaMigration> = {
   '0001_system_settings': systemSettings,
   '0002_identity': identity,
   '0003_integrations': integrations,
+  '0004_connection_credentials': connectionCredentials,
 };

@@ -1,0 +1,193 @@
+import type { FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import type { ModuleRoutes } from '../../app.js';
+import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
+import { principalOf } from '../auth/guard.js';
+import { actorOf } from '../auth/principal.js';
+import { CREDENTIAL_STATUSES, CredentialService, type DirectAuthType } from './credentials.js';
+import { type Config, ConnectionSecrets } from './secrets.js';
+import { ConnectionService } from './service.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+const Credentials = Type.Record(Type.String(), Type.Unknown(), {
+  minProperties: 1,
+  maxProperties: 100,
+  description: "Fields of the integration's config_schema",
+});
+
+const Status = Type.Enum([...CREDENTIAL_STATUSES]);
+
+const ConnectedView = Type.Object({
+  connection_id: Type.String(),
+  status: Status,
+  validated_at: Nullable(Type.String()),
+  validation_error: Nullable(Type.String()),
+  test_result: Type.Object({
+    test_result: Type.Enum(['success', 'failed']),
+    message: Type.String(),
+    details: Type.Record(Type.String(), Type.Unknown()),
+    tested_at: Type.String(),
+  }),
+});
+
+const ConnectionView = Type.Object({
+  connection_id: Type.String(),
+  status: Status,
+  expires_at: Nullable(Type.String()),
+  last_validated_at: Nullable(Type.String()),
+  validation_error: Nullable(Type.String()),
+});
+
+const DisconnectedView = Type.Object({
+  connection_id: Type.String(),
+  status: Status,
+  disconnected_at: Type.String(),
+});
+
+const connectResponses = {
+  200: DataEnvelope(ConnectedView),
+  ...errorResponses(400, 401, 403, 404, 409, 422),
+};
+
+const connectSchema = <B extends Parameters<typeof Type.Object>[0]>(
+  kind: DirectAuthType,
+  summary: string,
+  body: B,
+) => ({
+  tags: ['connections'],
+  summary,
+  description:
+    `Only for an integration whose auth_type is \`${kind}\`. The credential is merged into the config, ` +
+    'encrypted, and tested: status `active` when the test passes, `error` with `validation_error` when it fails.',
+  params: IdParams,
+  body: Type.Object(body, { additionalProperties: false }),
+  response: connectResponses,
+});
+
+/** Connect flows with client-sent credentials (spec: integration-provider-api.md, connect and status). */
+export const connectRoutes: ModuleRoutes = async (app, { ctx, secretBox, connectors }) => {
+  const db = ctx.database.db;
+  const credentials = new CredentialService(
+    db,
+    new ConnectionService(db, new ConnectionSecrets(secretBox), connectors, ctx.logger),
+  );
+
+  const connect = (request: FastifyRequest, id: string, kind: DirectAuthType, input: Config) => {
+    const principal = principalOf(request);
+    return credentials.connect(
+      principal.orgId,
+      id,
+      kind,
+      input,
+      actorOf(principal, request),
+      ctx.clock.now(),
+    );
+  };
+
+  app.post(
+    '/integration-connections/:id/connect/api-key',
+    {
+      config: { access: 'connections:update' },
+      schema: connectSchema('api_key', "Connect with an API key, stored in the integration's secret field", {
+        api_key: Type.String({ minLength: 1, maxLength: 4096 }),
+      }),
+    },
+    async (request) => ({
+      data: await connect(request, request.params.id, 'api_key', { api_key: request.body.api_key }),
+    }),
+  );
+
+  app.post(
+    '/integration-connections/:id/connect/basic',
+    {
+      config: { access: 'connections:update' },
+      schema: connectSchema('basic', 'Connect with a username and password', {
+        username: Type.String({ minLength: 1, maxLength: 1024 }),
+        password: Type.String({ minLength: 1, maxLength: 4096 }),
+      }),
+    },
+    async (request) => ({ data: await connect(request, request.params.id, 'basic', { ...request.body }) }),
+  );
+
+  app.post(
+    '/integration-connections/:id/connect/custom',
+    {
+      config: { access: 'connections:update' },
+      schema: connectSchema('custom', 'Connect with provider-specific credentials', {
+        credentials: Credentials,
+      }),
+    },
+    async (request) => ({
+      data: await connect(request, request.params.id, 'custom', request.body.credentials),
+    }),
+  );
+
+  app.get(
+    '/integration-connections/:id/connection',
+    {
+      config: { access: 'connections:read' },
+      schema: {
+        tags: ['connections'],
+        summary: "The state of the connection's credential",
+        params: IdParams,
+        response: { 200: DataEnvelope(ConnectionView), ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => ({
+      data: await credentials.connection(principalOf(request).orgId, request.params.id, ctx.clock.now()),
+    }),
+  );
+
+  app.patch(
+    '/integration-connections/:id/credentials',
+    {
+      config: { access: 'connections:update' },
+      schema: {
+        tags: ['connections'],
+        summary: 'Replace secret fields of the credential and test it again',
+        description: 'Not for OAuth connections. Each key must be a secret field of the config_schema.',
+        params: IdParams,
+        body: Type.Object({ credentials: Credentials }, { additionalProperties: false }),
+        response: connectResponses,
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const result = await credentials.update(
+        principal.orgId,
+        request.params.id,
+        request.body.credentials,
+        actorOf(principal, request),
+        ctx.clock.now(),
+      );
+      return { data: result };
+    },
+  );
+
+  app.post(
+    '/integration-connections/:id/disconnect',
+    {
+      config: { access: 'connections:update' },
+      schema: {
+        tags: ['connections'],
+        summary: 'Delete the stored credential; the connection goes back to pending_setup',
+        params: IdParams,
+        response: { 200: DataEnvelope(DisconnectedView), ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const result = await credentials.disconnect(
+        principal.orgId,
+        request.params.id,
+        actorOf(principal, request),
+        ctx.clock.now(),
+      );
+      return { data: result };
+    },
+  );
+};
