@@ -13,6 +13,12 @@ export interface ColumnTypes {
   integer: ColumnDataType;
   bigint: ColumnDataType;
   double: ColumnDataType;
+  /**
+   * Whether an index column can say `DESC NULLS LAST`. PostgreSQL needs it for a descending sort
+   * that puts nulls last to use an index; SQLite's grammar has no such clause, and its backward
+   * scan of an ascending index already yields that order.
+   */
+  indexNullsOrder: boolean;
 }
 
 /** The column types migrations use, so one migration set builds the same schema on both dialects. */
@@ -28,5 +34,6 @@ export function columnTypes(dialect: DialectName): ColumnTypes {
     integer: 'integer',
     bigint: pg ? 'bigint' : 'integer',
     double: pg ? 'double precision' : 'real',
+    indexNullsOrder: pg,
   };
 }

@@ -4,6 +4,7 @@ import { systemSettings } from './0001_system_settings.js';
 import { identity } from './0002_identity.js';
 import { integrations } from './0003_integrations.js';
 import { connectionCredentials } from './0004_connection_credentials.js';
+import { connectionSortIndexes } from './0005_connection_sort_indexes.js';
 
 /** A migration receives the column types of the dialect it runs on, so one set serves both. */
 export interface SchemaMigration {
@@ -16,4 +17,5 @@ export const migrations: Record<string, SchemaMigration> = {
   '0002_identity': identity,
   '0003_integrations': integrations,
   '0004_connection_credentials': connectionCredentials,
+  '0005_connection_sort_indexes': connectionSortIndexes,
 };
