@@ -54,15 +54,18 @@ export async function findConnectableDefinition(db: Db, definitionId: string) {
     .executeTakeFirst();
 }
 
+/** The org's connections matching a filter, on the connections table alone (its indexes serve it). */
 function orgConnections(db: Db, orgId: string, filter: ConnectionFilter) {
-  let q = db
-    .selectFrom('integration_connections as c')
-    .innerJoin('integration_definitions as d', 'd.id', 'c.definition_id')
-    .where('c.org_id', '=', orgId);
+  let q = db.selectFrom('integration_connections as c').where('c.org_id', '=', orgId);
   if (filter.status) q = q.where('c.status', '=', filter.status);
   if (filter.health) q = q.where('c.health', '=', filter.health);
   if (filter.definition_id) q = q.where('c.definition_id', '=', filter.definition_id);
-  if (filter.category) q = q.where('d.category', '=', filter.category);
+  if (filter.category) {
+    const category = filter.category;
+    q = q.where('c.definition_id', 'in', (eb) =>
+      eb.selectFrom('integration_definitions').select('id').where('category', '=', category),
+    );
+  }
   if (filter.search) {
     const search = filter.search;
     q = q.where((eb) => eb.or([contains('c.name', search), contains('c.description', search)]));
@@ -116,6 +119,7 @@ export async function listConnections(
   ]);
   if (ids.length === 0) return { rows: [], total: count.total };
   const found = await orgConnections(db, orgId, {})
+    .innerJoin('integration_definitions as d', 'd.id', 'c.definition_id')
     .selectAll('c')
     .select(definitionColumns)
     .where(
@@ -136,6 +140,7 @@ export async function findConnection(
   id: string,
 ): Promise<ConnectionWithDefinition | undefined> {
   return orgConnections(db, orgId, {})
+    .innerJoin('integration_definitions as d', 'd.id', 'c.definition_id')
     .leftJoin('users as u', 'u.id', 'c.created_by')
     .selectAll('c')
     .select([...definitionColumns, 'u.name as created_by_name'])
