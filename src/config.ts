@@ -62,6 +62,14 @@ export const settingsSchema = Type.Object({
     default: '',
     description: 'Comma-separated origins allowed by CORS. Empty: CORS off.',
   }),
+  SWITCHBOARD_OAUTH_RETURN_ORIGINS: Type.Optional(
+    Type.String({
+      pattern: '^\\s*https?://[^\\s/,]+\\s*(,\\s*https?://[^\\s/,]+\\s*)*$',
+      hint: 'must be comma-separated http:// or https:// origins',
+      description:
+        'Comma-separated origins an OAuth connect flow may send the browser back to (`return_url`). Unset: the origin of SWITCHBOARD_PUBLIC_URL.',
+    }),
+  ),
   SWITCHBOARD_BODY_LIMIT: Type.Integer({
     minimum: 1024,
     maximum: 104_857_600,
@@ -188,6 +196,8 @@ export interface Config {
   logLevel: LogLevelName;
   publicUrl: string;
   corsOrigins: string[];
+  /** Origins a connect/oauth `return_url` may have. */
+  oauthReturnOrigins: string[];
   bodyLimit: number;
   shutdownTimeoutMs: number;
   trustProxy: boolean;
@@ -265,6 +275,9 @@ function toConfig(s: Settings): Config {
     redis: s.REDIS_URL ? { url: s.REDIS_URL, keyPrefix: s.REDIS_KEY_PREFIX } : undefined,
     logLevel: s.LOG_LEVEL,
     publicUrl: s.SWITCHBOARD_PUBLIC_URL.replace(/\/+$/, ''),
+    oauthReturnOrigins: (s.SWITCHBOARD_OAUTH_RETURN_ORIGINS ?? new URL(s.SWITCHBOARD_PUBLIC_URL).origin)
+      .split(',')
+      .map((o) => new URL(o.trim()).origin),
     corsOrigins: s.SWITCHBOARD_CORS_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter(Boolean),

@@ -278,6 +278,7 @@ describe('every protected route', () => {
         .map(([method]) => `${method.toUpperCase()} ${path}`),
     );
     expect(open.sort()).toEqual([
+      'GET /api/v1/integrations/oauth/callback',
       'POST /api/v1/auth/login',
       'POST /api/v1/auth/logout',
       'POST /api/v1/auth/refresh',

@@ -5,6 +5,7 @@ import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
 import { principalOf } from '../auth/guard.js';
 import { actorOf } from '../auth/principal.js';
 import { CREDENTIAL_STATUSES, CredentialService, type DirectAuthType } from './credentials.js';
+import { OAUTH_STATE_TTL_MS, OAuthService } from './oauth.js';
 import { type Config, ConnectionSecrets } from './secrets.js';
 import { ConnectionService } from './service.js';
 
@@ -71,9 +72,14 @@ const connectSchema = <B extends Parameters<typeof Type.Object>[0]>(
 /** Connect flows with client-sent credentials (spec: integration-provider-api.md, connect and status). */
 export const connectRoutes: ModuleRoutes = async (app, { ctx, secretBox, connectors }) => {
   const db = ctx.database.db;
-  const credentials = new CredentialService(
+  const secrets = new ConnectionSecrets(secretBox);
+  const credentials = new CredentialService(db, new ConnectionService(db, secrets, connectors, ctx.logger));
+  const oauth = new OAuthService(
     db,
-    new ConnectionService(db, new ConnectionSecrets(secretBox), connectors, ctx.logger),
+    secretBox,
+    secrets,
+    { publicUrl: ctx.config.publicUrl, returnOrigins: ctx.config.oauthReturnOrigins },
+    ctx.logger,
   );
 
   const connect = (request: FastifyRequest, id: string, kind: DirectAuthType, input: Config) => {
@@ -124,6 +130,67 @@ export const connectRoutes: ModuleRoutes = async (app, { ctx, secretBox, connect
     async (request) => ({
       data: await connect(request, request.params.id, 'custom', request.body.credentials),
     }),
+  );
+
+  app.post(
+    '/integration-connections/:id/connect/oauth',
+    {
+      config: { access: 'connections:update' },
+      schema: {
+        tags: ['connections'],
+        summary: 'Start the OAuth2 authorization-code flow (PKCE)',
+        description:
+          'Only for an integration whose auth_type is `oauth2`, with `client_id` and `client_secret` in the ' +
+          `config. Send the browser to \`authorization_url\`; the state is single-use and expires in ${OAUTH_STATE_TTL_MS / 60_000} minutes. ` +
+          '`return_url` must be on an allowed origin (SWITCHBOARD_OAUTH_RETURN_ORIGINS).',
+        params: IdParams,
+        body: Type.Object(
+          { return_url: Type.String({ minLength: 1, maxLength: 2048 }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: DataEnvelope(Type.Object({ authorization_url: Type.String(), state: Type.String() })),
+          ...errorResponses(400, 401, 403, 404, 409, 422),
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const started = await oauth.start(
+        principal.orgId,
+        request.params.id,
+        request.body.return_url,
+        { actor: actorOf(principal, request), userId: principal.userId },
+        ctx.clock.now(),
+      );
+      return { data: started };
+    },
+  );
+
+  app.get(
+    '/integrations/oauth/callback',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['connections'],
+        summary: "The OAuth provider's redirect: exchanges the code and sends the browser to return_url",
+        description:
+          'Redirects (302) to the `return_url` given at connect/oauth with `status=success&connection_id=…` ' +
+          'or `status=error&error=…`. An unknown, expired or used state answers 400: there is no trusted place to redirect to.',
+        querystring: Type.Object({
+          code: Type.Optional(Type.String({ maxLength: 4096 })),
+          state: Type.Optional(Type.String({ maxLength: 512 })),
+          iss: Type.Optional(Type.String({ maxLength: 2048 })),
+          error: Type.Optional(Type.String({ maxLength: 256 })),
+          error_description: Type.Optional(Type.String({ maxLength: 4096 })),
+        }),
+        response: { 302: Type.Null(), ...errorResponses(400) },
+      },
+    },
+    async (request, reply) => {
+      const location = await oauth.callback(request.query, request, ctx.clock.now());
+      return reply.redirect(location, 302);
+    },
   );
 
   app.get(

@@ -184,6 +184,22 @@ export interface IntegrationConnectionsTable {
   credential_error: string | null;
 }
 
+export interface OAuthStatesTable {
+  id: string;
+  state_hash: string;
+  org_id: string;
+  connection_id: string;
+  user_id: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  return_url: string;
+  code_verifier: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
 /** Every table, as Kysely sees it. Modules add theirs here with their migration. */
 export interface Tables {
   system_settings: SystemSettingsTable;
@@ -198,4 +214,5 @@ export interface Tables {
   audit_log: AuditLogTable;
   integration_definitions: IntegrationDefinitionsTable;
   integration_connections: IntegrationConnectionsTable;
+  oauth_states: OAuthStatesTable;
 }

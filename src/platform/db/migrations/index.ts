@@ -5,6 +5,7 @@ import { identity } from './0002_identity.js';
 import { integrations } from './0003_integrations.js';
 import { connectionCredentials } from './0004_connection_credentials.js';
 import { connectionSortIndexes } from './0005_connection_sort_indexes.js';
+import { oauthStates } from './0006_oauth_states.js';
 
 /** A migration receives the column types of the dialect it runs on, so one set serves both. */
 export interface SchemaMigration {
@@ -18,4 +19,5 @@ export const migrations: Record<string, SchemaMigration> = {
   '0003_integrations': integrations,
   '0004_connection_credentials': connectionCredentials,
   '0005_connection_sort_indexes': connectionSortIndexes,
+  '0006_oauth_states': oauthStates,
 };
