@@ -4,10 +4,9 @@
 import Type from 'typebox';
 import { type App, buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { hashPassword } from '../../src/platform/crypto/passwords.js';
+import { registerAccount } from '../../src/modules/auth/accounts.js';
 import { randomToken } from '../../src/platform/crypto/tokens.js';
 import { DataEnvelope } from '../../src/platform/http/envelope.js';
-import { newId } from '../../src/platform/ids.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { openContext } from '../../src/runtime.js';
 
@@ -17,40 +16,15 @@ const BENCH_PATH = '/api/v1/bench/whoami';
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
 
 async function seed(app: App): Promise<{ token: string; key: string }> {
-  const db = app.services.ctx.database.db;
-  const now = new Date().toISOString();
-  const orgId = newId();
-  const userId = newId();
-  await db
-    .insertInto('orgs')
-    .values({
-      id: orgId,
-      name: 'Bench',
-      slug: 'bench',
-      session_timeout_mins: 30,
-      settings: {},
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-  await db
-    .insertInto('users')
-    .values({
-      id: userId,
-      email: 'bench@example.com',
-      name: 'Bench',
-      password_hash: await hashPassword(randomToken()),
-      is_super_admin: false,
-      is_active: true,
-      last_login_at: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-  await db
-    .insertInto('memberships')
-    .values({ org_id: orgId, user_id: userId, role: 'tenant_admin', created_at: now, updated_at: now })
-    .execute();
+  // Seeded through the same service registration uses: a user administering a new org.
+  const { user, org } = await registerAccount(
+    app.services.ctx.database.db,
+    { email: 'bench@example.com', name: 'Bench', password: randomToken(), orgName: 'Bench' },
+    { requestId: null, ip: null },
+    new Date(),
+  );
+  const userId = user.id;
+  const orgId = org.id;
   const token = (await app.services.sessions.start(userId, orgId)).access_token;
   // The key is made by the API itself, so the bench uses exactly the keys clients get.
   const res = await app.inject({

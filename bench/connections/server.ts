@@ -4,7 +4,7 @@
 // filter has something to filter out), logs a user of the big org in, and prints its token.
 import { type Insertable, sql } from 'kysely';
 import { loadConfig } from '../../src/config.js';
-import { hashPassword } from '../../src/platform/crypto/passwords.js';
+import { registerAccount } from '../../src/modules/auth/accounts.js';
 import { randomToken } from '../../src/platform/crypto/tokens.js';
 import type { Db } from '../../src/platform/db/database.js';
 import type { IntegrationConnectionsTable } from '../../src/platform/db/tables.js';
@@ -152,27 +152,15 @@ async function main() {
     .select('id')
     .where('slug', '=', 'demo')
     .executeTakeFirstOrThrow();
-  const orgId = await seedOrg(db, 'Bench', now);
+  const { user, org } = await registerAccount(
+    db,
+    { email: 'bench@example.com', name: 'Bench', password: randomToken(), orgName: 'Bench' },
+    { requestId: null, ip: null },
+    new Date(now),
+  );
+  const userId = user.id;
+  const orgId = org.id;
   const otherOrgId = await seedOrg(db, 'Bench Other', now);
-  const userId = newId();
-  await db
-    .insertInto('users')
-    .values({
-      id: userId,
-      email: 'bench@example.com',
-      name: 'Bench',
-      password_hash: await hashPassword(randomToken()),
-      is_super_admin: false,
-      is_active: true,
-      last_login_at: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-  await db
-    .insertInto('memberships')
-    .values({ org_id: orgId, user_id: userId, role: 'tenant_admin', created_at: now, updated_at: now })
-    .execute();
   const seedStarted = performance.now();
   await seedConnections(db, orgId, definition.id, userId, CONNECTIONS, 1);
   await seedConnections(db, otherOrgId, definition.id, null, OTHER_ORG_CONNECTIONS, 2);

@@ -1,9 +1,9 @@
 import type { AuthType } from '../../connectors/sdk.js';
 import type { Db } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
-import { recordAudit } from '../audit/service.js';
 import type { Actor } from '../auth/principal.js';
 import { invalidFields } from '../catalog/config-schema.js';
+import { changeConnection } from './change.js';
 import { type Config, secretFieldsOf } from './secrets.js';
 import type { ConnectionService } from './service.js';
 import {
@@ -114,9 +114,10 @@ export class CredentialService {
     await this.db.transaction().execute(async (tx) => {
       const row = await this.#require(orgId, id, tx);
       if (row.status === ('syncing' satisfies ConnectionStatus)) throw new AppError('SYNC_IN_PROGRESS');
-      await tx
-        .updateTable('integration_connections')
-        .set({
+      await changeConnection(
+        tx,
+        { orgId, id },
+        {
           secrets: null,
           credential_status: 'revoked' satisfies CredentialStatus,
           credential_expires_at: null,
@@ -130,18 +131,10 @@ export class CredentialService {
           // Enabling again needs a test with the new credential.
           last_test_passed_at: null,
           updated_at: at,
-        })
-        .where('id', '=', id)
-        .where('org_id', '=', orgId)
-        .execute();
-      await recordAudit(
-        tx,
-        actor,
+        },
         {
-          orgId,
+          actor,
           action: 'connection.disconnected',
-          targetType: 'connection',
-          targetId: id,
           changedFields: ['secrets', 'credential_status', 'status', 'health', 'sync_enabled'],
         },
         now,
@@ -161,22 +154,11 @@ export class CredentialService {
       ? { credential_status: 'active', credential_validated_at: test.tested_at, credential_error: null }
       : { credential_status: 'error', credential_error: test.message };
     await this.db.transaction().execute(async (tx) => {
-      await tx
-        .updateTable('integration_connections')
-        .set(set)
-        .where('id', '=', row.id)
-        .where('org_id', '=', row.org_id)
-        .execute();
-      await recordAudit(
+      await changeConnection(
         tx,
-        actor,
-        {
-          orgId: row.org_id,
-          action: 'connection.credentials_validated',
-          targetType: 'connection',
-          targetId: row.id,
-          changedFields: Object.keys(set),
-        },
+        { orgId: row.org_id, id: row.id },
+        set,
+        { actor, action: 'connection.credentials_validated', changedFields: Object.keys(set) },
         now,
       );
     });

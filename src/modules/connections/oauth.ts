@@ -6,9 +6,9 @@ import type { OAuthStatesTable } from '../../platform/db/tables.js';
 import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logging/logger.js';
-import { recordAudit } from '../audit/service.js';
 import type { Actor } from '../auth/principal.js';
 import { invalidFields } from '../catalog/config-schema.js';
+import { changeConnection } from './change.js';
 import type { CredentialStatus } from './credentials.js';
 import type { ConnectionSecrets } from './secrets.js';
 import { type ConnectionStatus, type ConnectionWithDefinition, findConnection } from './store.js';
@@ -254,9 +254,10 @@ export class OAuthService {
         ...(tokens.refresh_token ? { refresh_token: tokens.refresh_token } : {}),
         expires_at: expiresAt,
       };
-      await tx
-        .updateTable('integration_connections')
-        .set({
+      await changeConnection(
+        tx,
+        { orgId: current.org_id, id: current.id },
+        {
           secrets: this.secrets.seal(current.org_id, current.id, secrets),
           credential_status: 'active' satisfies CredentialStatus,
           credential_expires_at: expiresAt,
@@ -266,18 +267,10 @@ export class OAuthService {
             ? { status: 'configuring' satisfies ConnectionStatus }
             : {}),
           updated_at: at,
-        })
-        .where('id', '=', current.id)
-        .where('org_id', '=', current.org_id)
-        .execute();
-      await recordAudit(
-        tx,
-        actor,
+        },
         {
-          orgId: current.org_id,
+          actor,
           action: 'connection.oauth_connected',
-          targetType: 'connection',
-          targetId: current.id,
           changedFields: [
             'secrets.access_token',
             ...(tokens.refresh_token ? ['secrets.refresh_token'] : []),

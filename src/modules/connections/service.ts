@@ -11,6 +11,7 @@ import { recordAudit } from '../audit/service.js';
 import type { Actor } from '../auth/principal.js';
 import { invalidFields, validateConfig } from '../catalog/config-schema.js';
 import { runConnectorTest } from '../catalog/connector-test.js';
+import { changeConnection } from './change.js';
 import { checkCron, nextHealthCheckAt, nextSyncAt } from './schedule.js';
 import {
   type Config,
@@ -246,22 +247,11 @@ export class ConnectionService {
             now,
           );
         }
-        await tx
-          .updateTable('integration_connections')
-          .set({ ...set, updated_at: now.toISOString() })
-          .where('id', '=', id)
-          .where('org_id', '=', orgId)
-          .execute();
-        await recordAudit(
+        await changeConnection(
           tx,
-          actor,
-          {
-            orgId,
-            action: 'connection.updated',
-            targetType: 'connection',
-            targetId: id,
-            changedFields: changed,
-          },
+          { orgId, id },
+          { ...set, updated_at: now.toISOString() },
+          { actor, action: 'connection.updated', changedFields: changed },
           now,
         );
         return detail(await requireConnection(tx, orgId, id), secretNames);
@@ -311,25 +301,20 @@ export class ConnectionService {
       : ('error' satisfies ConnectionStatus);
     const health: Health = passed ? 'healthy' : 'unhealthy';
     await this.db.transaction().execute(async (tx) => {
-      await tx
-        .updateTable('integration_connections')
-        .set({
+      const changedFields = ['last_tested_at', ...(passed ? ['last_test_passed_at'] : [])];
+      if (status !== row.status) changedFields.push('status');
+      if (health !== row.health) changedFields.push('health');
+      await changeConnection(
+        tx,
+        { orgId, id },
+        {
           status,
           health,
           last_tested_at: at,
           ...(passed ? { last_test_passed_at: at } : {}),
           updated_at: at,
-        })
-        .where('id', '=', id)
-        .where('org_id', '=', orgId)
-        .execute();
-      const changedFields = ['last_tested_at', ...(passed ? ['last_test_passed_at'] : [])];
-      if (status !== row.status) changedFields.push('status');
-      if (health !== row.health) changedFields.push('health');
-      await recordAudit(
-        tx,
-        actor,
-        { orgId, action: 'connection.tested', targetType: 'connection', targetId: id, changedFields },
+        },
+        { actor, action: 'connection.tested', changedFields },
         now,
       );
     });
@@ -353,20 +338,15 @@ export class ConnectionService {
           disabled_reason: null,
           updated_at: now.toISOString(),
         };
-        await tx
-          .updateTable('integration_connections')
-          .set(set)
-          .where('id', '=', id)
-          .where('org_id', '=', orgId)
-          .execute();
         const changedFields = ['status', 'sync_enabled', 'next_sync_at', 'next_health_check_at'].filter(
           (field) => field !== 'status' || set.status !== row.status,
         );
         if (row.disabled_reason !== null) changedFields.push('disabled_reason');
-        await recordAudit(
+        await changeConnection(
           tx,
-          actor,
-          { orgId, action: 'connection.enabled', targetType: 'connection', targetId: id, changedFields },
+          { orgId, id },
+          set,
+          { actor, action: 'connection.enabled', changedFields },
           now,
         );
       }
@@ -394,16 +374,11 @@ export class ConnectionService {
       };
       const changedFields = DISABLE_FIELDS.filter((field) => set[field] !== row[field]);
       if (changedFields.length > 0) {
-        await tx
-          .updateTable('integration_connections')
-          .set({ ...set, updated_at: now.toISOString() })
-          .where('id', '=', id)
-          .where('org_id', '=', orgId)
-          .execute();
-        await recordAudit(
+        await changeConnection(
           tx,
-          actor,
-          { orgId, action: 'connection.disabled', targetType: 'connection', targetId: id, changedFields },
+          { orgId, id },
+          { ...set, updated_at: now.toISOString() },
+          { actor, action: 'connection.disabled', changedFields },
           now,
         );
       }
