@@ -1,16 +1,9 @@
 import Ajv2020Module, { type ErrorObject } from 'ajv/dist/2020.js';
 import formatsModule from 'ajv-formats';
-import { AppError } from '../../platform/http/errors.js';
+import { type FieldIssue, invalidFields } from '../../platform/http/errors.js';
 
 const Ajv2020 = Ajv2020Module.default;
 const addFormats = formatsModule.default;
-
-/** What a 400 names: the field as the client wrote it, where it was, what is wrong. */
-export interface FieldIssue {
-  field: string;
-  location: 'body';
-  message: string;
-}
 
 // Config schemas are JSON Schema 2020-12 (see ConfigSchema in connectors/sdk.ts). Unknown keywords
 // such as `x-secret` are annotations, so strict mode stays off; the logger would print to stdout.
@@ -18,11 +11,6 @@ const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true, log
 addFormats(ajv);
 // Marks a secret field; any string is valid.
 ajv.addFormat('password', true);
-
-export function invalidFields(fields: FieldIssue[]): AppError {
-  const summary = fields.map((f) => `${f.field} ${f.message}`).join('; ');
-  return new AppError('VALIDATION_ERROR', `Invalid body: ${summary}`, { fields });
-}
 
 /**
  * Compiles a schema for one use. Schemas come from rows, a new object each time, and Ajv caches by

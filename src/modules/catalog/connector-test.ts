@@ -1,7 +1,7 @@
 import type { Connector, ConnectorContext, ProviderErrorType, TestOutcome } from '../../connectors/sdk.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { Logger } from '../../platform/logging/logger.js';
-import { invalidFields } from './config-schema.js';
+import { type ProviderAuth, providerFetch } from '../../platform/outbound/provider-fetch.js';
 
 /** How long a test may run; past it the connector's requests are aborted and the test fails. */
 export const TEST_TIMEOUT_MS = 15_000;
@@ -14,39 +14,8 @@ export interface ConnectorTestResult {
 
 type Config = Record<string, unknown>;
 
-function baseUrlOf(config: Config): URL {
-  const field = 'config.base_url';
-  const base = config.base_url;
-  if (typeof base !== 'string' || base === '') {
-    throw invalidFields([
-      { field, location: 'body', message: 'is required: the test calls the provider there' },
-    ]);
-  }
-  // A trailing slash keeps the base's own path when a provider path is resolved against it.
-  const href = base.endsWith('/') ? base : `${base}/`;
-  const url = URL.canParse(href) ? new URL(href) : undefined;
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    throw invalidFields([{ field, location: 'body', message: 'must be an absolute http(s) URL' }]);
-  }
-  return url;
-}
-
-/**
- * `fetch` for the connector: `/users` on `https://host/api` requests `https://host/api/users`,
- * with the test's signal. A connector talks to its provider only, so another origin is refused.
- */
-function boundFetch(config: Config, signal: AbortSignal): ConnectorContext<Config>['fetch'] {
-  return async (path, init = {}) => {
-    const base = baseUrlOf(config);
-    const url = new URL(path.replace(/^\/+/, ''), base);
-    if (url.origin !== base.origin)
-      throw new Error(`Refusing to call ${url.origin}: not the provider's base URL`);
-    return fetch(url, { ...init, signal: init.signal ? AbortSignal.any([signal, init.signal]) : signal });
-  };
-}
-
 /** Settles only when the signal aborts: bounds a connector that ignores its signal. */
-function aborted(signal: AbortSignal): Promise<never> {
+export function aborted(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
     signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
@@ -86,19 +55,30 @@ function fromOutcome(outcome: TestOutcome, elapsedMs: number): ConnectorTestResu
 }
 
 /**
- * Runs a connector's `test` with a logger, a timeout signal and a `fetch` bound to `config.base_url`.
- * A failed test is a result, not an error; only a config the test cannot use (no base URL) is a 400.
+ * Runs a connector's `test` (or another check with the same outcome, such as `healthCheck`) with a
+ * logger, a timeout signal and a `fetch` bound to `config.base_url`. A failed test is a result, not
+ * an error; only a config the test cannot use (no base URL) is a 400.
  */
 export async function runConnectorTest(
   connector: Connector,
   config: Config,
   logger: Logger,
+  options: { auth?: ProviderAuth; check?: 'test' | 'healthCheck' } = {},
 ): Promise<ConnectorTestResult> {
   const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
-  const ctx: ConnectorContext<Config> = { config, logger, signal, fetch: boundFetch(config, signal) };
+  const ctx: ConnectorContext<Config> = {
+    config,
+    logger,
+    signal,
+    fetch: providerFetch(config, { signal, auth: options.auth }),
+  };
   const started = performance.now();
   try {
-    const outcome = await Promise.race([connector.test(ctx), aborted(signal)]);
+    const check =
+      options.check === 'healthCheck' && connector.healthCheck
+        ? connector.healthCheck.bind(connector)
+        : connector.test.bind(connector);
+    const outcome = await Promise.race([check(ctx), aborted(signal)]);
     return fromOutcome(outcome, Math.round(performance.now() - started));
   } catch (error) {
     if (error instanceof AppError) throw error;

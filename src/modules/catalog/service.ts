@@ -1,12 +1,12 @@
 import type { Capability, Category, Connector, ConnectorDefinition } from '../../connectors/sdk.js';
 import type { Db } from '../../platform/db/database.js';
 import { isForeignKeyViolation, uniqueOr } from '../../platform/db/errors.js';
-import { AppError } from '../../platform/http/errors.js';
+import { AppError, invalidFields } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { recordAudit } from '../audit/service.js';
 import { type Actor, SYSTEM_ACTOR } from '../auth/principal.js';
-import { checkConfigSchema, invalidFields, validateConfig } from './config-schema.js';
+import { checkConfigSchema, validateConfig } from './config-schema.js';
 import { type ConnectorTestResult, runConnectorTest } from './connector-test.js';
 import {
   type AdminIntegrationRow,

@@ -1,8 +1,7 @@
 import type { AuthType } from '../../connectors/sdk.js';
 import type { Db } from '../../platform/db/database.js';
-import { AppError } from '../../platform/http/errors.js';
+import { AppError, invalidFields } from '../../platform/http/errors.js';
 import type { Actor } from '../auth/principal.js';
-import { invalidFields } from '../catalog/config-schema.js';
 import { changeConnection } from './change.js';
 import { type Config, secretFieldsOf } from './secrets.js';
 import type { ConnectionService } from './service.js';

@@ -1,5 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
-import { invalidFields } from '../catalog/config-schema.js';
+import { invalidFields } from '../../platform/http/errors.js';
 
 const MINUTE_MS = 60_000;
 

@@ -182,6 +182,8 @@ export interface IntegrationConnectionsTable {
   credential_expires_at: Timestamp | null;
   credential_validated_at: Timestamp | null;
   credential_error: string | null;
+  /** IANA zone the cron is read in; null means UTC. */
+  sync_timezone: string | null;
 }
 
 export interface OAuthStatesTable {
@@ -200,6 +202,81 @@ export interface OAuthStatesTable {
   created_at: Timestamp;
 }
 
+export interface SyncRunsTable {
+  id: string;
+  org_id: string;
+  connection_id: string;
+  trigger: string;
+  triggered_by: string | null;
+  triggered_by_name: string | null;
+  status: string;
+  full_sync: boolean;
+  scheduled_for: Timestamp | null;
+  queued_at: Timestamp;
+  not_before: Timestamp | null;
+  started_at: Timestamp | null;
+  completed_at: Timestamp | null;
+  duration_ms: number | null;
+  stats: Json<Record<string, number>>;
+  error_message: string | null;
+  error_class: string | null;
+  error_details: Json<Record<string, unknown>> | null;
+  retry_count: number;
+  max_retries: number;
+  config_snapshot: Json<Record<string, unknown>>;
+  log_counts: Json<Record<string, number>>;
+  lease_owner: string | null;
+  lease_expires_at: Timestamp | null;
+  cancel_requested_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SyncRunLogsTable {
+  id: string;
+  run_id: string;
+  org_id: string;
+  level: string;
+  message: string;
+  details: Json<Record<string, unknown>> | null;
+  source: string | null;
+  item_ref: string | null;
+  created_at: Timestamp;
+}
+
+export interface SyncRecordsTable {
+  connection_id: string;
+  entity: string;
+  external_id: string;
+  org_id: string;
+  content_hash: string;
+  data: Json<Record<string, unknown>>;
+  last_seen_run_id: string;
+  deleted_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SyncCursorsTable {
+  connection_id: string;
+  entity: string;
+  cursor: string;
+  run_id: string;
+  updated_at: Timestamp;
+}
+
+export interface SyncEvidenceTable {
+  id: string;
+  org_id: string;
+  connection_id: string;
+  run_id: string;
+  kind: string;
+  summary: string;
+  content_hash: string;
+  data: Json<Record<string, unknown>>;
+  collected_at: Timestamp;
+}
+
 /** Every table, as Kysely sees it. Modules add theirs here with their migration. */
 export interface Tables {
   system_settings: SystemSettingsTable;
@@ -215,4 +292,9 @@ export interface Tables {
   integration_definitions: IntegrationDefinitionsTable;
   integration_connections: IntegrationConnectionsTable;
   oauth_states: OAuthStatesTable;
+  sync_runs: SyncRunsTable;
+  sync_run_logs: SyncRunLogsTable;
+  sync_records: SyncRecordsTable;
+  sync_cursors: SyncCursorsTable;
+  sync_evidence: SyncEvidenceTable;
 }

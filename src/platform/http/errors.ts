@@ -85,3 +85,15 @@ export interface ErrorBody {
     [extra: string]: unknown;
   };
 }
+
+/** What a 400 names: the field as the client wrote it, where it was, what is wrong. */
+export interface FieldIssue {
+  field: string;
+  location: 'body';
+  message: string;
+}
+
+export function invalidFields(fields: FieldIssue[]): AppError {
+  const summary = fields.map((f) => `${f.field} ${f.message}`).join('; ');
+  return new AppError('VALIDATION_ERROR', `Invalid body: ${summary}`, { fields });
+}
