@@ -211,6 +211,8 @@ describe('connect flows (api key, basic, custom)', () => {
       connection_id: id,
       status: 'revoked',
       disconnected_at: clock.now().toISOString(),
+      // An API key has no revocation endpoint to call.
+      revocation: { status: 'unsupported', error: null },
     });
     const row = await rawRow(id);
     expect(row).toMatchObject({

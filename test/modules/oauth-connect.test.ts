@@ -1,150 +1,30 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Connector, ConnectorDefinition } from '../../src/connectors/sdk.js';
 import { ConnectionSecrets } from '../../src/modules/connections/secrets.js';
-import { type TestApp, testApp } from '../helpers/app.js';
+import { newId } from '../../src/platform/ids.js';
+import type { TestApp } from '../helpers/app.js';
 import { FakeClock } from '../helpers/clock.js';
 import { type SeededUser, seedUser } from '../helpers/identity.js';
-
-const CLIENT_ID = 'switchboard-test';
-const CLIENT_SECRET = `client-secret-${process.pid}-plaintext`;
-const ACCOUNT_ID = 'octo-user';
-const CALLBACK_PATH = '/api/v1/integrations/oauth/callback';
-
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
-/** A port nobody listens on now, for the app's public URL (the provider must know it up front). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  const port = await listen(probe);
-  await close(probe);
-  return port;
-}
-
-/** What the resource owner answers at the provider's interaction page. */
-let decision: 'allow' | 'deny' = 'allow';
-
-/**
- * A real OAuth 2.0 authorization server (oidc-provider) on loopback, PKCE required, with an
- * interaction page that logs the test account in and consents (or denies) without a form.
- */
-async function startProvider(redirectUri: string) {
-  let provider: Provider | undefined;
-  const server = createServer(async (req, res) => {
-    if (!provider) throw new Error('provider not ready');
-    if (!req.url?.startsWith('/interaction/')) {
-      provider.callback()(req, res);
-      return;
-    }
-    const details = await provider.interactionDetails(req, res);
-    if (decision === 'deny') {
-      await provider.interactionFinished(req, res, {
-        error: 'access_denied',
-        error_description: 'The user said no',
-      });
-      return;
-    }
-    const grant = new provider.Grant({ accountId: ACCOUNT_ID, clientId: CLIENT_ID });
-    const scope = details.params.scope;
-    grant.addOIDCScope(typeof scope === 'string' ? scope : '');
-    await provider.interactionFinished(req, res, {
-      login: { accountId: ACCOUNT_ID },
-      consent: { grantId: await grant.save() },
-    });
-  });
-  const issuer = `http://127.0.0.1:${await listen(server)}`;
-  provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: CLIENT_ID,
-        client_secret: CLIENT_SECRET,
-        redirect_uris: [redirectUri],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_basic',
-      },
-    ],
-    scopes: ['openid', 'offline_access', 'repo.read'],
-    pkce: { required: () => true },
-    features: { devInteractions: { enabled: false } },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
-    issueRefreshToken: async () => true,
-    cookies: { keys: ['oauth-connect-test-cookie-key'] },
-  });
-  return { server, issuer };
-}
-
-/** A browser: follows redirects by hand, keeping the provider's cookies, until one leaves for `stopAt`. */
-async function browse(start: string, stopAt: string): Promise<string> {
-  const cookies = new Map<string, string>();
-  let url = start;
-  for (let hop = 0; hop < 20; hop++) {
-    if (url.startsWith(stopAt)) return url;
-    const res = await fetch(url, {
-      redirect: 'manual',
-      headers: { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') },
-    });
-    for (const header of res.headers.getSetCookie()) {
-      const [pair = ''] = header.split(';');
-      const at = pair.indexOf('=');
-      cookies.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-    const location = res.headers.get('location');
-    if (!location) throw new Error(`no redirect from ${url}: ${res.status} ${await res.text()}`);
-    url = new URL(location, url).toString();
-  }
-  throw new Error('too many redirects');
-}
-
-function connector(definition: Partial<ConnectorDefinition>): Connector {
-  return {
-    definition: {
-      name: 'Fixture',
-      provider: 'fixture',
-      category: 'code_devops',
-      shortDescription: 'A fixture',
-      description: 'A fixture connector',
-      iconUrl: '/icons/fixture.svg',
-      authType: 'oauth2',
-      configSchema: {
-        type: 'object',
-        required: ['client_id', 'client_secret'],
-        properties: {
-          client_id: { type: 'string' },
-          client_secret: { type: 'string', format: 'password' },
-        },
-      },
-      capabilities: ['sync_users'],
-      entities: [{ name: 'users', description: 'Users' }],
-      version: '1.0.0',
-      tags: [],
-      slug: 'fixture',
-      ...definition,
-    },
-    test: async () => ({ ok: true, message: 'fine', details: {} }),
-  };
-}
+import {
+  browse,
+  CALLBACK_PATH,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  type OAuthApp,
+  oauthConnector,
+  RETURN_ORIGIN,
+  startOAuthApp,
+} from '../helpers/oauth-provider.js';
 
 describe('OAuth connect flow (authorization code + PKCE against oidc-provider)', () => {
   const clock = new FakeClock(new Date().toISOString());
-  const returnOrigin = 'https://app.example.com';
+  const returnOrigin = RETURN_ORIGIN;
+  let oauthApp: OAuthApp;
   let t: TestApp;
-  let provider: Server;
   let publicUrl: string;
   let admin: SeededUser;
   let counter = 0;
 
+  const owner = () => oauthApp.fixture.owner;
   const db = () => t.ctx.database.db;
   const rawRow = (id: string) =>
     db().selectFrom('integration_connections').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -169,7 +49,8 @@ describe('OAuth connect flow (authorization code + PKCE against oidc-provider)',
     return res.json().data.id;
   }
 
-  const createOAuth = () => create('fixture-oauth', { client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
+  const createOAuth = (slug = 'fixture-oauth') =>
+    create(slug, { client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
 
   async function start(id: string, returnUrl = `${returnOrigin}/integrations/done`) {
     return t.app.inject({
@@ -190,27 +71,48 @@ describe('OAuth connect flow (authorization code + PKCE against oidc-provider)',
   const callback = (url: string) => fetch(url, { redirect: 'manual' });
 
   beforeAll(async () => {
-    const port = await freePort();
-    publicUrl = `http://127.0.0.1:${port}`;
-    const started = await startProvider(`${publicUrl}${CALLBACK_PATH}`);
-    provider = started.server;
-    t = await testApp({
+    oauthApp = await startOAuthApp({
       clock,
-      env: {
-        SWITCHBOARD_RATE_LIMITS: 'false',
-        SWITCHBOARD_PUBLIC_URL: publicUrl,
-        SWITCHBOARD_OAUTH_RETURN_ORIGINS: `${returnOrigin}, http://localhost:3000`,
-      },
-      connectors: [
-        connector({
+      connectors: (issuer) => [
+        oauthConnector({
           slug: 'fixture-oauth',
           oauth: {
-            authorizationUrl: `${started.issuer}/auth`,
-            tokenUrl: `${started.issuer}/token`,
+            authorizationUrl: `${issuer}/auth`,
+            tokenUrl: `${issuer}/token`,
+            revocationUrl: `${issuer}/token/revocation`,
             scopes: ['repo.read'],
           },
         }),
-        connector({
+        // The issuer is declared: the RFC 9207 check uses it, not the authorization endpoint's origin.
+        oauthConnector({
+          slug: 'fixture-other-issuer',
+          oauth: {
+            authorizationUrl: `${issuer}/auth`,
+            tokenUrl: `${issuer}/token`,
+            issuer: 'https://login.example.com/tenant-1/v2.0',
+            scopes: ['repo.read'],
+          },
+        }),
+        oauthConnector({
+          slug: 'fixture-declared-issuer',
+          oauth: {
+            authorizationUrl: `${issuer}/auth`,
+            tokenUrl: `${issuer}/token`,
+            issuer,
+            scopes: ['repo.read'],
+          },
+        }),
+        // Revocation at an endpoint that answers 404: the disconnect goes on.
+        oauthConnector({
+          slug: 'fixture-broken-revocation',
+          oauth: {
+            authorizationUrl: `${issuer}/auth`,
+            tokenUrl: `${issuer}/token`,
+            revocationUrl: `${issuer}/no-such-revocation`,
+            scopes: ['repo.read'],
+          },
+        }),
+        oauthConnector({
           slug: 'fixture-key',
           authType: 'api_key',
           configSchema: {
@@ -220,16 +122,16 @@ describe('OAuth connect flow (authorization code + PKCE against oidc-provider)',
         }),
       ],
     });
-    await t.app.listen({ port, host: '127.0.0.1' });
+    t = oauthApp.t;
+    publicUrl = oauthApp.publicUrl;
     admin = await seedUser(t);
   });
   afterAll(async () => {
-    await t?.close();
-    if (provider) await close(provider);
+    await oauthApp?.close();
   });
 
   it('connects: tokens sealed in the secrets, credential active, browser sent back with success', async () => {
-    decision = 'allow';
+    owner().decision = 'allow';
     const id = await createOAuth();
     const started = await start(id);
     expect(started.statusCode, started.body).toBe(200);
@@ -294,7 +196,7 @@ describe('OAuth connect flow (authorization code + PKCE against oidc-provider)',
   });
 
   it('refuses an expired state and stores nothing', async () => {
-    decision = 'allow';
+    owner().decision = 'allow';
     const id = await createOAuth();
     const redirect = await authorize(id);
     clock.advance(10 * 60 * 1000 + 1);
@@ -307,7 +209,7 @@ describe('OAuth connect flow (authorization code + PKCE against oidc-provider)',
   });
 
   it('refuses a forged state and stores nothing', async () => {
-    decision = 'allow';
+    owner().decision = 'allow';
     const id = await createOAuth();
     const redirect = new URL(await authorize(id));
     redirect.searchParams.set('state', 'forged-state-value');
@@ -322,7 +224,7 @@ describe('OAuth connect flow (authorization code + PKCE against oidc-provider)',
   });
 
   it('passes a provider error back to return_url', async () => {
-    decision = 'deny';
+    owner().decision = 'deny';
     const id = await createOAuth();
     const res = await callback(await authorize(id));
     expect(res.status).toBe(302);
@@ -348,5 +250,144 @@ describe('OAuth connect flow (authorization code + PKCE against oidc-provider)',
     const res = await start(id);
     expect(res.statusCode, res.body).toBe(422);
     expect(res.json().error).toMatchObject({ code: 'AUTH_TYPE_MISMATCH', details: { auth_type: 'api_key' } });
+  });
+
+  it('checks the issuer the definition declares (RFC 9207), not the endpoint origin, and stores it', async () => {
+    owner().decision = 'allow';
+    const foreign = await createOAuth('fixture-other-issuer');
+    const refused = await callback(await authorize(foreign));
+    expect(refused.status).toBe(302);
+    expect(Object.fromEntries(new URL(refused.headers.get('location') ?? '').searchParams)).toEqual({
+      status: 'error',
+      error: 'token_exchange_failed',
+    });
+    const failure = t.logs.lines.find(
+      (line) => line.msg === 'OAuth code exchange failed' && line.connectionId === foreign,
+    );
+    expect(String(failure?.err)).toMatch(/"iss"/);
+    expect((await rawRow(foreign)).credential_status).toBe('none');
+    expect(Object.keys(await storedSecrets(foreign))).toEqual(['client_secret']);
+
+    const declared = await createOAuth('fixture-declared-issuer');
+    const accepted = await callback(await authorize(declared));
+    expect(new URL(accepted.headers.get('location') ?? '').searchParams.get('status')).toBe('success');
+    expect((await rawRow(declared)).credential_status).toBe('active');
+
+    const root = await seedUser(t, { superAdmin: true });
+    const entry = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/admin/integrations/fixture-other-issuer',
+      headers: root.auth,
+    });
+    expect(entry.json().data.oauth).toMatchObject({ issuer: 'https://login.example.com/tenant-1/v2.0' });
+  });
+
+  it('disconnect revokes the tokens at the provider (RFC 7009), then deletes them', async () => {
+    owner().decision = 'allow';
+    const id = await createOAuth();
+    await callback(await authorize(id));
+    const { access_token: accessToken, refresh_token: refreshToken } = await storedSecrets(id);
+    const { provider, hits } = oauthApp.fixture;
+    expect(await provider.AccessToken.find(String(accessToken))).toBeDefined();
+    expect(await provider.RefreshToken.find(String(refreshToken))).toBeDefined();
+    const revocations = hits.get('POST /token/revocation') ?? 0;
+
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/integration-connections/${id}/disconnect`,
+      headers: admin.auth,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().data).toMatchObject({
+      status: 'revoked',
+      revocation: { status: 'revoked', error: null },
+    });
+    expect(hits.get('POST /token/revocation')).toBe(revocations + 2);
+    // The provider no longer honours either token.
+    expect(await provider.AccessToken.find(String(accessToken))).toBeUndefined();
+    expect(await provider.RefreshToken.find(String(refreshToken))).toBeUndefined();
+    expect(await rawRow(id)).toMatchObject({ secrets: null, credential_status: 'revoked' });
+
+    // Nothing left to revoke the second time; a definition without an endpoint says so.
+    const again = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/integration-connections/${id}/disconnect`,
+      headers: admin.auth,
+    });
+    expect(again.json().data.revocation).toEqual({ status: 'skipped', error: null });
+    const plain = await createOAuth('fixture-declared-issuer');
+    const unsupported = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/integration-connections/${plain}/disconnect`,
+      headers: admin.auth,
+    });
+    expect(unsupported.json().data.revocation).toEqual({ status: 'unsupported', error: null });
+  });
+
+  it('a failed revocation is reported and logged, and the tokens are deleted anyway', async () => {
+    owner().decision = 'allow';
+    const id = await createOAuth('fixture-broken-revocation');
+    await callback(await authorize(id));
+    const { access_token: accessToken } = await storedSecrets(id);
+
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/integration-connections/${id}/disconnect`,
+      headers: admin.auth,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const { revocation } = res.json().data;
+    expect(revocation.status).toBe('failed');
+    expect(revocation.error).toMatch(/did not revoke/);
+    expect(await rawRow(id)).toMatchObject({
+      secrets: null,
+      credential_status: 'revoked',
+      status: 'pending_setup',
+    });
+    const warning = t.logs.lines.find(
+      (line) =>
+        line.msg === 'OAuth token revocation failed; deleting the tokens anyway' && line.connection_id === id,
+    );
+    expect(warning).toMatchObject({ level: 'warn' });
+    expect(t.logs.text()).not.toContain(String(accessToken));
+  });
+
+  it('forgets states started more than a day ago when a new flow starts', async () => {
+    const id = await createOAuth();
+    const hoursAgo = (hours: number) => new Date(clock.now().getTime() - hours * 3_600_000).toISOString();
+    const old = async (createdHoursAgo: number, spent: boolean) => {
+      const stateId = newId();
+      await db()
+        .insertInto('oauth_states')
+        .values({
+          id: stateId,
+          state_hash: `hash-${stateId}`,
+          org_id: admin.orgId,
+          connection_id: id,
+          user_id: admin.id,
+          actor_type: 'user',
+          actor_id: admin.id,
+          actor_name: 'someone',
+          return_url: `${returnOrigin}/x`,
+          code_verifier: 'sealed',
+          expires_at: hoursAgo(createdHoursAgo - 1 / 6),
+          used_at: spent ? hoursAgo(createdHoursAgo - 1 / 60) : null,
+          created_at: hoursAgo(createdHoursAgo),
+        })
+        .execute();
+      return stateId;
+    };
+    const spentLongAgo = await old(48, true);
+    const expiredLongAgo = await old(25, false);
+    const spentRecently = await old(1, true);
+
+    expect((await start(id)).statusCode).toBe(200);
+    const left = (
+      await db().selectFrom('oauth_states').select('id').where('connection_id', '=', id).execute()
+    ).map((row) => row.id);
+    expect(left).not.toContain(spentLongAgo);
+    expect(left).not.toContain(expiredLongAgo);
+    expect(left).toContain(spentRecently);
+    expect(left).toHaveLength(2);
   });
 });

@@ -42,7 +42,10 @@ const AdminIntegrationView = Type.Object({
   oauth: Type.Union([
     Type.Object(
       {},
-      { additionalProperties: true, description: 'authorization_url, token_url, revocation_url, scopes' },
+      {
+        additionalProperties: true,
+        description: 'authorization_url, token_url, revocation_url, issuer (RFC 9207), scopes',
+      },
     ),
     Type.Null(),
   ]),

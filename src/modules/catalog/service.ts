@@ -71,6 +71,7 @@ function codeOwned(definition: ConnectorDefinition) {
           authorization_url: oauth.authorizationUrl,
           token_url: oauth.tokenUrl,
           ...(oauth.revocationUrl ? { revocation_url: oauth.revocationUrl } : {}),
+          ...(oauth.issuer ? { issuer: oauth.issuer } : {}),
           scopes: [...oauth.scopes],
         }
       : null,

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
 import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
+import type { Services } from '../../services.js';
 import { principalOf } from '../auth/guard.js';
 import { actorOf } from '../auth/principal.js';
 import { CREDENTIAL_STATUSES, CredentialService, type DirectAuthType } from './credentials.js';
@@ -12,7 +13,7 @@ import { ConnectionService } from './service.js';
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 const Credentials = Type.Record(Type.String(), Type.Unknown(), {
   minProperties: 1,
@@ -20,7 +21,26 @@ const Credentials = Type.Record(Type.String(), Type.Unknown(), {
   description: "Fields of the integration's config_schema",
 });
 
-const Status = Type.Enum([...CREDENTIAL_STATUSES]);
+export const Status = Type.Enum([...CREDENTIAL_STATUSES]);
+
+export const ReturnUrlBody = Type.Object(
+  { return_url: Type.String({ minLength: 1, maxLength: 2048 }) },
+  { additionalProperties: false },
+);
+
+export const StartedView = Type.Object({ authorization_url: Type.String(), state: Type.String() });
+
+export const RevocationView = Type.Object(
+  {
+    status: Type.Enum(['revoked', 'failed', 'unsupported', 'skipped'], {
+      description:
+        '`revoked` at the provider (RFC 7009); `failed` (see `error`; the tokens are deleted here anyway); ' +
+        '`unsupported`: the integration declares no revocation endpoint; `skipped`: no token was stored',
+    }),
+    error: Nullable(Type.String()),
+  },
+  { description: 'What the provider said when asked to revoke the OAuth tokens' },
+);
 
 const ConnectedView = Type.Object({
   connection_id: Type.String(),
@@ -43,10 +63,11 @@ const ConnectionView = Type.Object({
   validation_error: Nullable(Type.String()),
 });
 
-const DisconnectedView = Type.Object({
+export const DisconnectedView = Type.Object({
   connection_id: Type.String(),
   status: Status,
   disconnected_at: Type.String(),
+  revocation: RevocationView,
 });
 
 const connectResponses = {
@@ -69,18 +90,28 @@ const connectSchema = <B extends Parameters<typeof Type.Object>[0]>(
   response: connectResponses,
 });
 
-/** Connect flows with client-sent credentials (spec: integration-provider-api.md, connect and status). */
-export const connectRoutes: ModuleRoutes = async (app, { ctx, secretBox, connectors }) => {
-  const db = ctx.database.db;
-  const secrets = new ConnectionSecrets(secretBox);
-  const credentials = new CredentialService(db, new ConnectionService(db, secrets, connectors, ctx.logger));
-  const oauth = new OAuthService(
-    db,
+/** The OAuth connect flow over the process's services. */
+export function oauthService({ ctx, secretBox }: Services): OAuthService {
+  return new OAuthService(
+    ctx.database.db,
     secretBox,
-    secrets,
+    new ConnectionSecrets(secretBox),
     { publicUrl: ctx.config.publicUrl, returnOrigins: ctx.config.oauthReturnOrigins },
     ctx.logger,
   );
+}
+
+/** Connect flows (spec: integration-provider-api.md, connect and status). */
+export const connectRoutes: ModuleRoutes = async (app, services) => {
+  const { ctx, secretBox, connectors, oauthTokens } = services;
+  const db = ctx.database.db;
+  const secrets = new ConnectionSecrets(secretBox);
+  const credentials = new CredentialService(
+    db,
+    new ConnectionService(db, secrets, connectors, ctx.logger, oauthTokens),
+    oauthTokens,
+  );
+  const oauth = oauthService(services);
 
   const connect = (request: FastifyRequest, id: string, kind: DirectAuthType, input: Config) => {
     const principal = principalOf(request);
@@ -144,14 +175,8 @@ export const connectRoutes: ModuleRoutes = async (app, { ctx, secretBox, connect
           `config. Send the browser to \`authorization_url\`; the state is single-use and expires in ${OAUTH_STATE_TTL_MS / 60_000} minutes. ` +
           '`return_url` must be on an allowed origin (SWITCHBOARD_OAUTH_RETURN_ORIGINS).',
         params: IdParams,
-        body: Type.Object(
-          { return_url: Type.String({ minLength: 1, maxLength: 2048 }) },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: DataEnvelope(Type.Object({ authorization_url: Type.String(), state: Type.String() })),
-          ...errorResponses(400, 401, 403, 404, 409, 422),
-        },
+        body: ReturnUrlBody,
+        response: { 200: DataEnvelope(StartedView), ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request) => {
@@ -160,7 +185,7 @@ export const connectRoutes: ModuleRoutes = async (app, { ctx, secretBox, connect
         principal.orgId,
         request.params.id,
         request.body.return_url,
-        { actor: actorOf(principal, request), userId: principal.userId },
+        { actor: actorOf(principal, request), scope: 'connection', userId: principal.userId },
         ctx.clock.now(),
       );
       return { data: started };
@@ -176,7 +201,9 @@ export const connectRoutes: ModuleRoutes = async (app, { ctx, secretBox, connect
         summary: "The OAuth provider's redirect: exchanges the code and sends the browser to return_url",
         description:
           'Redirects (302) to the `return_url` given at connect/oauth with `status=success&connection_id=…` ' +
-          'or `status=error&error=…`. An unknown, expired or used state answers 400: there is no trusted place to redirect to.',
+          'or `status=error&error=…`. An unknown, expired or used state answers 400: there is no trusted place to redirect to. ' +
+          "The state decides where the tokens go: the connection's credential, or, for a flow started at " +
+          "/user/integrations/:id/connect/oauth, that user's own.",
         querystring: Type.Object({
           code: Type.Optional(Type.String({ maxLength: 4096 })),
           state: Type.Optional(Type.String({ maxLength: 512 })),
@@ -242,6 +269,9 @@ export const connectRoutes: ModuleRoutes = async (app, { ctx, secretBox, connect
       schema: {
         tags: ['connections'],
         summary: 'Delete the stored credential; the connection goes back to pending_setup',
+        description:
+          'OAuth tokens are first revoked at the provider when the integration declares a revocation endpoint; ' +
+          'the outcome is in `revocation`. A failed revocation does not keep the tokens: they are deleted either way.',
         params: IdParams,
         response: { 200: DataEnvelope(DisconnectedView), ...errorResponses(401, 403, 404, 409) },
       },

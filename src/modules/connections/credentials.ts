@@ -3,6 +3,7 @@ import type { Db } from '../../platform/db/database.js';
 import { AppError, invalidFields } from '../../platform/http/errors.js';
 import type { Actor } from '../auth/principal.js';
 import { changeConnection } from './change.js';
+import type { OAuthTokens } from './oauth-tokens.js';
 import { type Config, secretFieldsOf } from './secrets.js';
 import type { ConnectionService } from './service.js';
 import {
@@ -48,11 +49,15 @@ function wrongAuthType(authType: string, message: string): AppError {
   return new AppError('AUTH_TYPE_MISMATCH', message, { auth_type: authType });
 }
 
-/** The credential's state as GET /:id/connection reports it; an active one past its expiry is expired. */
-function statusOf(row: ConnectionWithDefinition, now: Date): CredentialStatus {
-  const status = CREDENTIAL_STATUSES.find((s) => s === row.credential_status) ?? 'none';
-  const expired = row.credential_expires_at !== null && row.credential_expires_at <= now.toISOString();
+/** A credential's state as the API reports it; an active one past its expiry is expired. */
+export function credentialStatusAt(stored: string, expiresAt: string | null, now: Date): CredentialStatus {
+  const status = CREDENTIAL_STATUSES.find((s) => s === stored) ?? 'none';
+  const expired = expiresAt !== null && expiresAt <= now.toISOString();
   return status === 'active' && expired ? 'expired' : status;
+}
+
+function statusOf(row: ConnectionWithDefinition, now: Date): CredentialStatus {
+  return credentialStatusAt(row.credential_status, row.credential_expires_at, now);
 }
 
 /** Connect flows for credentials the client sends: store them sealed, test them, record the outcome. */
@@ -60,6 +65,7 @@ export class CredentialService {
   constructor(
     private readonly db: Db,
     private readonly connections: ConnectionService,
+    private readonly tokens: OAuthTokens,
   ) {}
 
   async connection(orgId: string, id: string, now: Date) {
@@ -107,9 +113,16 @@ export class CredentialService {
     return this.#store(row, credentials, actor, now);
   }
 
-  /** Deletes the stored secrets and takes the connection back to setup; its plain config stays. */
+  /**
+   * Revokes OAuth tokens at the provider when it supports revocation, then deletes the stored
+   * secrets and takes the connection back to setup; its plain config stays. A failed revocation is
+   * reported, not fatal: the tokens are deleted here either way.
+   */
   async disconnect(orgId: string, id: string, actor: Actor, now: Date) {
     const at = now.toISOString();
+    const before = await this.#require(orgId, id);
+    if (before.status === ('syncing' satisfies ConnectionStatus)) throw new AppError('SYNC_IN_PROGRESS');
+    const revocation = await this.tokens.revoke(before);
     await this.db.transaction().execute(async (tx) => {
       const row = await this.#require(orgId, id, tx);
       if (row.status === ('syncing' satisfies ConnectionStatus)) throw new AppError('SYNC_IN_PROGRESS');
@@ -140,7 +153,7 @@ export class CredentialService {
       );
     });
     const status: CredentialStatus = 'revoked';
-    return { connection_id: id, status, disconnected_at: at };
+    return { connection_id: id, status, disconnected_at: at, revocation };
   }
 
   /** Merges the credential into the config through the connection update, then runs the test. */

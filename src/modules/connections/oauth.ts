@@ -1,3 +1,4 @@
+import type { Selectable } from 'kysely';
 import * as oauth from 'oauth4webapi';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import { sha256Hex } from '../../platform/crypto/tokens.js';
@@ -9,22 +10,28 @@ import type { Logger } from '../../platform/logging/logger.js';
 import type { Actor } from '../auth/principal.js';
 import { changeConnection } from './change.js';
 import type { CredentialStatus } from './credentials.js';
+import { authorizationServer, requestOptions, requireClient, requireEndpoints } from './oauth-client.js';
+import { expiryOf } from './oauth-tokens.js';
 import type { ConnectionSecrets } from './secrets.js';
-import { type ConnectionStatus, type ConnectionWithDefinition, findConnection } from './store.js';
+import { type ConnectionStatus, findConnection } from './store.js';
+import type { GrantedTokens } from './token-holders.js';
+import { storeUserGrant } from './user-credentials.js';
 
 /** How long a started authorization may take before its state is refused. */
 export const OAUTH_STATE_TTL_MS = 10 * 60 * 1000;
 export const OAUTH_CALLBACK_PATH = '/api/v1/integrations/oauth/callback';
 
-const ACTOR_TYPES: readonly Actor['type'][] = ['user', 'api_key', 'system'];
-const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
-const TOKEN_REQUEST_TIMEOUT_MS = 15_000;
+/** Started states older than this are deleted: long expired, they only ever prove a replay wrong. */
+const OAUTH_STATE_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** How many old states one started flow deletes: the clean-up stays cheap however many piled up. */
+const OAUTH_STATE_CLEANUP_BATCH = 100;
 
-interface Endpoints {
-  authorizationUrl: string;
-  tokenUrl: string;
-  scopes: string[];
-}
+const ACTOR_TYPES: readonly Actor['type'][] = ['user', 'api_key', 'system'];
+
+/** Whose credential a flow connects: the connection's own, or the starting user's. */
+export type OAuthScope = 'connection' | 'user';
+
+type OAuthState = Selectable<OAuthStatesTable>;
 
 export interface OAuthSettings {
   publicUrl: string;
@@ -39,26 +46,10 @@ export interface CallbackQuery {
   error?: string;
 }
 
-export interface StartedBy {
-  actor: Actor;
-  userId: string | null;
-}
-
-function endpointsOf(value: Record<string, unknown> | null): Endpoints | undefined {
-  const { authorization_url: authorizationUrl, token_url: tokenUrl, scopes } = value ?? {};
-  if (typeof authorizationUrl !== 'string' || typeof tokenUrl !== 'string') return undefined;
-  const names = Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : [];
-  return { authorizationUrl, tokenUrl, scopes: names };
-}
-
-// Definitions carry no issuer; the authorization endpoint's origin stands in for the RFC 9207 check.
-function authorizationServer(endpoints: Endpoints): oauth.AuthorizationServer {
-  return {
-    issuer: new URL(endpoints.authorizationUrl).origin,
-    authorization_endpoint: endpoints.authorizationUrl,
-    token_endpoint: endpoints.tokenUrl,
-  };
-}
+export type StartedBy = { actor: Actor } & (
+  | { scope: 'connection'; userId: string | null }
+  | { scope: 'user'; userId: string }
+);
 
 function verifierAad(state: Pick<OAuthStatesTable, 'id' | 'org_id' | 'connection_id'>): string {
   return `oauth_state:${state.id}|org:${state.org_id}|connection:${state.connection_id}`;
@@ -75,7 +66,10 @@ function withOutcome(returnUrl: string, outcome: Record<string, string>): string
   return url.toString();
 }
 
-/** The organisation-level authorization-code flow with PKCE; tokens land in the connection's secrets. */
+/**
+ * The authorization-code flow with PKCE. Tokens land in the connection's secrets, or, for a flow a
+ * user started for themselves, in that user's own credential.
+ */
 export class OAuthService {
   constructor(
     private readonly db: Db,
@@ -93,9 +87,10 @@ export class OAuthService {
     this.#checkReturnUrl(returnUrl);
     const row = await findConnection(this.db, orgId, id);
     if (!row) throw new AppError('CONNECTION_NOT_FOUND');
-    const endpoints = await this.#endpoints(row);
+    const endpoints = requireEndpoints(row);
     if (row.status === ('disabled' satisfies ConnectionStatus)) throw new AppError('CONNECTION_DISABLED');
-    const { clientId } = this.#client(row);
+    const { clientId } = requireClient(row, this.secrets);
+    await this.#forgetOldStates(now);
 
     const state = oauth.generateRandomState();
     const verifier = oauth.generateRandomCodeVerifier();
@@ -119,6 +114,7 @@ export class OAuthService {
         expires_at: new Date(now.getTime() + OAUTH_STATE_TTL_MS).toISOString(),
         used_at: null,
         created_at: now.toISOString(),
+        scope: by.scope,
       })
       .execute();
 
@@ -170,6 +166,24 @@ export class OAuthService {
     }
   }
 
+  /**
+   * Deletes a bounded batch of states started more than a day ago, spent or not: with a 10-minute
+   * TTL they are all expired. Done when a flow starts, so no background job is needed.
+   */
+  async #forgetOldStates(now: Date): Promise<void> {
+    const cutoff = new Date(now.getTime() - OAUTH_STATE_RETENTION_MS).toISOString();
+    await this.db
+      .deleteFrom('oauth_states')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('oauth_states')
+          .select('id')
+          .where('created_at', '<', cutoff)
+          .limit(OAUTH_STATE_CLEANUP_BATCH),
+      )
+      .execute();
+  }
+
   /** Marks the state used in the same statement that finds it, so only one callback wins. */
   async #claim(state: string, now: Date) {
     const at = now.toISOString();
@@ -183,38 +197,11 @@ export class OAuthService {
       .executeTakeFirst();
   }
 
-  async #endpoints(row: ConnectionWithDefinition): Promise<Endpoints> {
-    const definition = await this.db
-      .selectFrom('integration_definitions')
-      .select(['auth_type', 'oauth'])
-      .where('id', '=', row.definition_id)
-      .executeTakeFirstOrThrow();
-    if (definition.auth_type !== 'oauth2') {
-      throw new AppError(
-        'AUTH_TYPE_MISMATCH',
-        `This integration authenticates with ${definition.auth_type}, not oauth2`,
-        { auth_type: definition.auth_type },
-      );
-    }
-    const endpoints = endpointsOf(definition.oauth);
-    if (!endpoints) throw new AppError('BAD_REQUEST', 'This integration declares no OAuth endpoints');
-    return endpoints;
-  }
-
-  #client(row: ConnectionWithDefinition) {
-    const clientId = row.config.client_id;
-    const clientSecret = this.secrets.open(row.org_id, row.id, row.secrets).client_secret;
-    if (typeof clientId !== 'string' || typeof clientSecret !== 'string') {
-      throw new AppError('BAD_REQUEST', "Set client_id and client_secret in the connection's config first");
-    }
-    return { clientId, clientSecret };
-  }
-
-  async #exchange(state: OAuthStatesTable, query: CallbackQuery, actor: Actor, now: Date): Promise<void> {
+  async #exchange(state: OAuthState, query: CallbackQuery, actor: Actor, now: Date): Promise<void> {
     const row = await findConnection(this.db, state.org_id, state.connection_id);
     if (!row) throw new AppError('CONNECTION_NOT_FOUND');
-    const endpoints = await this.#endpoints(row);
-    const { clientId, clientSecret } = this.#client(row);
+    const endpoints = requireEndpoints(row);
+    const { clientId, clientSecret } = requireClient(row, this.secrets);
     const verifier = this.box.decrypt(state.code_verifier, verifierAad(state));
 
     const as = authorizationServer(endpoints);
@@ -231,54 +218,67 @@ export class OAuthService {
       oauth.validateAuthResponse(as, client, parameters, oauth.skipStateCheck),
       this.redirectUri,
       verifier,
-      {
-        // Plain http only to a provider on this machine (development and tests).
-        [oauth.allowInsecureRequests]: LOOPBACK_HOSTS.includes(new URL(endpoints.tokenUrl).hostname),
-        signal: AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_MS),
-      },
+      requestOptions(endpoints.tokenUrl),
     );
-    const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
-
-    const expiresAt =
-      tokens.expires_in === undefined
-        ? null
-        : new Date(now.getTime() + tokens.expires_in * 1000).toISOString();
-    const at = now.toISOString();
+    const granted = await oauth.processAuthorizationCodeResponse(as, client, response);
+    const tokens: GrantedTokens = {
+      accessToken: granted.access_token,
+      refreshToken: granted.refresh_token,
+      expiresAt: expiryOf(granted, now),
+    };
     await this.db.transaction().execute(async (tx) => {
-      const current = await findConnection(tx, state.org_id, state.connection_id);
-      if (!current) throw new AppError('CONNECTION_NOT_FOUND');
-      const secrets = {
-        ...this.secrets.open(current.org_id, current.id, current.secrets),
-        access_token: tokens.access_token,
-        ...(tokens.refresh_token ? { refresh_token: tokens.refresh_token } : {}),
-        expires_at: expiresAt,
-      };
-      await changeConnection(
-        tx,
-        { orgId: current.org_id, id: current.id },
-        {
-          secrets: this.secrets.seal(current.org_id, current.id, secrets),
-          credential_status: 'active' satisfies CredentialStatus,
-          credential_expires_at: expiresAt,
-          credential_validated_at: at,
-          credential_error: null,
-          ...(current.status === ('pending_setup' satisfies ConnectionStatus)
-            ? { status: 'configuring' satisfies ConnectionStatus }
-            : {}),
-          updated_at: at,
-        },
-        {
-          actor,
-          action: 'connection.oauth_connected',
-          changedFields: [
-            'secrets.access_token',
-            ...(tokens.refresh_token ? ['secrets.refresh_token'] : []),
-            'credential_status',
-            'credential_expires_at',
-          ],
-        },
-        now,
-      );
+      if (state.scope !== ('user' satisfies OAuthScope)) {
+        await this.#storeConnectionGrant(tx, state, tokens, actor, now);
+        return;
+      }
+      // start() never writes one without a user; a user's tokens must never land on the connection.
+      if (state.user_id === null) throw new Error('A user-scoped OAuth state has no user');
+      const key = { orgId: state.org_id, connectionId: state.connection_id, userId: state.user_id };
+      await storeUserGrant(tx, this.secrets, key, tokens, actor, now);
     });
+  }
+
+  async #storeConnectionGrant(
+    tx: Db,
+    state: OAuthState,
+    tokens: GrantedTokens,
+    actor: Actor,
+    now: Date,
+  ): Promise<void> {
+    const current = await findConnection(tx, state.org_id, state.connection_id);
+    if (!current) throw new AppError('CONNECTION_NOT_FOUND');
+    const secrets = {
+      ...this.secrets.open(current.org_id, current.id, current.secrets),
+      access_token: tokens.accessToken,
+      ...(tokens.refreshToken ? { refresh_token: tokens.refreshToken } : {}),
+      expires_at: tokens.expiresAt,
+    };
+    const at = now.toISOString();
+    await changeConnection(
+      tx,
+      { orgId: current.org_id, id: current.id },
+      {
+        secrets: this.secrets.seal(current.org_id, current.id, secrets),
+        credential_status: 'active' satisfies CredentialStatus,
+        credential_expires_at: tokens.expiresAt,
+        credential_validated_at: at,
+        credential_error: null,
+        ...(current.status === ('pending_setup' satisfies ConnectionStatus)
+          ? { status: 'configuring' satisfies ConnectionStatus }
+          : {}),
+        updated_at: at,
+      },
+      {
+        actor,
+        action: 'connection.oauth_connected',
+        changedFields: [
+          'secrets.access_token',
+          ...(tokens.refreshToken ? ['secrets.refresh_token'] : []),
+          'credential_status',
+          'credential_expires_at',
+        ],
+      },
+      now,
+    );
   }
 }

@@ -12,19 +12,43 @@ export interface SealedRow {
   secrets: string;
 }
 
+/** A user's own credential (user_credentials), sealed to its org, connection and user. */
+export interface SealedUserRow {
+  connection_id: string;
+  user_id: string;
+  org_id: string;
+  secrets: string;
+}
+
 /** What happened to one row: `changed` means another writer replaced its secrets meanwhile. */
 export type RowOutcome = 'reencrypted' | 'current' | 'changed' | 'failed';
 
 export interface RotationResult {
-  /** Connections holding secrets. */
+  /** Connections and users' own credentials holding secrets. */
   scanned: number;
   reencrypted: number;
   alreadyCurrent: number;
   /** Rewritten by someone else between our read and our write; left as that writer sealed it. */
   changed: number;
   failed: number;
-  /** The connections that did not decrypt (ids only: never their content). */
+  /** What did not decrypt (ids only, never their content): connection ids, `<connection>:<user>` for users' credentials. */
   failedIds: string[];
+}
+
+/** The value re-sealed under the primary key, `current` when it already is, `failed` when it cannot be opened. */
+function reseal(
+  secretBox: SecretBox,
+  sealed: string,
+  open: () => string | null,
+): string | 'current' | 'failed' {
+  try {
+    if (secretBox.isCurrent(sealed)) return 'current';
+    // An opened value that is not an object would seal to null; it is not ours to erase.
+    return open() ?? 'failed';
+  } catch {
+    // Malformed, foreign, unknown key, or not JSON: all mean the stored value cannot be carried over.
+    return 'failed';
+  }
 }
 
 /**
@@ -33,16 +57,10 @@ export interface RotationResult {
  */
 export async function reencryptRow(db: Db, secretBox: SecretBox, row: SealedRow): Promise<RowOutcome> {
   const vault = new ConnectionSecrets(secretBox);
-  let resealed: string | null;
-  try {
-    if (secretBox.isCurrent(row.secrets)) return 'current';
-    resealed = vault.seal(row.org_id, row.id, vault.open(row.org_id, row.id, row.secrets));
-  } catch {
-    // Malformed, foreign, unknown key, or not JSON: all mean the stored value cannot be carried over.
-    return 'failed';
-  }
-  // An opened value that is not an object would seal to null; it is not ours to erase.
-  if (resealed === null) return 'failed';
+  const resealed = reseal(secretBox, row.secrets, () =>
+    vault.seal(row.org_id, row.id, vault.open(row.org_id, row.id, row.secrets)),
+  );
+  if (resealed === 'current' || resealed === 'failed') return resealed;
   // updated_at is left alone: the connection's content did not change.
   const result = await db
     .updateTable('integration_connections')
@@ -53,7 +71,32 @@ export async function reencryptRow(db: Db, secretBox: SecretBox, row: SealedRow)
   return result.numUpdatedRows > 0n ? 'reencrypted' : 'changed';
 }
 
-/** Walks every connection with secrets, in id order, and re-seals those not under the primary key. */
+/** The same for a user's own credential. */
+export async function reencryptUserRow(
+  db: Db,
+  secretBox: SecretBox,
+  row: SealedUserRow,
+): Promise<RowOutcome> {
+  const vault = new ConnectionSecrets(secretBox);
+  const { org_id: orgId, connection_id: connectionId, user_id: userId } = row;
+  const resealed = reseal(secretBox, row.secrets, () =>
+    vault.seal(orgId, connectionId, vault.open(orgId, connectionId, row.secrets, userId), userId),
+  );
+  if (resealed === 'current' || resealed === 'failed') return resealed;
+  const result = await db
+    .updateTable('user_credentials')
+    .set({ secrets: resealed })
+    .where('connection_id', '=', connectionId)
+    .where('user_id', '=', userId)
+    .where('secrets', '=', row.secrets)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n ? 'reencrypted' : 'changed';
+}
+
+/**
+ * Walks every connection with secrets, then every user's credential with tokens, in key order, and
+ * re-seals those not under the primary key.
+ */
 export async function reencryptSecrets(
   db: Db,
   secretBox: SecretBox,
@@ -67,6 +110,17 @@ export async function reencryptSecrets(
     failed: 0,
     failedIds: [],
   };
+  const count = (outcome: RowOutcome, id: string, logFields: Record<string, string>) => {
+    result.scanned++;
+    if (outcome === 'reencrypted') result.reencrypted++;
+    else if (outcome === 'current') result.alreadyCurrent++;
+    else if (outcome === 'changed') result.changed++;
+    else {
+      result.failed++;
+      result.failedIds.push(id);
+      logger?.warn(logFields, 'sealed secrets do not decrypt with any configured key');
+    }
+  };
   let after: string | undefined;
   for (;;) {
     let query = db
@@ -79,20 +133,43 @@ export async function reencryptSecrets(
     if (after !== undefined) query = query.where('id', '>', after);
     const batch = await query.execute();
     for (const row of batch) {
-      result.scanned++;
       const outcome = await reencryptRow(db, secretBox, row);
-      if (outcome === 'reencrypted') result.reencrypted++;
-      else if (outcome === 'current') result.alreadyCurrent++;
-      else if (outcome === 'changed') result.changed++;
-      else {
-        result.failed++;
-        result.failedIds.push(row.id);
-        logger?.warn({ connection_id: row.id }, 'connection secrets do not decrypt with any configured key');
-      }
+      count(outcome, row.id, { connection_id: row.id });
     }
     const last = batch.at(-1);
     if (!last || batch.length < BATCH_SIZE) break;
     after = last.id;
+  }
+  let userAfter: { connection_id: string; user_id: string } | undefined;
+  for (;;) {
+    let query = db
+      .selectFrom('user_credentials')
+      .select(['connection_id', 'user_id', 'org_id', 'secrets'])
+      .where('secrets', 'is not', null)
+      .$narrowType<{ secrets: NotNull }>()
+      .orderBy('connection_id')
+      .orderBy('user_id')
+      .limit(BATCH_SIZE);
+    if (userAfter !== undefined) {
+      const { connection_id: connectionId, user_id: userId } = userAfter;
+      query = query.where((eb) =>
+        eb.or([
+          eb('connection_id', '>', connectionId),
+          eb.and([eb('connection_id', '=', connectionId), eb('user_id', '>', userId)]),
+        ]),
+      );
+    }
+    const batch = await query.execute();
+    for (const row of batch) {
+      const outcome = await reencryptUserRow(db, secretBox, row);
+      count(outcome, `${row.connection_id}:${row.user_id}`, {
+        connection_id: row.connection_id,
+        user_id: row.user_id,
+      });
+    }
+    const last = batch.at(-1);
+    if (!last || batch.length < BATCH_SIZE) break;
+    userAfter = last;
   }
   logger?.info(
     {

@@ -56,25 +56,45 @@ export function maskedConfig(plain: Config, secretNames: Iterable<string>): Conf
 }
 
 /**
+ * What an OAuth grant stores beside the config's secret fields in a connection's secrets. They are
+ * not config: never validated against the schema, shown, or handed to a connector as config.
+ */
+export const OAUTH_TOKEN_FIELDS = ['access_token', 'refresh_token', 'expires_at'] as const;
+
+const isTokenField = (name: string) => (OAUTH_TOKEN_FIELDS as readonly string[]).includes(name);
+
+/** The opened secrets without the OAuth tokens: the config's own secret fields. */
+export function withoutTokens(secret: Config): Config {
+  return Object.fromEntries(Object.entries(secret).filter(([name]) => !isTokenField(name)));
+}
+
+/** Only the OAuth tokens of the opened secrets. */
+export function tokensOf(secret: Config): Config {
+  return Object.fromEntries(Object.entries(secret).filter(([name]) => isTokenField(name)));
+}
+
+/**
  * Seals and opens a connection's secret fields as one JSON object, bound to the org and the
- * connection: a ciphertext copied into another row does not decrypt.
+ * connection (and to the user, for a user's own credential): a ciphertext copied into another row
+ * does not decrypt.
  */
 export class ConnectionSecrets {
   constructor(private readonly box: SecretBox) {}
 
-  seal(orgId: string, connectionId: string, secret: Config): string | null {
+  seal(orgId: string, connectionId: string, secret: Config, userId?: string): string | null {
     if (Object.keys(secret).length === 0) return null;
-    return this.box.encrypt(JSON.stringify(secret), aad(orgId, connectionId));
+    return this.box.encrypt(JSON.stringify(secret), aad(orgId, connectionId, userId));
   }
 
   /** Throws SecretBoxError when the ciphertext is altered, foreign or sealed with an unknown key. */
-  open(orgId: string, connectionId: string, sealed: string | null): Config {
+  open(orgId: string, connectionId: string, sealed: string | null, userId?: string): Config {
     if (sealed === null) return {};
-    const value: unknown = JSON.parse(this.box.decrypt(sealed, aad(orgId, connectionId)));
+    const value: unknown = JSON.parse(this.box.decrypt(sealed, aad(orgId, connectionId, userId)));
     return isRecord(value) ? value : {};
   }
 }
 
-function aad(orgId: string, connectionId: string): string {
-  return `org:${orgId}|connection:${connectionId}`;
+function aad(orgId: string, connectionId: string, userId: string | undefined): string {
+  const base = `org:${orgId}|connection:${connectionId}`;
+  return userId === undefined ? base : `${base}|user:${userId}`;
 }

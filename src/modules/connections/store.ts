@@ -33,7 +33,12 @@ export type ConnectionListRow = ConnectionRow & {
   config_schema: Record<string, unknown>;
 };
 
-export type ConnectionWithDefinition = ConnectionListRow & { created_by_name: string | null };
+export type ConnectionWithDefinition = ConnectionListRow & {
+  created_by_name: string | null;
+  /** The definition's auth type and OAuth endpoints, for the connect flows and token refresh. */
+  auth_type: string;
+  oauth: Record<string, unknown> | null;
+};
 
 export interface ConnectionFilter {
   status?: ConnectionStatus;
@@ -143,7 +148,7 @@ export async function findConnection(
     .innerJoin('integration_definitions as d', 'd.id', 'c.definition_id')
     .leftJoin('users as u', 'u.id', 'c.created_by')
     .selectAll('c')
-    .select([...definitionColumns, 'u.name as created_by_name'])
+    .select([...definitionColumns, 'd.auth_type', 'd.oauth', 'u.name as created_by_name'])
     .where('c.id', '=', id)
     .executeTakeFirst();
 }

@@ -1,0 +1,151 @@
+import type { Db } from '../../platform/db/database.js';
+import { AppError } from '../../platform/http/errors.js';
+import { recordAudit } from '../audit/service.js';
+import type { Actor } from '../auth/principal.js';
+import { type CredentialStatus, credentialStatusAt } from './credentials.js';
+import type { OAuthTokens, Revocation } from './oauth-tokens.js';
+import type { ConnectionSecrets } from './secrets.js';
+import { type ConnectionWithDefinition, findConnection } from './store.js';
+import { type GrantedTokens, userCredentialTarget } from './token-holders.js';
+
+/** Whose credential, for which of the org's connections. */
+export interface UserCredentialKey {
+  orgId: string;
+  connectionId: string;
+  userId: string;
+}
+
+/**
+ * Stores the tokens of a user's completed OAuth flow, sealed to org, connection and user, replacing
+ * any earlier credential of that user for that connection.
+ */
+export async function storeUserGrant(
+  tx: Db,
+  secrets: ConnectionSecrets,
+  key: UserCredentialKey,
+  tokens: GrantedTokens,
+  actor: Actor,
+  now: Date,
+): Promise<void> {
+  const at = now.toISOString();
+  const sealed = secrets.seal(
+    key.orgId,
+    key.connectionId,
+    { access_token: tokens.accessToken, refresh_token: tokens.refreshToken, expires_at: tokens.expiresAt },
+    key.userId,
+  );
+  const state = {
+    secrets: sealed,
+    status: 'active' satisfies CredentialStatus,
+    expires_at: tokens.expiresAt,
+    last_connected_at: at,
+    error: null,
+    updated_at: at,
+  };
+  await tx
+    .insertInto('user_credentials')
+    .values({
+      connection_id: key.connectionId,
+      user_id: key.userId,
+      org_id: key.orgId,
+      ...state,
+      created_at: at,
+    })
+    .onConflict((oc) => oc.columns(['connection_id', 'user_id']).doUpdateSet(state))
+    .execute();
+  await recordAudit(
+    tx,
+    actor,
+    {
+      orgId: key.orgId,
+      action: 'user_credential.connected',
+      ...userCredentialTarget(key.connectionId, key.userId),
+      changedFields: [
+        'secrets.access_token',
+        ...(tokens.refreshToken ? ['secrets.refresh_token'] : []),
+        'status',
+        'expires_at',
+      ],
+    },
+    now,
+  );
+}
+
+/**
+ * A user's own credentials for the org's connections (spec: user-scoped connection endpoints). Every
+ * method takes the caller's own user id: there is no way to name another user's credential, and a
+ * caller without one gets 404 whoever else has one.
+ */
+export class UserCredentialService {
+  constructor(
+    private readonly db: Db,
+    private readonly tokens: OAuthTokens,
+  ) {}
+
+  async connection(key: UserCredentialKey, now: Date) {
+    await this.#connection(key);
+    const credential = await this.#require(key);
+    const status = credentialStatusAt(credential.status, credential.expires_at, now);
+    return {
+      connection_id: key.connectionId,
+      connected: status === ('active' satisfies CredentialStatus),
+      status,
+      expires_at: credential.expires_at,
+      last_connected_at: credential.last_connected_at,
+      validation_error: credential.error,
+    };
+  }
+
+  /** Revokes the user's tokens at the provider when it supports it, then deletes them. */
+  async disconnect(key: UserCredentialKey, actor: Actor, now: Date) {
+    const row = await this.#connection(key);
+    await this.#require(key);
+    const revocation: Revocation = await this.tokens.revokeForUser(row, key.userId);
+    const at = now.toISOString();
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('user_credentials')
+        .set({
+          secrets: null,
+          status: 'revoked' satisfies CredentialStatus,
+          expires_at: null,
+          error: null,
+          updated_at: at,
+        })
+        .where('connection_id', '=', key.connectionId)
+        .where('user_id', '=', key.userId)
+        .execute();
+      await recordAudit(
+        tx,
+        actor,
+        {
+          orgId: key.orgId,
+          action: 'user_credential.disconnected',
+          ...userCredentialTarget(key.connectionId, key.userId),
+          changedFields: ['secrets', 'status'],
+        },
+        now,
+      );
+    });
+    const status: CredentialStatus = 'revoked';
+    return { connection_id: key.connectionId, status, disconnected_at: at, revocation };
+  }
+
+  async #connection(key: UserCredentialKey): Promise<ConnectionWithDefinition> {
+    const row = await findConnection(this.db, key.orgId, key.connectionId);
+    if (!row) throw new AppError('CONNECTION_NOT_FOUND');
+    return row;
+  }
+
+  async #require(key: UserCredentialKey) {
+    const credential = await this.db
+      .selectFrom('user_credentials')
+      .select(['status', 'expires_at', 'last_connected_at', 'error'])
+      .where('connection_id', '=', key.connectionId)
+      .where('user_id', '=', key.userId)
+      .where('org_id', '=', key.orgId)
+      .executeTakeFirst();
+    if (!credential) throw new AppError('USER_CREDENTIAL_NOT_FOUND');
+    return credential;
+  }
+}
