@@ -2,11 +2,13 @@
 import { benchAuth } from './auth/index.js';
 import { benchConnections } from './connections/index.js';
 import { benchHttp } from './http/index.js';
+import { benchSync } from './sync/index.js';
 
 const benches: Record<string, () => Promise<boolean>> = {
   http: benchHttp,
   auth: benchAuth,
   connections: benchConnections,
+  sync: benchSync,
 };
 
 const chosen = process.argv.slice(2);

@@ -17,7 +17,11 @@ import { catalogAdminRoutes } from './modules/catalog/admin-routes.js';
 import { catalogRoutes } from './modules/catalog/routes.js';
 import { connectRoutes } from './modules/connections/connect-routes.js';
 import { connectionRoutes } from './modules/connections/routes.js';
+import { userConnectRoutes } from './modules/connections/user-connect-routes.js';
+import { healthRoutes } from './modules/health/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
+import type { QueueBackend } from './modules/sync/engine.js';
+import { syncRoutes } from './modules/sync/routes.js';
 import { systemRoutes } from './modules/system/routes.js';
 import { teamRoutes } from './modules/teams/routes.js';
 import { userRoutes } from './modules/users/routes.js';
@@ -43,7 +47,7 @@ export type ModuleRoutes = (app: App, services: Services) => Promise<void>;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The domain services (API surface only). */
+    /** The domain services. */
     services: Services;
   }
 }
@@ -55,6 +59,8 @@ export interface AppOptions {
   extraRoutes?: ModuleRoutes;
   /** The connectors to offer instead of this build's registry (tests use fixtures). */
   connectors?: readonly Connector[];
+  /** The run queue; by default BullMQ when Redis is configured (tests run both). */
+  queueBackend?: QueueBackend;
 }
 
 const apiModules: ModuleRoutes[] = [
@@ -68,6 +74,9 @@ const apiModules: ModuleRoutes[] = [
   catalogAdminRoutes,
   connectionRoutes,
   connectRoutes,
+  userConnectRoutes,
+  healthRoutes,
+  syncRoutes,
 ];
 
 /** The static security headers and the request id, in one hook: each hook costs (bench/http). */
@@ -110,10 +119,11 @@ export async function buildApp(ctx: AppContext, options: AppOptions = { surface:
   await registerCors(app, ctx.config.corsOrigins);
   if (options.surface === 'api') await registerOpenApi(app, ctx.config.publicUrl);
   await systemRoutes(app, ctx);
+  // Worker processes need the services too (the sync engine runs on them), not the routes.
+  const services = createServices(ctx, options.connectors, options.queueBackend);
+  app.decorate('services', services);
+  app.addHook('onClose', () => closeServices(services));
   if (options.surface === 'api') {
-    const services = createServices(ctx, options.connectors);
-    app.decorate('services', services);
-    app.addHook('onClose', () => closeServices(services));
     await app.register(
       async (api) => {
         registerGuard(api, services.authenticator);

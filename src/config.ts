@@ -175,6 +175,51 @@ export const settingsSchema = Type.Object({
     default: true,
     description: 'Enforce rate limits (counters in memory, or in Redis when REDIS_URL is set).',
   }),
+  SWITCHBOARD_WORKER_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 256,
+    default: 8,
+    description: 'Sync runs a worker process (or the embedded process) executes at once.',
+  }),
+  SWITCHBOARD_SYNC_MAX_RETRIES: Type.Integer({
+    minimum: 0,
+    maximum: 20,
+    default: 3,
+    description: 'Attempts after the first that a run failing transiently gets.',
+  }),
+  SWITCHBOARD_SYNC_RETRY_BASE_MS: Type.Integer({
+    minimum: 1,
+    maximum: 3_600_000,
+    default: 30_000,
+    description:
+      'First retry delay; each later one doubles, with jitter, up to an hour. A provider Retry-After longer than it wins.',
+  }),
+  SWITCHBOARD_SCHEDULER_INTERVAL_MS: Type.Integer({
+    minimum: 50,
+    maximum: 60_000,
+    default: 1_000,
+    description:
+      'How often the scheduler looks for due syncs, health checks and retries, and the reaper for lost runs.',
+  }),
+  SWITCHBOARD_RUN_LEASE_MS: Type.Integer({
+    minimum: 1_000,
+    maximum: 600_000,
+    default: 30_000,
+    description:
+      'A running run belongs to its worker for this long, renewed every third of it; once expired the run is retried or failed.',
+  }),
+  SWITCHBOARD_HEALTH_DEGRADED_AT: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    default: 1,
+    description: 'Consecutive failures at which a connection reads `degraded`.',
+  }),
+  SWITCHBOARD_HEALTH_UNHEALTHY_AT: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    default: 3,
+    description: 'Consecutive failures at which a connection reads `unhealthy`.',
+  }),
   SWITCHBOARD_DEMO: Type.Boolean({
     default: false,
     description:
@@ -218,6 +263,17 @@ export interface Config {
   rateLimits: boolean;
   /** Seed demo connections on the first start (see modules/connections/demo-seed.ts). */
   demo: boolean;
+  /** The sync engine (see modules/sync). */
+  sync: SyncSettings;
+}
+
+export interface SyncSettings {
+  concurrency: number;
+  maxRetries: number;
+  retryBaseMs: number;
+  tickMs: number;
+  leaseMs: number;
+  health: { degradedAt: number; unhealthyAt: number };
 }
 
 export class ConfigError extends Error {
@@ -304,5 +360,16 @@ function toConfig(s: Settings): Config {
     apiKeys: { prefix: s.API_KEY_PREFIX, expiryDays: s.API_KEY_EXPIRY },
     rateLimits: s.SWITCHBOARD_RATE_LIMITS,
     demo: s.SWITCHBOARD_DEMO,
+    sync: {
+      concurrency: s.SWITCHBOARD_WORKER_CONCURRENCY,
+      maxRetries: s.SWITCHBOARD_SYNC_MAX_RETRIES,
+      retryBaseMs: s.SWITCHBOARD_SYNC_RETRY_BASE_MS,
+      tickMs: s.SWITCHBOARD_SCHEDULER_INTERVAL_MS,
+      leaseMs: s.SWITCHBOARD_RUN_LEASE_MS,
+      health: {
+        degradedAt: s.SWITCHBOARD_HEALTH_DEGRADED_AT,
+        unhealthyAt: Math.max(s.SWITCHBOARD_HEALTH_UNHEALTHY_AT, s.SWITCHBOARD_HEALTH_DEGRADED_AT),
+      },
+    },
   };
 }

@@ -6,7 +6,7 @@ import { reencryptSecrets } from './modules/connections/rotate-key.js';
 import { resolveSecretBox } from './platform/crypto/key-ring.js';
 import { openDatabase } from './platform/db/database.js';
 import { createLogger } from './platform/logging/logger.js';
-import { type Role, runUntilSignalled } from './server.js';
+import type { Role } from './server.js';
 import { VERSION } from './version.js';
 
 function configOrExit() {
@@ -21,7 +21,11 @@ function configOrExit() {
   }
 }
 
-const run = (role: Role) => () => runUntilSignalled(role, configOrExit());
+// Loaded only by the commands that serve, so one-shot commands (migrate, rotate-key…) start fast.
+const run = (role: Role) => async () => {
+  const { runUntilSignalled } = await import('./server.js');
+  await runUntilSignalled(role, configOrExit());
+};
 
 const program = new Command('switchboard')
   .description(

@@ -8,6 +8,8 @@ import { syncCatalog } from './modules/catalog/service.js';
 import { describeDemo, seedDemoConnections } from './modules/connections/demo-seed.js';
 import { ConnectionSecrets } from './modules/connections/secrets.js';
 import { ConnectionService } from './modules/connections/service.js';
+import { backgroundTasks } from './modules/sync/background.js';
+import { createSyncWorker } from './modules/sync/engine.js';
 import { createLogger, type Logger } from './platform/logging/logger.js';
 import { closeContext, openContext } from './runtime.js';
 import { VERSION } from './version.js';
@@ -71,10 +73,14 @@ export async function startServer(
               app.services.connectors,
               logger,
             ),
+            app.services.sync,
             admin,
             ctx.clock,
           )
         : undefined;
+    // `serve` and `worker` execute runs and tick the scheduler; `api` only queues runs.
+    const worker = role === 'api' ? undefined : createSyncWorker(app.services, backgroundTasks(app.services));
+    worker?.start();
     const url = await app.listen({ port: config.port, host: config.host });
     logger.info(
       { role, version: VERSION, url, database: ctx.database.dialect, redis: Boolean(ctx.redis) },
@@ -84,6 +90,7 @@ export async function startServer(
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {
+        await worker?.stop();
         await app.close();
         await closeContext(ctx);
       })();

@@ -7,8 +7,15 @@ import { AccessTokens } from './modules/auth/access-tokens.js';
 import { Authenticator } from './modules/auth/authenticator.js';
 import { Sessions } from './modules/auth/sessions.js';
 import { resolveSigningKey } from './modules/auth/signing-key.js';
+import { OAuthTokens } from './modules/connections/oauth-tokens.js';
+import { ConnectionSecrets } from './modules/connections/secrets.js';
+import { HealthService } from './modules/health/service.js';
+import { createRunQueue, type QueueBackend } from './modules/sync/engine.js';
+import { SyncService } from './modules/sync/service.js';
 import { resolveSecretBox } from './platform/crypto/key-ring.js';
 import type { SecretBox } from './platform/crypto/secret-box.js';
+import { keyedLock } from './platform/db/keyed-lock.js';
+import type { JobQueue } from './platform/queue/job-queue.js';
 import { InvalidationBus } from './platform/redis/invalidation.js';
 
 /** The process context and the domain services built on it, handed to every module's routes. */
@@ -24,11 +31,20 @@ export interface Services {
   readonly connectors: readonly Connector[];
   /** Seals connection secrets at rest. */
   readonly secretBox: SecretBox;
+  /** OAuth access tokens of connections and users: refreshed when due, revoked at disconnect. */
+  readonly oauthTokens: OAuthTokens;
+  /** Carries sync run ids to workers (in-process, or BullMQ in scale-out). */
+  readonly queue: JobQueue;
+  /** Sync runs: trigger, history, cancel, logs. */
+  readonly sync: SyncService;
+  /** Connection health checks and reports. */
+  readonly health: HealthService;
 }
 
 export function createServices(
   ctx: AppContext,
   connectors: readonly Connector[] = builtInConnectors,
+  queueBackend?: QueueBackend,
 ): Services {
   const { config, database, clock, logger } = ctx;
   const accessTokens = new AccessTokens(
@@ -39,14 +55,35 @@ export function createServices(
   const apiKeyUsage = new ApiKeyUsage(database.db, logger);
   const invalidation = new InvalidationBus(ctx.redis, logger);
   const apiKeyCache = new ApiKeyCache(invalidation);
+  const secretBox = resolveSecretBox(config, logger);
+  const queue = createRunQueue(ctx, queueBackend);
+  const oauthTokens = new OAuthTokens(
+    database.db,
+    new ConnectionSecrets(secretBox),
+    keyedLock(database),
+    clock,
+    logger,
+  );
   return {
+    oauthTokens,
+    health: new HealthService(
+      database.db,
+      connectors,
+      new ConnectionSecrets(secretBox),
+      // OAuth-backed connections check with their (refreshed) access token.
+      (row) => oauthTokens.authFor(row),
+      config.sync.health,
+      logger,
+    ),
+    queue,
+    sync: new SyncService(database.db, queue, config.sync, (topic) => invalidation.notify(topic), logger),
     ctx,
     accessTokens,
     apiKeyUsage,
     apiKeyCache,
     invalidation,
     connectors,
-    secretBox: resolveSecretBox(config, logger),
+    secretBox,
     sessions: new Sessions(database.db, accessTokens, config.auth, clock),
     authenticator: new Authenticator(
       database.db,
@@ -62,5 +99,6 @@ export function createServices(
 /** Writes what services hold in memory (API key usage counts). */
 export async function closeServices(services: Services): Promise<void> {
   await services.apiKeyUsage.close();
+  await services.queue.close();
   services.invalidation.close();
 }

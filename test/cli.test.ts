@@ -266,5 +266,6 @@ describe('switchboard CLI', () => {
     });
     expect(lost.code).toBe(1);
     expect(lost.stderr).toContain(created.json().data.id);
-  });
+    // Three child processes in a row: give them the time a loaded machine needs.
+  }, 60_000);
 });

@@ -67,7 +67,13 @@ export interface EntityDefinition {
 export interface OAuthEndpoints {
   authorizationUrl: string;
   tokenUrl: string;
+  /** RFC 7009 endpoint; when set, disconnecting revokes the tokens there first. */
   revocationUrl?: string;
+  /**
+   * The authorization server's issuer identifier, checked against the `iss` it returns (RFC 9207).
+   * Defaults to the authorization endpoint's origin; set it when the issuer has a path.
+   */
+  issuer?: string;
   scopes: string[];
 }
 
@@ -207,6 +213,8 @@ export interface SyncBatch {
   records: SyncRecord[];
   failed?: FailedItem[];
   evidence?: EvidenceItem[];
+  /** Records the connector left out on purpose (filtered by the config), counted in `items_skipped`. */
+  skipped?: number;
   cursor?: string | null;
 }
 

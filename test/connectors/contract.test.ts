@@ -19,6 +19,8 @@ import {
   type ConnectorContext,
   isSecretField,
   type ProviderErrorType,
+  type SyncBatch,
+  type SyncContext,
   type TestOutcome,
 } from '../../src/connectors/sdk.js';
 import { createLogger, looksSecret } from '../../src/platform/logging/logger.js';
@@ -238,6 +240,76 @@ describe.each(connectors)('connector $definition.slug', (connector) => {
       await expect(connector.test(context(fixture?.validConfig ?? {}, controller.signal))).rejects.toBe(
         reason,
       );
+    });
+  });
+
+  describe('sync', () => {
+    const fixture = fixtures.get(connector);
+    const syncs = connector.definition.capabilities.some((c) => SYNC_CAPABILITIES.includes(c));
+    const entities = connector.definition.entities.map((e) => e.name);
+
+    function syncContext(cursors: Record<string, string> = {}, signal = new AbortController().signal) {
+      const ctx: SyncContext<Record<string, unknown>> = {
+        ...context(fixture?.validConfig ?? {}, signal),
+        fullSync: Object.keys(cursors).length === 0,
+        cursors,
+        runLog: { log: () => {} },
+      };
+      return ctx;
+    }
+
+    async function collect(ctx: SyncContext<Record<string, unknown>>): Promise<SyncBatch[]> {
+      const batches: SyncBatch[] = [];
+      for await (const batch of connector.sync?.(ctx) ?? []) batches.push(batch);
+      return batches;
+    }
+
+    it('implements sync exactly when it declares a sync capability', () => {
+      expect(typeof connector.sync === 'function').toBe(syncs);
+    });
+
+    it.runIf(syncs && fixture)(
+      'streams batches of declared entities with unique string ids and string cursors',
+      async () => {
+        const batches = await collect(syncContext());
+        expect(batches.length).toBeGreaterThan(0);
+        const seen = new Set<string>();
+        for (const batch of batches) {
+          expect(entities).toContain(batch.entity);
+          if (batch.cursor !== undefined && batch.cursor !== null) expect(typeof batch.cursor).toBe('string');
+          for (const record of batch.records) {
+            expect(typeof record.id).toBe('string');
+            const key = `${batch.entity}:${record.id}`;
+            expect(seen.has(key), key).toBe(false);
+            seen.add(key);
+            expect(JSON.parse(JSON.stringify(record.data))).toEqual(record.data);
+          }
+        }
+      },
+    );
+
+    it.runIf(syncs && fixture)(
+      'resumes from a cursor it gave without repeating what came before it',
+      async () => {
+        const batches = await collect(syncContext());
+        const firstWithCursor = batches.findIndex((b) => typeof b.cursor === 'string');
+        expect(firstWithCursor).toBeGreaterThanOrEqual(0);
+        const resumeAt = batches[firstWithCursor] as SyncBatch;
+        const resumed = await collect(syncContext({ [resumeAt.entity]: resumeAt.cursor as string }));
+        const before = new Set(
+          batches.slice(0, firstWithCursor + 1).flatMap((b) => b.records.map((r) => `${b.entity}:${r.id}`)),
+        );
+        for (const batch of resumed) {
+          for (const record of batch.records) expect(before.has(`${batch.entity}:${record.id}`)).toBe(false);
+        }
+      },
+    );
+
+    it.runIf(syncs && fixture)('stops with the abort reason when its signal is aborted', async () => {
+      const controller = new AbortController();
+      const reason = new Error('cancelled by the contract suite');
+      controller.abort(reason);
+      await expect(collect(syncContext({}, controller.signal))).rejects.toBe(reason);
     });
   });
 });

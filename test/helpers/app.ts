@@ -4,6 +4,9 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { connectors } from '../../src/connectors/registry.js';
 import type { AppContext } from '../../src/context.js';
 import { syncCatalog } from '../../src/modules/catalog/service.js';
+import { backgroundTasks } from '../../src/modules/sync/background.js';
+import { createSyncWorker } from '../../src/modules/sync/engine.js';
+import type { SyncWorker } from '../../src/modules/sync/worker.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { closeContext, openContext } from '../../src/runtime.js';
@@ -30,6 +33,8 @@ export class LogCapture extends Writable {
 
 export interface TestApp {
   app: App;
+  /** The background worker, when asked for: consumes the queue; ticks only when the test calls `tick()`. */
+  worker?: SyncWorker;
   ctx: AppContext;
   logs: LogCapture;
   close(): Promise<void>;
@@ -42,6 +47,8 @@ export interface TestAppOptions extends Partial<AppOptions> {
   database?: TestDatabase;
   migrate?: boolean;
   clock?: Clock;
+  /** Run a sync worker in the process (ticks left to the test). */
+  worker?: boolean;
 }
 
 export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -65,12 +72,17 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     surface: options.surface ?? 'api',
     extraRoutes: options.extraRoutes,
     connectors: options.connectors,
+    queueBackend: options.queueBackend,
   });
+  const worker = options.worker ? createSyncWorker(app.services, backgroundTasks(app.services)) : undefined;
+  worker?.start({ tick: false });
   return {
     app,
     ctx,
     logs,
+    worker,
     async close() {
+      await worker?.stop();
       await app.close();
       await closeContext(ctx);
       await database.drop();

@@ -190,6 +190,7 @@ describe('integration connections', () => {
         repositories: 25,
         fail_auth: false,
         failure_rate: 0,
+        item_failure_rate: 0,
       });
 
       const row = await rawRow(created.id);

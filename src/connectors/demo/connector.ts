@@ -1,7 +1,8 @@
-import type { Connector, ConnectorContext, TestOutcome } from '../sdk.js';
+import type { Connector, ConnectorContext, SyncBatch, SyncContext, TestOutcome } from '../sdk.js';
 import { demoCounts } from './data.js';
 import { DEMO_DEFAULTS, type DemoConfig, demoDefinition } from './definition.js';
 import { demoFailure } from './failures.js';
+import { demoSync } from './sync.js';
 
 const PERMISSIONS = ['users.read', 'groups.read', 'group_memberships.read', 'repositories.read'];
 
@@ -64,6 +65,10 @@ export class DemoConnector implements Connector<DemoConfig> {
         counts,
       },
     };
+  }
+
+  sync(ctx: SyncContext<DemoConfig>): AsyncIterable<SyncBatch> {
+    return demoSync(ctx, () => this.#next('sync'));
   }
 
   #next(operation: string): number {

@@ -10,6 +10,7 @@ export type DemoConfig = {
   repositories?: number;
   fail_auth?: boolean;
   failure_rate?: number;
+  item_failure_rate?: number;
 };
 
 /** Defaults and maxima, shared by the schema and the generator so the two cannot drift apart. */
@@ -21,6 +22,7 @@ export const DEMO_DEFAULTS = {
   repositories: 25,
   fail_auth: false,
   failure_rate: 0,
+  item_failure_rate: 0,
 } as const;
 
 export const DEMO_MAXIMA = {
@@ -117,6 +119,15 @@ export const demoDefinition: ConnectorDefinition = {
           'Fraction of operations (0 to 1) that fail with a provider error or a rate limit, ' +
           'in a sequence fixed by the seed.',
         default: DEMO_DEFAULTS.failure_rate,
+        minimum: 0,
+        maximum: 1,
+      },
+      item_failure_rate: {
+        type: 'number',
+        title: 'Invalid record rate',
+        description:
+          'Fraction of records (0 to 1) the provider returns incomplete, so a sync ends partial with those items failed.',
+        default: DEMO_DEFAULTS.item_failure_rate,
         minimum: 0,
         maximum: 1,
       },

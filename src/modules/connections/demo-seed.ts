@@ -3,6 +3,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import type { AdminCreated } from '../auth/bootstrap.js';
 import { SYSTEM_ACTOR } from '../auth/principal.js';
+import type { SyncService } from '../sync/service.js';
 import type { ConnectionService } from './service.js';
 
 interface DemoConnection {
@@ -39,10 +40,12 @@ export interface DemoSeeded {
  * Adds the demo connections to the first org of an admin bootstrapAdmin has just created, so it
  * runs once, on an empty database. Each goes through the usual create → test → enable lifecycle
  * (sealed secrets, audit entries by the system actor); a failing test leaves its connection in error.
+ * Enabled ones get a first full sync at once, so the run history and records are there to look at.
  */
 export async function seedDemoConnections(
   db: Db,
   connections: ConnectionService,
+  sync: SyncService,
   admin: AdminCreated,
   clock: Clock,
 ): Promise<DemoSeeded> {
@@ -73,6 +76,7 @@ export async function seedDemoConnections(
       tested.test_result === 'success'
         ? (await connections.enable(orgId, id, SYSTEM_ACTOR, clock.now())).status
         : tested.status;
+    if (status === 'connected') await sync.trigger(orgId, id, true, SYSTEM_ACTOR, clock.now());
     seeded.push({ id, name: demo.name, status });
   }
   return { orgId, connections: seeded };

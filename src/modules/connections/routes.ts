@@ -9,6 +9,7 @@ import {
   pageQuery,
   sortQuery,
 } from '../../platform/http/envelope.js';
+import { bodyOptional } from '../../platform/http/validation.js';
 import { principalOf } from '../auth/guard.js';
 import { actorOf } from '../auth/principal.js';
 import { ConnectionSecrets } from './secrets.js';
@@ -139,9 +140,15 @@ const InputFields = {
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /** The organisation's connections (spec: integration-engine-api.md §2). */
-export const connectionRoutes: ModuleRoutes = async (app, { ctx, secretBox, connectors }) => {
+export const connectionRoutes: ModuleRoutes = async (app, { ctx, secretBox, connectors, oauthTokens }) => {
   const db = ctx.database.db;
-  const service = new ConnectionService(db, new ConnectionSecrets(secretBox), connectors, ctx.logger);
+  const service = new ConnectionService(
+    db,
+    new ConnectionSecrets(secretBox),
+    connectors,
+    ctx.logger,
+    oauthTokens,
+  );
 
   app.get(
     '/integration-connections',
@@ -345,10 +352,7 @@ export const connectionRoutes: ModuleRoutes = async (app, { ctx, secretBox, conn
         ),
         response: { 200: DataEnvelope(DisabledView), ...errorResponses(400, 401, 403, 404, 409) },
       },
-      // The body is optional: a request without one reads as `{}`.
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
+      preValidation: bodyOptional,
     },
     async (request) => {
       const principal = principalOf(request);

@@ -3,8 +3,8 @@ import { invalidFields } from '../../platform/http/errors.js';
 
 const MINUTE_MS = 60_000;
 
-function parse(cron: string, from: Date) {
-  return CronExpressionParser.parse(cron, { currentDate: from, tz: 'UTC' });
+function parse(cron: string, from: Date, tz = 'UTC') {
+  return CronExpressionParser.parse(cron, { currentDate: from, tz });
 }
 
 /**
@@ -26,13 +26,40 @@ export function checkCron(cron: string, field = 'sync_cron'): void {
   if (problem) throw invalidFields([{ field, location: 'body', message: problem }]);
 }
 
-/** When the next sync is due: the cron's next occurrence in UTC when set, else now + the interval. */
-export function nextSyncAt(
-  schedule: { sync_cron: string | null; sync_interval_mins: number },
-  now: Date,
-): string {
-  if (schedule.sync_cron) return parse(schedule.sync_cron.trim(), now).next().toDate().toISOString();
-  return new Date(now.getTime() + schedule.sync_interval_mins * MINUTE_MS).toISOString();
+/** Refuses what is not an IANA time zone name. */
+export function checkTimezone(zone: string, field = 'sync_timezone'): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    throw invalidFields([
+      { field, location: 'body', message: 'is not an IANA time zone (e.g. Europe/Paris)' },
+    ]);
+  }
+}
+
+export interface SyncSchedule {
+  sync_cron: string | null;
+  sync_interval_mins: number;
+  sync_timezone?: string | null;
+}
+
+/**
+ * When the next sync is due after `now`: the cron's next occurrence (in the connection's zone, UTC
+ * by default) when set, else the interval. From a `slot` that was due, the interval keeps its
+ * cadence (slot + k·interval) rather than drifting by the scheduler's lag; slots missed while
+ * nothing ran are not replayed.
+ */
+export function nextSyncAt(schedule: SyncSchedule, now: Date, slot?: Date): string {
+  if (schedule.sync_cron) {
+    return parse(schedule.sync_cron.trim(), now, schedule.sync_timezone ?? 'UTC')
+      .next()
+      .toDate()
+      .toISOString();
+  }
+  const interval = schedule.sync_interval_mins * MINUTE_MS;
+  if (!slot) return new Date(now.getTime() + interval).toISOString();
+  const steps = Math.floor((now.getTime() - slot.getTime()) / interval) + 1;
+  return new Date(slot.getTime() + Math.max(1, steps) * interval).toISOString();
 }
 
 export function nextHealthCheckAt(intervalMins: number, now: Date): string {

@@ -12,6 +12,7 @@ import type { Actor } from '../auth/principal.js';
 import { validateConfig } from '../catalog/config-schema.js';
 import { runConnectorTest } from '../catalog/connector-test.js';
 import { changeConnection } from './change.js';
+import type { OAuthTokens } from './oauth-tokens.js';
 import { checkCron, nextHealthCheckAt, nextSyncAt } from './schedule.js';
 import {
   type Config,
@@ -19,7 +20,9 @@ import {
   maskedConfig,
   secretFieldsOf,
   splitConfig,
+  tokensOf,
   withoutMasked,
+  withoutTokens,
 } from './secrets.js';
 import {
   type ConnectionListRow,
@@ -64,7 +67,7 @@ export function listItem(row: ConnectionListRow) {
 
 /** The spec's detail: the clear config with each stored secret as `***masked***`. */
 function detail(row: ConnectionWithDefinition, secretNames: Iterable<string>) {
-  const { secrets: _secrets, config_schema: _schema, config, ...rest } = row;
+  const { secrets: _secrets, config_schema: _schema, auth_type: _auth, oauth: _oauth, config, ...rest } = row;
   return { ...rest, config: maskedConfig(config, secretNames) };
 }
 
@@ -121,6 +124,8 @@ export class ConnectionService {
     private readonly secrets: ConnectionSecrets,
     private readonly connectors: readonly Connector[],
     private readonly logger: Logger,
+    /** Without it (demo seeding), OAuth connections are tested with no bearer token. */
+    private readonly tokens?: OAuthTokens,
   ) {}
 
   async get(orgId: string, id: string): Promise<ConnectionDetail> {
@@ -228,7 +233,9 @@ export class ConnectionService {
           if (configChange.changed.length > 0) {
             if (row.status === ('syncing' satisfies ConnectionStatus)) throw new AppError('CONFIG_LOCKED');
             set.config = configChange.plain;
-            set.secrets = this.secrets.seal(orgId, id, configChange.secret);
+            // OAuth tokens are not config: they stay sealed beside the new secret fields.
+            const tokens = tokensOf(this.#tryOpenSecrets(row));
+            set.secrets = this.secrets.seal(orgId, id, { ...configChange.secret, ...tokens });
             secretNames = Object.keys(configChange.secret);
             changed.push(...configChange.changed.map((name) => `config.${name}`));
           }
@@ -291,6 +298,7 @@ export class ConnectionService {
       connector,
       config,
       this.logger.child({ connection_id: id, connector: row.connector }),
+      { auth: this.tokens?.authFor(row) },
     );
     const passed = result.test_result === 'success';
     const at = now.toISOString();
@@ -396,16 +404,17 @@ export class ConnectionService {
     const secretFields = secretFieldsOf(row.config_schema);
     // Unreadable stored secrets count as absent: the schema then asks for them again (400), which
     // is how a client repairs such a connection.
-    const stored = { ...row.config, ...this.#tryOpenSecrets(row) };
+    const stored = { ...row.config, ...withoutTokens(this.#tryOpenSecrets(row)) };
     const merged = validateConfig(row.config_schema, mergeConfig(stored, withoutMasked(patch, secretFields)));
     const names = new Set([...Object.keys(stored), ...Object.keys(merged)]);
     const changed = [...names].filter((name) => !sameJson(stored[name], merged[name]));
     return { ...splitConfig(merged, secretFields), changed };
   }
 
+  /** The config's secret fields, for the connector; OAuth tokens reach it only as a bearer header. */
   #openSecrets(row: ConnectionWithDefinition): Config {
     try {
-      return this.secrets.open(row.org_id, row.id, row.secrets);
+      return withoutTokens(this.secrets.open(row.org_id, row.id, row.secrets));
     } catch (error) {
       if (error instanceof SecretBoxError) {
         throw new AppError('CREDENTIALS_UNREADABLE', undefined, { reason: error.reason });
@@ -430,7 +439,7 @@ export class ConnectionService {
   #storedSecretNames(row: ConnectionWithDefinition): string[] {
     if (row.secrets === null) return [];
     try {
-      return Object.keys(this.secrets.open(row.org_id, row.id, row.secrets));
+      return Object.keys(withoutTokens(this.secrets.open(row.org_id, row.id, row.secrets)));
     } catch (error) {
       if (error instanceof SecretBoxError) return secretFieldsOf(row.config_schema);
       throw error;

@@ -200,6 +200,24 @@ export interface OAuthStatesTable {
   expires_at: Timestamp;
   used_at: Timestamp | null;
   created_at: Timestamp;
+  /** connection | user: whose credential the flow connects. */
+  scope: Generated<string>;
+}
+
+/** A user's own OAuth credential for one of the org's connections. */
+export interface UserCredentialsTable {
+  connection_id: string;
+  user_id: string;
+  org_id: string;
+  /** Sealed tokens, bound to org, connection and user; null once disconnected. */
+  secrets: string | null;
+  /** active | expired | revoked | error */
+  status: string;
+  expires_at: Timestamp | null;
+  last_connected_at: Timestamp | null;
+  error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export interface SyncRunsTable {
@@ -292,6 +310,7 @@ export interface Tables {
   integration_definitions: IntegrationDefinitionsTable;
   integration_connections: IntegrationConnectionsTable;
   oauth_states: OAuthStatesTable;
+  user_credentials: UserCredentialsTable;
   sync_runs: SyncRunsTable;
   sync_run_logs: SyncRunLogsTable;
   sync_records: SyncRecordsTable;

@@ -20,6 +20,11 @@ export const errorCodes = {
   INVITATION_NOT_FOUND: { status: 404, message: 'Invitation not found, expired or already used' },
   INTEGRATION_NOT_FOUND: { status: 404, message: 'Integration not found' },
   CONNECTION_NOT_FOUND: { status: 404, message: 'Connection not found' },
+  USER_CREDENTIAL_NOT_FOUND: {
+    status: 404,
+    message: 'You have no credential of your own for this connection; connect it with connect/oauth first',
+  },
+  RUN_NOT_FOUND: { status: 404, message: 'Run not found' },
   EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists' },
   SLUG_TAKEN: { status: 409, message: 'An organisation with this slug already exists' },
   NAME_TAKEN: { status: 409, message: 'That name is already used' },
@@ -36,10 +41,15 @@ export const errorCodes = {
     message: 'The connector behind this integration is not in this build',
   },
   SYNC_IN_PROGRESS: { status: 409, message: 'A sync is in progress; wait for it to finish or cancel it' },
+  RUN_ALREADY_FINISHED: { status: 409, message: 'The run has already completed, failed or been cancelled' },
   AUTH_TYPE_MISMATCH: { status: 422, message: 'This integration does not authenticate that way' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported media type' },
   CONNECTION_DISABLED: { status: 422, message: 'The connection is disabled; enable it first' },
+  CONNECTION_NOT_CONNECTED: {
+    status: 422,
+    message: 'The connection is not connected; test and enable it before syncing',
+  },
   TEST_REQUIRED: {
     status: 422,
     message: 'The connection has never passed a test; run POST /integration-connections/:id/test first',

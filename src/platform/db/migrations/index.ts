@@ -7,6 +7,7 @@ import { connectionCredentials } from './0004_connection_credentials.js';
 import { connectionSortIndexes } from './0005_connection_sort_indexes.js';
 import { oauthStates } from './0006_oauth_states.js';
 import { sync } from './0007_sync.js';
+import { userCredentials } from './0008_user_credentials.js';
 
 /** A migration receives the column types of the dialect it runs on, so one set serves both. */
 export interface SchemaMigration {
@@ -22,4 +23,5 @@ export const migrations: Record<string, SchemaMigration> = {
   '0005_connection_sort_indexes': connectionSortIndexes,
   '0006_oauth_states': oauthStates,
   '0007_sync': sync,
+  '0008_user_credentials': userCredentials,
 };

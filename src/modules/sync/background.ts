@@ -1,0 +1,7 @@
+import type { Services } from '../../services.js';
+import type { TickTask } from './worker.js';
+
+/** What the worker's tick runs besides scheduling syncs and reaping runs. */
+export function backgroundTasks(services: Services): TickTask[] {
+  return [{ name: 'health checks', run: (now) => services.health.runDue(now) }];
+}

@@ -1,0 +1,434 @@
+import type { SyncSettings } from '../../config.js';
+import type { Connector, FailedItem, SyncBatch, SyncContext } from '../../connectors/sdk.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db/database.js';
+import type { Logger } from '../../platform/logging/logger.js';
+import { type ProviderAuth, providerFetch } from '../../platform/outbound/provider-fetch.js';
+import type { ConnectionSecrets } from '../connections/secrets.js';
+import {
+  type ConnectionStatus,
+  type ConnectionWithDefinition,
+  findConnection,
+} from '../connections/store.js';
+import { classify, type RunFailure, retryDelayMs } from './failure.js';
+import { type FinishGuard, finishRun, type RunOutcome } from './finish.js';
+import { emptyStats, FAILED_ITEMS_KEPT, type RunStats, type RunStatus } from './model.js';
+import {
+  cursorsFor,
+  insertEvidence,
+  markUnseenDeleted,
+  type RecordScope,
+  saveCursor,
+  writeRecords,
+} from './record-writer.js';
+import { RunLog } from './run-log.js';
+import { claimRun, insertLogs, type RunRow, renewLease } from './runs-store.js';
+
+export interface ExecutorDeps {
+  db: Db;
+  connectors: readonly Connector[];
+  secrets: ConnectionSecrets;
+  /** The connection's provider credential beyond its config (OAuth tokens). */
+  auth: (row: ConnectionWithDefinition) => ProviderAuth | undefined;
+  settings: SyncSettings;
+  clock: Clock;
+  logger: Logger;
+  /** This worker's name on the leases it holds. */
+  owner: string;
+}
+
+/** Thrown into a run whose row is no longer this worker's: cancelled, or reaped after a lost lease. */
+class RunLostError extends Error {
+  override readonly name = 'RunLostError';
+}
+
+/** The reason runs are aborted when their worker shuts down: they go back to pending at once. */
+class WorkerStoppingError extends Error {
+  override readonly name = 'WorkerStoppingError';
+}
+
+/** What one attempt leaves behind for the finishing transaction. */
+interface Progress {
+  stats: RunStats;
+  failedItems: FailedItem[];
+  /** Entities with a failed item: not seen in full, so not checked for deletes. */
+  incomplete: Set<string>;
+  seen: Set<string>;
+}
+
+/**
+ * Executes sync runs: claims the row, streams the connector's batches into the records table (each
+ * batch, its cursor, its log lines and the run's stats in one transaction), renews the lease on a
+ * heartbeat, and ends the run — or, on a transient failure with attempts left, puts it back to
+ * pending with a backoff for the scheduler to dispatch again.
+ */
+export class RunExecutor {
+  readonly #active = new Map<string, AbortController>();
+
+  constructor(private readonly deps: ExecutorDeps) {}
+
+  /** Runs being executed here. */
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  async execute(runId: string): Promise<void> {
+    const { db, clock, settings, owner } = this.deps;
+    const run = await db.transaction().execute(async (tx) => {
+      const claimed = await claimRun(tx, runId, owner, clock.now(), settings.leaseMs);
+      if (claimed) {
+        await tx
+          .updateTable('integration_connections')
+          .set({ status: 'syncing' satisfies ConnectionStatus })
+          .where('id', '=', claimed.connection_id)
+          .where('status', '=', 'connected' satisfies ConnectionStatus)
+          .execute();
+      }
+      return claimed;
+    });
+    // Not pending (a duplicate job, a cancelled run) or not yet due: nothing to do.
+    if (!run) return;
+    const controller = new AbortController();
+    this.#active.set(run.id, controller);
+    const heartbeat = setInterval(() => void this.#renew(run.id, controller), settings.leaseMs / 3);
+    const log = new RunLog(() => clock.now(), run.log_counts);
+    const progress: Progress = {
+      stats: { ...emptyStats(), ...run.stats },
+      failedItems: failedItemsOf(run),
+      incomplete: new Set(),
+      seen: new Set(),
+    };
+    try {
+      await this.#attempt(run, controller.signal, log, progress);
+      await this.#finish(run, log, progress, { owner });
+    } catch (error) {
+      if (controller.signal.reason instanceof WorkerStoppingError) {
+        await this.#release(run, log, progress);
+      } else if (error instanceof RunLostError || controller.signal.aborted) {
+        // The row moved on without us (cancelled, or reaped): whoever moved it wrote its end.
+        this.deps.logger.info({ run_id: run.id }, 'sync run stopped: no longer held by this worker');
+      } else {
+        await this.#fail(run, classify(error), log, progress);
+      }
+    } finally {
+      clearInterval(heartbeat);
+      this.#active.delete(run.id);
+    }
+  }
+
+  /** Checks every run executing here against its row at once (a cancel notice arrived). */
+  async checkActive(): Promise<void> {
+    await Promise.all([...this.#active].map(([id, controller]) => this.#renew(id, controller)));
+  }
+
+  /** Stops every run executing here and hands it back as pending, for another worker to resume. */
+  abortAll(): void {
+    for (const controller of this.#active.values())
+      controller.abort(new WorkerStoppingError('worker stopping'));
+  }
+
+  async #renew(id: string, controller: AbortController): Promise<void> {
+    try {
+      const held = await renewLease(
+        this.deps.db,
+        id,
+        this.deps.owner,
+        this.deps.clock.now(),
+        this.deps.settings.leaseMs,
+      );
+      if (!held) controller.abort(new RunLostError('run cancelled or taken over'));
+    } catch (err) {
+      // The database is unreachable: keep going; if it stays so, the lease expires and the run is retried.
+      this.deps.logger.warn({ err, run_id: id }, 'could not renew a run lease');
+    }
+  }
+
+  async #attempt(run: RunRow, signal: AbortSignal, log: RunLog, progress: Progress): Promise<void> {
+    const { db, clock } = this.deps;
+    const row = await findConnection(db, run.org_id, run.connection_id);
+    if (!row) throw new RunLostError('connection deleted');
+    const connector = this.deps.connectors.find((c) => c.definition.slug === row.connector);
+    if (!connector?.sync) {
+      throw new Error(`the connector "${row.connector}" cannot sync in this build`);
+    }
+    const config = { ...row.config, ...this.deps.secrets.open(row.org_id, row.id, row.secrets) };
+    const scope: RecordScope = { orgId: run.org_id, connectionId: run.connection_id, runId: run.id };
+    const cursors = await cursorsFor(db, run);
+    log.log(
+      'info',
+      run.retry_count > 0
+        ? `Sync attempt ${run.retry_count + 1} of ${run.max_retries + 1} started`
+        : `${run.full_sync ? 'Full' : 'Incremental'} sync started`,
+      { details: { full_sync: run.full_sync, resumed_entities: Object.keys(cursors) }, source: 'engine' },
+    );
+    const ctx: SyncContext<Record<string, unknown>> = {
+      config,
+      signal,
+      cursors,
+      fullSync: run.full_sync,
+      runLog: log,
+      logger: this.deps.logger.child({
+        run_id: run.id,
+        connection_id: run.connection_id,
+        connector: row.connector,
+      }),
+      fetch: providerFetch(config, {
+        signal,
+        auth: this.deps.auth(row),
+        onBytes: (bytes) => {
+          progress.stats.bytes_transferred += bytes;
+        },
+      }),
+    };
+    const batches = connector.sync(ctx)[Symbol.asyncIterator]();
+    // The next page is fetched while the current one is written: fetching and storing overlap.
+    let next = nextOrAbort(batches, signal);
+    try {
+      for (;;) {
+        const result = await next;
+        if (result.done) break;
+        next = nextOrAbort(batches, signal);
+        // An unread rejection of the prefetch must not surface as unhandled if this write fails.
+        next.catch(() => {});
+        await this.#store(run, scope, result.value, log, progress);
+      }
+    } finally {
+      await batches.return?.().catch(() => {});
+    }
+    signal.throwIfAborted();
+    if (run.full_sync) {
+      const entities = new Set([...connector.definition.entities.map((e) => e.name), ...progress.seen]);
+      await db.transaction().execute(async (tx) => {
+        for (const entity of entities) {
+          if (progress.incomplete.has(entity)) continue;
+          const deleted = await markUnseenDeleted(tx, scope, entity, clock.now());
+          if (deleted > 0) {
+            progress.stats.items_deleted += deleted;
+            log.log('info', `${deleted} ${entity} no longer at the provider: marked deleted`, {
+              details: { entity, deleted },
+              source: 'engine',
+            });
+          }
+        }
+      });
+    }
+  }
+
+  /** One batch, its cursor, its log lines and the run's stats so far: one transaction. */
+  async #store(run: RunRow, scope: RecordScope, batch: SyncBatch, log: RunLog, progress: Progress) {
+    const { db, clock, owner } = this.deps;
+    const now = clock.now();
+    progress.seen.add(batch.entity);
+    for (const item of batch.failed ?? []) {
+      progress.incomplete.add(batch.entity);
+      if (progress.failedItems.length < FAILED_ITEMS_KEPT)
+        progress.failedItems.push({ item: item.item, error: item.error });
+      log.log('error', `Failed to process ${item.item}: ${item.error}`, {
+        details: item.details,
+        source: batch.entity,
+        itemRef: item.item,
+      });
+    }
+    await db.transaction().execute(async (tx) => {
+      const counts = await writeRecords(tx, scope, batch.entity, batch.records, now);
+      if (batch.cursor) await saveCursor(tx, scope, batch.entity, batch.cursor, now);
+      await insertEvidence(tx, scope, batch.evidence ?? [], now);
+      const stats = progress.stats;
+      const next: RunStats = {
+        ...stats,
+        items_synced: stats.items_synced + counts.created + counts.updated + counts.unchanged,
+        items_created: stats.items_created + counts.created,
+        items_updated: stats.items_updated + counts.updated,
+        items_failed: stats.items_failed + (batch.failed?.length ?? 0),
+        items_skipped: stats.items_skipped + (batch.skipped ?? 0),
+        evidence_collected: stats.evidence_collected + (batch.evidence?.length ?? 0),
+      };
+      await insertLogs(tx, run, log.take());
+      const owned = await tx
+        .updateTable('sync_runs')
+        .set({
+          stats: next,
+          log_counts: { ...log.counts },
+          error_details: progress.failedItems.length > 0 ? { failed_items: progress.failedItems } : null,
+          updated_at: now.toISOString(),
+        })
+        .where('id', '=', run.id)
+        .where('status', '=', 'running' satisfies RunStatus)
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      // Cancelled or reaped meanwhile: nothing of this batch is kept.
+      if (owned.numUpdatedRows === 0n) throw new RunLostError('run cancelled or taken over');
+      progress.stats = next;
+    });
+  }
+
+  async #finish(run: RunRow, log: RunLog, progress: Progress, guard: FinishGuard): Promise<void> {
+    const { stats } = progress;
+    const partial = stats.items_failed > 0;
+    log.log(
+      partial ? 'warn' : 'info',
+      `Sync ${partial ? 'partially completed' : 'completed'}: ${stats.items_synced} synced (${stats.items_created} created, ${stats.items_updated} updated, ${stats.items_deleted} deleted, ${stats.items_skipped} skipped, ${stats.items_failed} failed)`,
+      { details: { ...stats }, source: 'engine' },
+    );
+    await this.#end(
+      run,
+      log,
+      {
+        status: partial ? 'partial' : 'completed',
+        stats,
+        logCounts: log.counts,
+        errorMessage: partial ? `Partial sync: ${stats.items_failed} items failed during processing` : null,
+        errorDetails: progress.failedItems.length > 0 ? { failed_items: progress.failedItems } : null,
+      },
+      guard,
+    );
+  }
+
+  /** A transient failure with attempts left goes back to pending after a backoff; others end the run. */
+  async #fail(run: RunRow, failure: RunFailure, log: RunLog, progress: Progress): Promise<void> {
+    const { db, clock, settings, owner } = this.deps;
+    const now = clock.now();
+    if (failure.failure === 'transient' && run.retry_count < run.max_retries) {
+      const delay = retryDelayMs(run.retry_count + 1, settings.retryBaseMs, failure.retryAfterMs);
+      const notBefore = new Date(now.getTime() + delay);
+      log.log(
+        'warn',
+        `Attempt ${run.retry_count + 1} failed (${failure.failure}): ${failure.message}. Retrying in ${Math.round(delay / 1000)} s`,
+        {
+          details: {
+            http_status: failure.httpStatus ?? null,
+            retry_after_ms: failure.retryAfterMs ?? null,
+            delay_ms: delay,
+          },
+          source: 'engine',
+        },
+      );
+      await db.transaction().execute(async (tx) => {
+        await insertLogs(tx, run, log.take());
+        const result = await tx
+          .updateTable('sync_runs')
+          .set({
+            status: 'pending' satisfies RunStatus,
+            retry_count: run.retry_count + 1,
+            not_before: notBefore.toISOString(),
+            error_message: failure.message,
+            error_class: failure.failure,
+            stats: { ...progress.stats },
+            log_counts: { ...log.counts },
+            lease_owner: null,
+            lease_expires_at: null,
+            updated_at: now.toISOString(),
+          })
+          .where('id', '=', run.id)
+          .where('status', '=', 'running' satisfies RunStatus)
+          .where('lease_owner', '=', owner)
+          .executeTakeFirst();
+        if (result.numUpdatedRows === 0n) return;
+        // Not syncing while it waits; the next attempt's claim sets it again.
+        await tx
+          .updateTable('integration_connections')
+          .set({ status: 'connected' satisfies ConnectionStatus })
+          .where('id', '=', run.connection_id)
+          .where('status', '=', 'syncing' satisfies ConnectionStatus)
+          .execute();
+      });
+      return;
+    }
+    const why =
+      failure.failure === 'transient'
+        ? `after ${run.retry_count + 1} attempts`
+        : failure.failure === 'authentication'
+          ? 'authentication failed: fix the credentials, then test the connection'
+          : `${failure.failure} failure: not retried`;
+    log.log('error', `Sync failed (${why}): ${failure.message}`, {
+      details: { failure_class: failure.failure, http_status: failure.httpStatus ?? null },
+      source: 'engine',
+    });
+    await this.#end(
+      run,
+      log,
+      {
+        status: 'failed',
+        stats: progress.stats,
+        logCounts: log.counts,
+        errorMessage: failure.message,
+        errorClass: failure.failure,
+        errorDetails: progress.failedItems.length > 0 ? { failed_items: progress.failedItems } : null,
+        connectionError: failure.failure === 'authentication',
+      },
+      { owner },
+    );
+  }
+
+  /** Back to pending without using an attempt: the worker stopped, the provider did not fail. */
+  async #release(run: RunRow, log: RunLog, progress: Progress): Promise<void> {
+    const { db, clock, owner } = this.deps;
+    const now = clock.now();
+    log.log(
+      'warn',
+      'Worker shutting down: the run goes back to the queue and resumes from its last saved cursor',
+      {
+        source: 'engine',
+      },
+    );
+    await db.transaction().execute(async (tx) => {
+      const result = await tx
+        .updateTable('sync_runs')
+        .set({
+          status: 'pending' satisfies RunStatus,
+          stats: { ...progress.stats },
+          log_counts: { ...log.counts },
+          lease_owner: null,
+          lease_expires_at: null,
+          updated_at: now.toISOString(),
+        })
+        .where('id', '=', run.id)
+        .where('status', '=', 'running' satisfies RunStatus)
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) return;
+      await insertLogs(tx, run, log.take());
+      await tx
+        .updateTable('integration_connections')
+        .set({ status: 'connected' satisfies ConnectionStatus })
+        .where('id', '=', run.connection_id)
+        .where('status', '=', 'syncing' satisfies ConnectionStatus)
+        .execute();
+    });
+  }
+
+  async #end(run: RunRow, log: RunLog, outcome: RunOutcome, guard: FinishGuard): Promise<void> {
+    const { db, clock, settings } = this.deps;
+    await db.transaction().execute(async (tx) => {
+      const ended = await finishRun(tx, run, outcome, guard, settings.health, clock.now());
+      if (ended) await insertLogs(tx, run, log.take());
+    });
+  }
+}
+
+function failedItemsOf(run: RunRow): FailedItem[] {
+  const items = run.error_details?.failed_items;
+  return Array.isArray(items) ? (items as FailedItem[]) : [];
+}
+
+/** The iterator's next batch, or the abort's reason as soon as the signal fires. */
+function nextOrAbort(
+  batches: AsyncIterator<SyncBatch>,
+  signal: AbortSignal,
+): Promise<IteratorResult<SyncBatch>> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    batches.next().then(
+      (result) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(result);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PagedProvider, startPagedProvider } from '../fakes/paged-provider.js';
+import { type TestApp, testApp } from '../helpers/app.js';
+import { type SeededUser, seedUser } from '../helpers/identity.js';
+import { LONG_TOKENS, syncConnectors, syncHarness } from '../helpers/sync.js';
+
+describe('sync runs through the API (demo connector, in-process worker)', () => {
+  let t: TestApp;
+  let admin: SeededUser;
+  let h: ReturnType<typeof syncHarness>;
+  let provider: PagedProvider;
+
+  beforeAll(async () => {
+    t = await testApp({
+      connectors: syncConnectors,
+      worker: true,
+      queueBackend: 'in-process',
+      env: LONG_TOKENS,
+    });
+    admin = await seedUser(t);
+    h = syncHarness(t, admin);
+    provider = await startPagedProvider({ total: 250, token: 'tok' });
+  });
+  afterAll(async () => {
+    await provider.close();
+    await t.close();
+  });
+
+  it('queues a manual sync (202), runs it, stores every record and updates the connection', async () => {
+    const id = await h.connected('demo', { api_token: 'x', users: 30, groups: 4, repositories: 6 });
+    const res = await h.call('POST', `/integration-connections/${id}/sync`, { full_sync: false });
+    expect(res.statusCode).toBe(202);
+    const body = res.json().data;
+    expect(body).toEqual({
+      run_id: expect.any(String),
+      connection_id: id,
+      trigger: 'manual',
+      status: 'pending',
+      message: 'Sync queued. Track progress via GET /integration-connections/:id/runs/:run_id',
+    });
+    const run = await h.settled(id, body.run_id);
+    expect(run.status).toBe('completed');
+    // users + groups + memberships (two per user) + repositories
+    const total = 30 + 4 + 60 + 6;
+    expect(run.stats).toMatchObject({
+      items_synced: total,
+      items_created: total,
+      items_updated: 0,
+      items_failed: 0,
+    });
+    expect(run.stats.evidence_collected).toBe(1);
+    expect(run.triggered_by).toBe(admin.id);
+    expect(run.triggered_by_name).toEqual(expect.any(String));
+    expect(run.config_snapshot).not.toHaveProperty('api_token');
+    expect((run.log_counts as Record<string, number>).info).toBeGreaterThan(0);
+    expect(await h.records(id)).toHaveLength(total);
+    const connection = await h.connection(id);
+    expect(connection).toMatchObject({
+      status: 'connected',
+      last_sync_status: 'completed',
+      total_runs: 1,
+      successful_runs: 1,
+      failed_runs: 0,
+      consecutive_failures: 0,
+    });
+
+    // The same data again: synced, nothing created or updated.
+    const again = await h.settled(id, await h.trigger(id));
+    expect(again.stats).toMatchObject({ items_synced: 0, items_created: 0, items_updated: 0 });
+  });
+
+  it('refuses a second sync while one is active (409), also at the database', async () => {
+    const id = await h.connected('paged-fake', { base_url: provider.url, api_token: 'tok' });
+    const held = provider.hold(2);
+    const runId = await h.trigger(id);
+    await held;
+    const second = await h.call('POST', `/integration-connections/${id}/sync`);
+    expect(second.statusCode).toBe(409);
+    expect(second.json().error.code).toBe('SYNC_IN_PROGRESS');
+    // The constraint, not only the check: a second active row cannot be written at all.
+    const template = await t.ctx.database.db
+      .selectFrom('sync_runs')
+      .selectAll()
+      .where('id', '=', runId)
+      .executeTakeFirstOrThrow();
+    await expect(
+      t.ctx.database.db
+        .insertInto('sync_runs')
+        .values({ ...template, id: `${runId}-dup`, status: 'pending' })
+        .execute(),
+    ).rejects.toThrow();
+    provider.release();
+    expect((await h.settled(id, runId)).status).toBe('completed');
+  });
+
+  it('answers 422 unless the connection is connected, 404 for unknown runs and connections', async () => {
+    const created = await h.call('POST', '/integration-connections', {
+      definition_id: await h.definitionId('demo'),
+      name: `Not connected ${Date.now()}`,
+      config: { api_token: 'x' },
+    });
+    const id = created.json().data.id;
+    const res = await h.call('POST', `/integration-connections/${id}/sync`);
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error.code).toBe('CONNECTION_NOT_CONNECTED');
+    expect((await h.call('GET', `/integration-connections/${id}/runs/nope`)).json().error.code).toBe(
+      'RUN_NOT_FOUND',
+    );
+    expect((await h.call('POST', '/integration-connections/nope/sync')).statusCode).toBe(404);
+    const bad = await h.call('POST', `/integration-connections/${id}/sync`, { full_sync: 'yes' });
+    expect(bad.statusCode).toBe(400);
+  });
+});
