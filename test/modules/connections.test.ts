@@ -54,6 +54,7 @@ const DETAIL_FIELDS = [
   'sync_enabled',
   'sync_interval_mins',
   'sync_cron',
+  'sync_timezone',
   'next_sync_at',
   'last_sync_at',
   'last_sync_status',
@@ -219,7 +220,19 @@ describe('integration connections', () => {
         sync_interval_mins: 360,
         sync_cron: '0 */6 * * *',
         sync_enabled: false,
+        sync_timezone: null,
       });
+    });
+
+    it('reads the cron in the connection time zone: next_sync_at is the zone local time, in UTC', async () => {
+      const created = await create(admin, { sync_cron: '0 9 * * *', sync_timezone: 'Asia/Tokyo' });
+      expect(created.sync_timezone).toBe('Asia/Tokyo');
+      await call('POST', `/integration-connections/${created.id}/test`, admin);
+      const enabled = await call('POST', `/integration-connections/${created.id}/enable`, admin);
+      // 09:00 in Tokyo is 00:00 UTC; the clock starts at 12:00 UTC, so the next one is tomorrow's.
+      expect(enabled.json().data.next_sync_at).toMatch(/T00:00:00\.000Z$/);
+      const moved = await call('PUT', `/integration-connections/${created.id}`, admin, { sync_timezone: 'Europe/Paris' });
+      expect(moved.json().data.next_sync_at).toMatch(/T08:00:00\.000Z$/);
     });
 
     it('names every config field that fails the definition schema', async () => {
@@ -253,6 +266,7 @@ describe('integration connections', () => {
       [{ health_check_interval_mins: 1441 }, 'health_check_interval_mins'],
       [{ sync_cron: '61 * * * *' }, 'sync_cron'],
       [{ sync_cron: '* * *' }, 'sync_cron'],
+      [{ sync_timezone: 'Mars/Olympus' }, 'sync_timezone'],
       [{ definition_id: 'not-a-uuid' }, 'definition_id'],
     ])('refuses %j with a 400 naming the field', async (patch, field) => {
       const res = await call('POST', '/integration-connections', admin, {

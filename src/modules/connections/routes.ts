@@ -71,6 +71,7 @@ const DetailFields = {
   capabilities: Type.Array(Type.String()),
   config: FreeObject('The config; secret fields read "***masked***"'),
   sync_cron: Nullable(Type.String()),
+  sync_timezone: Nullable(Type.String()),
   next_sync_at: Timestamp,
   last_sync_error: Nullable(Type.String()),
   last_health_error: Nullable(Type.String()),
@@ -128,7 +129,20 @@ const InputFields = {
   ),
   sync_cron: Type.Optional(
     Nullable(
-      Type.String({ minLength: 1, maxLength: 255, description: 'Cron (UTC); overrides the interval' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        description: 'Cron (five fields), read in sync_timezone; overrides the interval',
+      }),
+    ),
+  ),
+  sync_timezone: Type.Optional(
+    Nullable(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'IANA zone of sync_cron (e.g. Europe/Paris); null is UTC',
+      }),
     ),
   ),
   health_check_interval_mins: Type.Optional(

@@ -1,5 +1,6 @@
 import { isSecretField } from '../../connectors/sdk.js';
-import type { SecretBox } from '../../platform/crypto/secret-box.js';
+import { type SecretBox, SecretBoxError } from '../../platform/crypto/secret-box.js';
+import { AppError } from '../../platform/http/errors.js';
 
 /** What responses show in place of a secret; sent back in a PUT, it keeps the stored value. */
 export const MASKED = '***masked***';
@@ -97,4 +98,23 @@ export class ConnectionSecrets {
 function aad(orgId: string, connectionId: string, userId: string | undefined): string {
   const base = `org:${orgId}|connection:${connectionId}`;
   return userId === undefined ? base : `${base}|user:${userId}`;
+}
+
+/**
+ * The config a connector runs with: the clear part and the decrypted secret fields (OAuth tokens
+ * reach it only as a bearer header). Credentials that no longer decrypt (altered, or sealed with a
+ * retired key) are a 422 CREDENTIALS_UNREADABLE.
+ */
+export function connectorConfig(
+  secrets: ConnectionSecrets,
+  row: { org_id: string; id: string; config: Config; secrets: string | null },
+): Config {
+  try {
+    return { ...row.config, ...withoutTokens(secrets.open(row.org_id, row.id, row.secrets)) };
+  } catch (error) {
+    if (error instanceof SecretBoxError) {
+      throw new AppError('CREDENTIALS_UNREADABLE', undefined, { reason: error.reason });
+    }
+    throw error;
+  }
 }

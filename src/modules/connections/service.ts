@@ -13,10 +13,11 @@ import { validateConfig } from '../catalog/config-schema.js';
 import { runConnectorTest } from '../catalog/connector-test.js';
 import { changeConnection } from './change.js';
 import type { OAuthTokens } from './oauth-tokens.js';
-import { checkCron, nextHealthCheckAt, nextSyncAt } from './schedule.js';
+import { checkCron, checkTimezone, nextHealthCheckAt, nextSyncAt } from './schedule.js';
 import {
   type Config,
   type ConnectionSecrets,
+  connectorConfig,
   maskedConfig,
   secretFieldsOf,
   splitConfig,
@@ -49,6 +50,7 @@ export interface ConnectionInput {
   sync_enabled?: boolean;
   sync_interval_mins?: number;
   sync_cron?: string | null;
+  sync_timezone?: string | null;
   health_check_interval_mins?: number;
   tags?: string[];
 }
@@ -80,6 +82,7 @@ const SCALAR_FIELDS = [
   'sync_enabled',
   'sync_interval_mins',
   'sync_cron',
+  'sync_timezone',
   'health_check_interval_mins',
 ] as const;
 
@@ -135,6 +138,7 @@ export class ConnectionService {
 
   async create(orgId: string, input: ConnectionInput, actor: Actor, now: Date) {
     if (input.sync_cron) checkCron(input.sync_cron);
+    if (input.sync_timezone) checkTimezone(input.sync_timezone);
     const definition = await findConnectableDefinition(this.db, input.definition_id);
     if (!definition) {
       throw new AppError('INTEGRATION_NOT_FOUND', undefined, { definition_id: input.definition_id });
@@ -162,6 +166,7 @@ export class ConnectionService {
             sync_enabled: input.sync_enabled ?? true,
             sync_interval_mins: input.sync_interval_mins ?? DEFAULT_SYNC_INTERVAL_MINS,
             sync_cron: input.sync_cron ?? null,
+            sync_timezone: input.sync_timezone ?? null,
             health_check_interval_mins:
               input.health_check_interval_mins ?? DEFAULT_HEALTH_CHECK_INTERVAL_MINS,
             next_sync_at: null,
@@ -202,6 +207,7 @@ export class ConnectionService {
   /** Applies the fields that differ; `config` is merged into the stored one, masked secrets kept. */
   async update(orgId: string, id: string, changes: ConnectionChanges, actor: Actor, now: Date) {
     if (changes.sync_cron) checkCron(changes.sync_cron);
+    if (changes.sync_timezone) checkTimezone(changes.sync_timezone);
     return withUniqueName(changes.name, () =>
       this.db.transaction().execute(async (tx) => {
         const row = await requireConnection(tx, orgId, id);
@@ -244,11 +250,14 @@ export class ConnectionService {
         // A scheduled connection follows its new schedule from now on.
         if (
           row.next_sync_at !== null &&
-          (set.sync_interval_mins !== undefined || set.sync_cron !== undefined)
+          (set.sync_interval_mins !== undefined ||
+            set.sync_cron !== undefined ||
+            set.sync_timezone !== undefined)
         ) {
           set.next_sync_at = nextSyncAt(
             {
               sync_cron: changes.sync_cron === undefined ? row.sync_cron : changes.sync_cron,
+              sync_timezone: changes.sync_timezone === undefined ? row.sync_timezone : changes.sync_timezone,
               sync_interval_mins: changes.sync_interval_mins ?? row.sync_interval_mins,
             },
             now,
@@ -293,7 +302,7 @@ export class ConnectionService {
     if (row.status === ('disabled' satisfies ConnectionStatus)) throw new AppError('CONNECTION_DISABLED');
     const connector = this.connectors.find((c) => c.definition.slug === row.connector);
     if (!connector) throw new AppError('CONNECTOR_UNAVAILABLE', undefined, { connector: row.connector });
-    const config = { ...row.config, ...this.#openSecrets(row) };
+    const config = connectorConfig(this.secrets, row);
     const result = await runConnectorTest(
       connector,
       config,
@@ -409,18 +418,6 @@ export class ConnectionService {
     const names = new Set([...Object.keys(stored), ...Object.keys(merged)]);
     const changed = [...names].filter((name) => !sameJson(stored[name], merged[name]));
     return { ...splitConfig(merged, secretFields), changed };
-  }
-
-  /** The config's secret fields, for the connector; OAuth tokens reach it only as a bearer header. */
-  #openSecrets(row: ConnectionWithDefinition): Config {
-    try {
-      return withoutTokens(this.secrets.open(row.org_id, row.id, row.secrets));
-    } catch (error) {
-      if (error instanceof SecretBoxError) {
-        throw new AppError('CREDENTIALS_UNREADABLE', undefined, { reason: error.reason });
-      }
-      throw error;
-    }
   }
 
   #tryOpenSecrets(row: ConnectionWithDefinition): Config {

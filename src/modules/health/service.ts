@@ -7,7 +7,7 @@ import { recordAudit } from '../audit/service.js';
 import type { Actor } from '../auth/principal.js';
 import { runConnectorTest } from '../catalog/connector-test.js';
 import { nextHealthCheckAt } from '../connections/schedule.js';
-import type { ConnectionSecrets } from '../connections/secrets.js';
+import { type ConnectionSecrets, connectorConfig } from '../connections/secrets.js';
 import {
   type ConnectionStatus,
   type ConnectionWithDefinition,
@@ -15,7 +15,6 @@ import {
   type Health,
 } from '../connections/store.js';
 import { forEachLimited } from './concurrency.js';
-import { openConnectionConfig } from './connection-config.js';
 import type { HealthThresholds } from './levels.js';
 import { claimSlot, dueChecks, recentRuns, recordCheck, uptime } from './store.js';
 
@@ -136,7 +135,7 @@ export class HealthService {
       if (!connector) throw new AppError('CONNECTOR_UNAVAILABLE', undefined, { connector: row.connector });
       const result = await runConnectorTest(
         connector,
-        openConnectionConfig(this.secrets, row),
+        connectorConfig(this.secrets, row),
         this.logger.child({ connection_id: row.id, connector: row.connector }),
         { auth: this.auth(row), check: 'healthCheck' },
       );

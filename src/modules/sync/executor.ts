@@ -4,7 +4,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { type ProviderAuth, providerFetch } from '../../platform/outbound/provider-fetch.js';
-import type { ConnectionSecrets } from '../connections/secrets.js';
+import { type ConnectionSecrets, connectorConfig } from '../connections/secrets.js';
 import {
   type ConnectionStatus,
   type ConnectionWithDefinition,
@@ -151,7 +151,7 @@ export class RunExecutor {
     if (!connector?.sync) {
       throw new Error(`the connector "${row.connector}" cannot sync in this build`);
     }
-    const config = { ...row.config, ...this.deps.secrets.open(row.org_id, row.id, row.secrets) };
+    const config = connectorConfig(this.deps.secrets, row);
     const scope: RecordScope = { orgId: run.org_id, connectionId: run.connection_id, runId: run.id };
     const cursors = await cursorsFor(db, run);
     log.log(
