@@ -231,7 +231,9 @@ describe('integration connections', () => {
       const enabled = await call('POST', `/integration-connections/${created.id}/enable`, admin);
       // 09:00 in Tokyo is 00:00 UTC; the clock starts at 12:00 UTC, so the next one is tomorrow's.
       expect(enabled.json().data.next_sync_at).toMatch(/T00:00:00\.000Z$/);
-      const moved = await call('PUT', `/integration-connections/${created.id}`, admin, { sync_timezone: 'Europe/Paris' });
+      const moved = await call('PUT', `/integration-connections/${created.id}`, admin, {
+        sync_timezone: 'Europe/Paris',
+      });
       expect(moved.json().data.next_sync_at).toMatch(/T08:00:00\.000Z$/);
     });
 
