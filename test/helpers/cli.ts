@@ -13,13 +13,25 @@ export interface CliProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs `switchboard …` from source in a child process, with only the environment given. */
-export function startCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts'), ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * Runs `switchboard …` from source in a child process, with only the environment given. `imports`
+ * are modules (paths from the repository root) loaded first, e.g. to add a test connector.
+ */
+export function startCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { imports?: string[] } = {},
+): CliProcess {
+  const preload = (options.imports ?? []).flatMap((file) => ['--import', path.join(root, file)]);
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', ...preload, path.join(root, 'src/main.ts'), ...args],
+    {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const stdout: string[] = [];
   const stderr: string[] = [];
   const waiters: {
