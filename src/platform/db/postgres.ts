@@ -1,5 +1,8 @@
 import { PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
+import { lazyRequire } from '../lazy-require.js';
+
+const driver = () => lazyRequire('pg') as typeof pg;
 
 const OID = { int8: 20, numeric: 1700, timestamp: 1114, timestamptz: 1184, date: 1082 } as const;
 
@@ -18,7 +21,7 @@ function getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string)
     case OID.date:
       return (value) => value;
     default:
-      return pg.types.getTypeParser(oid, format ?? 'text');
+      return driver().types.getTypeParser(oid, format ?? 'text');
   }
 }
 
@@ -30,7 +33,7 @@ export interface PostgresOptions {
 }
 
 export function openPostgres(options: PostgresOptions): { dialect: PostgresDialect; pool: pg.Pool } {
-  const pool = new pg.Pool({
+  const pool = new (driver().Pool)({
     connectionString: options.url,
     max: options.poolMax,
     connectionTimeoutMillis: 5_000,

@@ -1,5 +1,10 @@
-import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { lazyRequire } from '../lazy-require.js';
+import { RedisClient } from '../redis/redis.js';
+
+const bullmq = () => lazyRequire('bullmq') as typeof import('bullmq');
+
 import type { Logger } from '../logging/logger.js';
 import type { JobQueue } from './job-queue.js';
 
@@ -29,12 +34,12 @@ export class BullMqQueue implements JobQueue {
     private readonly logger: Logger,
   ) {
     this.#connection = this.#connect();
-    this.#queue = new Queue(options.name, { connection: this.#connection, prefix: this.#prefix });
+    this.#queue = new (bullmq().Queue)(options.name, { connection: this.#connection, prefix: this.#prefix });
     this.#queue.on('error', (err) => this.logger.warn({ err }, 'queue error'));
   }
 
   #connect(): Redis {
-    const connection = new Redis(this.options.url, { maxRetriesPerRequest: null });
+    const connection = new (RedisClient())(this.options.url, { maxRetriesPerRequest: null });
     connection.on('error', (err) => this.logger.warn({ err }, 'queue connection error'));
     return connection;
   }
@@ -49,7 +54,7 @@ export class BullMqQueue implements JobQueue {
 
   consume(handler: (id: string) => Promise<void>, concurrency: number): void {
     this.#workerConnection = this.#connect();
-    this.#worker = new Worker(
+    this.#worker = new (bullmq().Worker)(
       this.options.name,
       async (job) => {
         if (job.id) await handler(job.id);

@@ -1,6 +1,10 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { lazyRequire } from '../lazy-require.js';
 
 export type { Redis } from 'ioredis';
+
+/** The ioredis client class, loaded on first use. */
+export const RedisClient = () => (lazyRequire('ioredis') as typeof import('ioredis')).Redis;
 
 export interface RedisOptions {
   url: string;
@@ -12,7 +16,7 @@ export interface RedisOptions {
  * such as readiness and the rate limiter can degrade instead of hanging; ioredis keeps reconnecting.
  */
 export function createRedis(options: RedisOptions): Redis {
-  const redis = new Redis(options.url, {
+  const redis = new (RedisClient())(options.url, {
     keyPrefix: options.keyPrefix,
     lazyConnect: false,
     enableOfflineQueue: false,
