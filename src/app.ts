@@ -30,7 +30,7 @@ import { registerOpenApi } from './platform/http/openapi.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.js';
 import { RequestObserver } from './platform/http/request-observer.js';
 import { registerCors, securityHeaders } from './platform/http/security-headers.js';
-import { createValidatorCompiler } from './platform/http/validation.js';
+import { createValidatorCompiler, lazySerializers } from './platform/http/validation.js';
 import { registerRateLimiting } from './platform/ratelimit/register.js';
 import { closeServices, createServices, type Services } from './services.js';
 
@@ -81,10 +81,14 @@ const apiModules: ModuleRoutes[] = [
 
 /** The static security headers and the request id, in one hook: each hook costs (bench/http). */
 function registerResponseHeaders(app: App): void {
-  const headers = securityHeaders();
+  const headers = Object.entries(securityHeaders());
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(headers);
-    reply.header(REQUEST_ID_HEADER, request.id);
+    // On the raw response, where Node merges them with Fastify's own at writeHead: a route that
+    // sets one of them (the /docs page's CSP) still wins, and Fastify's per-header bookkeeping is
+    // skipped (bench/http).
+    const raw = reply.raw;
+    for (const [name, value] of headers) raw.setHeader(name, value);
+    raw.setHeader(REQUEST_ID_HEADER, request.id);
     done();
   });
 }
@@ -104,12 +108,13 @@ function endKeepAliveOnClose(app: App): void {
 export async function buildApp(ctx: AppContext, options: AppOptions = { surface: 'api' }): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
-    logController: new RequestObserver(ctx.metrics),
+    logController: new RequestObserver(ctx.metrics, ctx.logger.isLevelEnabled('debug')),
     genReqId: requestIdFor,
     bodyLimit: ctx.config.bodyLimit,
     trustProxy: ctx.config.trustProxy,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());

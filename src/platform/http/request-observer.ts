@@ -12,7 +12,11 @@ const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
  * a minimal request's cost (bench/http).
  */
 export class RequestObserver extends LogController {
-  constructor(private readonly metrics: Metrics) {
+  constructor(
+    private readonly metrics: Metrics,
+    /** Whether probe lines (logged at debug) are written at all. */
+    private readonly logProbes: boolean,
+  ) {
     super({ requestIdLogLabel: 'request_id' });
   }
 
@@ -31,6 +35,8 @@ export class RequestObserver extends LogController {
       reply.elapsedTime / 1000,
     );
     const quiet = !error && route !== undefined && QUIET_ROUTES.has(route);
+    // A probe's line is usually below the level: skip building it (the hot path of bench/http).
+    if (quiet && !this.logProbes) return;
     const entry = {
       method: request.method,
       url: redactUrl(request.url),
