@@ -1,0 +1,307 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { type Child, type Row, report, startNode, tempDir } from '../lib.js';
+
+// 1. Throughput: RECORDS records, PER_PAGE (100) a page, through the engine vs a bare fetch loop.
+const RECORDS = 100_000;
+const ROUNDS = 3;
+const TARGET_RATIO = 1.3;
+// 2. Memory: peak RSS of a fresh process syncing BIG_RECORDS vs one syncing RECORDS.
+const BIG_RECORDS = 1_000_000;
+const TARGET_RSS_RATIO = 1.2;
+// A sync still going after this is cancelled and reported unfinished, so the bench always ends.
+const MEMORY_TIMEOUT_MS = 120_000;
+// 3. Scheduler: CONNECTIONS slots spread over WINDOW_MS, on a clock running SPEED× real time.
+const CONNECTIONS = 10_000;
+const WINDOW_MS = 5 * 60_000;
+const SPEED = 10;
+const TARGET_LAG_P99_MS = 2_000;
+// 4. Runs per second: RUNS runs of the trivial connector (after RUNS_WARMUP untimed), CALLERS at once.
+const RUNS = 3_000;
+const RUNS_WARMUP = 300;
+const CALLERS = 16;
+// n8n's published 220 executions/s on one instance, twice.
+const TARGET_RUNS_PER_SECOND = 440;
+
+/** A database of its own for one engine process: a fresh SQLite file, or a fresh PostgreSQL database. */
+interface Target {
+  env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+async function admin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function target(postgresUrl: string | undefined): Promise<Target> {
+  const dir = tempDir();
+  const dropDir = () => fs.rmSync(dir, { recursive: true, force: true });
+  if (!postgresUrl) {
+    return {
+      env: { SWITCHBOARD_DATA_DIR: dir, DATABASE_URL: '' },
+      async drop() {
+        dropDir();
+      },
+    };
+  }
+  const name = `sbbench_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
+  await admin(postgresUrl, (c) => c.query(`create database ${name}`));
+  const own = new URL(postgresUrl);
+  own.pathname = `/${name}`;
+  return {
+    env: { SWITCHBOARD_DATA_DIR: dir, DATABASE_URL: own.toString() },
+    async drop() {
+      dropDir();
+      await admin(postgresUrl, (c) => c.query(`drop database if exists ${name} with (force)`));
+    },
+  };
+}
+
+const ENV = {
+  SWITCHBOARD_JWT_SECRET: crypto.randomBytes(32).toString('hex'),
+  SWITCHBOARD_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+  SWITCHBOARD_RATE_LIMITS: 'false',
+  SWITCHBOARD_ADMIN_EMAIL: '',
+  SWITCHBOARD_DEMO: 'false',
+  LOG_LEVEL: 'info',
+  REDIS_URL: '',
+};
+
+type Line = Record<string, unknown>;
+
+/** A number the engine process printed. */
+function field(line: Line, key: string): number {
+  const value = line[key];
+  if (typeof value !== 'number') throw new Error(`${String(line.msg)}: "${key}" is not a number`);
+  return value;
+}
+
+/** Numbers the engine process printed, one a round. */
+function fields(line: Line, key: string): number[] {
+  const value = line[key];
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'number')) {
+    throw new Error(`${String(line.msg)}: "${key}" is not a list of numbers`);
+  }
+  return value;
+}
+
+/** Runs one engine process (bench/sync/engine.ts MODE) on a database of its own; the line it printed. */
+async function engine(
+  postgresUrl: string | undefined,
+  mode: string,
+  args: (string | number)[],
+): Promise<Line> {
+  const db = await target(postgresUrl);
+  const child = startNode(
+    ['--import', 'tsx', path.join('bench', 'sync', 'engine.ts'), mode, ...args.map(String)],
+    {
+      ...ENV,
+      ...db.env,
+    },
+  );
+  try {
+    return await child.line((l) => l.msg === mode);
+  } finally {
+    await child.stop();
+    await db.drop();
+  }
+}
+
+/** The paged fake provider in a process of its own, serving `records` records. */
+async function provider(records: number): Promise<{ child: Child; url: string }> {
+  const child = startNode(['--import', 'tsx', path.join('bench', 'sync', 'provider.ts'), String(records)]);
+  const line = await child.line((l) => l.msg === 'listening');
+  return { child, url: String(line.url) };
+}
+
+const num = (v: number, digits = 0) =>
+  v.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ms = (v: number) => `${num(v)} ms`;
+const mib = (kib: number) => `${num(kib / 1024, 1)} MiB`;
+const best = (values: number[]) => Math.min(...values);
+
+async function throughput(postgresUrl: string | undefined, url: string): Promise<Row[]> {
+  const line = await engine(postgresUrl, 'throughput', [url, RECORDS, ROUNDS]);
+  const bareMs = fields(line, 'bareMs');
+  const runMs = fields(line, 'runMs');
+  const bare = best(bareMs);
+  const run = best(runMs);
+  const ratio = run / bare;
+  const bareCpu = best(fields(line, 'bareCpuMs'));
+  const runCpu = best(fields(line, 'runCpuMs'));
+  return [
+    {
+      name: `bare loop: ${num(RECORDS / 100)} pages of 100, fetch + JSON.parse`,
+      value: `${ms(bare)} (best of ${ROUNDS}: ${bareMs.map((v) => num(v)).join(', ')}; CPU ${ms(bareCpu)})`,
+    },
+    {
+      name: `engine: ${num(RECORDS)} records synced and stored`,
+      value:
+        `${ms(run)} (best of ${ROUNDS}: ${runMs.map((v) => num(v)).join(', ')}; CPU ${ms(runCpu)}; ` +
+        `trigger → seen ended ${ms(best(fields(line, 'wallMs')))})`,
+    },
+    {
+      name: 'ratio engine/bare',
+      value: ratio.toFixed(2),
+      target: `≤ ${TARGET_RATIO}`,
+      pass: ratio <= TARGET_RATIO,
+    },
+    { name: 'ratio of CPU used, engine/bare', value: (runCpu / bareCpu).toFixed(2) },
+  ];
+}
+
+async function memory(postgresUrl: string | undefined, smallUrl: string): Promise<Row[]> {
+  const small = await engine(postgresUrl, 'memory', [smallUrl, RECORDS, MEMORY_TIMEOUT_MS]);
+  const big = await provider(BIG_RECORDS);
+  let large: Line;
+  try {
+    large = await engine(postgresUrl, 'memory', [big.url, BIG_RECORDS, MEMORY_TIMEOUT_MS]);
+  } finally {
+    await big.child.stop();
+  }
+  const rows: Row[] = [];
+  for (const [line, records] of [
+    [small, RECORDS],
+    [large, BIG_RECORDS],
+  ] as const) {
+    const runMs = field(line, 'runMs');
+    const finished = line.finished === true;
+    rows.push({
+      name: `peak RSS syncing ${num(records)} records`,
+      value:
+        `${mib(field(line, 'maxRssKiB'))} (V8 heap peak ${mib(field(line, 'peakHeapKiB'))}; ` +
+        `run ${ms(runMs)}, ${num((field(line, 'synced') / runMs) * 1000)} records/s` +
+        `${finished ? '' : `; NOT FINISHED: ${num(field(line, 'synced'))} synced when cancelled`})`,
+      ...(finished ? {} : { target: `finished within ${ms(MEMORY_TIMEOUT_MS)}`, pass: false }),
+    });
+  }
+  const ratio = field(large, 'maxRssKiB') / field(small, 'maxRssKiB');
+  // An unfinished sync's peak says nothing about the whole one's.
+  const comparable = small.finished === true && large.finished === true;
+  rows.push({
+    name: `ratio ${num(BIG_RECORDS)}/${num(RECORDS)}`,
+    value: `${ratio.toFixed(2)}${comparable ? '' : ' (not comparable: a sync did not finish)'}`,
+    target: `≤ ${TARGET_RSS_RATIO}`,
+    pass: comparable && ratio <= TARGET_RSS_RATIO,
+  });
+  return rows;
+}
+
+async function scheduler(postgresUrl: string | undefined): Promise<Row[]> {
+  const line = await engine(postgresUrl, 'scheduler', [CONNECTIONS, WINDOW_MS, SPEED]);
+  const get = (key: string) => field(line, key);
+  const s = {
+    realMs: get('realMs'),
+    runs: get('runs'),
+    dispatched: get('dispatched'),
+    completed: get('completed'),
+    lagP50Ms: get('lagP50Ms'),
+    lagP99Ms: get('lagP99Ms'),
+    lagMaxMs: get('lagMaxMs'),
+    ticks: get('ticks'),
+    tickTotalMs: get('tickTotalMs'),
+    tickP50Ms: get('tickP50Ms'),
+    tickMaxMs: get('tickMaxMs'),
+    loopDelayP99Ms: get('loopDelayP99Ms'),
+    loopDelayMaxMs: get('loopDelayMaxMs'),
+  };
+  // Slots never dispatched count in the percentiles as waiting until the scheduler was stopped.
+  const missing = CONNECTIONS - s.dispatched;
+  return [
+    {
+      name: `${num(CONNECTIONS)} slots over ${WINDOW_MS / 60_000} min, clock ${SPEED}× real time`,
+      value:
+        `${num(s.dispatched)} dispatched${missing > 0 ? ` (${num(missing)} NOT dispatched by the end)` : ''}, ` +
+        `${num(s.completed)} completed in ${ms(s.realMs)} real; ` +
+        `${s.ticks} ticks, p50 ${ms(s.tickP50Ms)}, max ${ms(s.tickMaxMs)}`,
+    },
+    {
+      // What the acceleration asks: SPEED times the real window's rate of due slots.
+      name: 'scheduler capacity (slots dispatched per second of ticking)',
+      value:
+        `${num((s.dispatched / s.tickTotalMs) * 1000)}/s (this test asks ${num((CONNECTIONS / WINDOW_MS) * 1000 * SPEED)}/s; ` +
+        `the real window ${num((CONNECTIONS / WINDOW_MS) * 1000)}/s)`,
+    },
+    {
+      name: 'dispatch lag (real time)',
+      value: `p50 ${ms(s.lagP50Ms)}, max ${ms(s.lagMaxMs)}`,
+    },
+    {
+      name: 'event loop delay meanwhile',
+      value: `p99 ${ms(s.loopDelayP99Ms)}, max ${ms(s.loopDelayMaxMs)}`,
+    },
+    {
+      name: 'dispatch lag p99',
+      value: ms(s.lagP99Ms),
+      target: `< ${ms(TARGET_LAG_P99_MS)}`,
+      pass: s.lagP99Ms < TARGET_LAG_P99_MS && missing === 0,
+    },
+  ];
+}
+
+async function runsPerSecond(postgresUrl: string | undefined): Promise<Row[]> {
+  const line = await engine(postgresUrl, 'runs', [RUNS, RUNS_WARMUP, CALLERS]);
+  const r = {
+    loopDelayMaxMs: field(line, 'loopDelayMaxMs'),
+    elapsedMs: field(line, 'elapsedMs'),
+    triggeredMs: field(line, 'triggeredMs'),
+    concurrency: field(line, 'concurrency'),
+  };
+  const rate = (RUNS / r.elapsedMs) * 1000;
+  return [
+    {
+      name: `runs per second: ${num(RUNS)} runs, ${CALLERS} callers, worker concurrency ${r.concurrency}`,
+      value:
+        `${num(rate)}/s (all completed ${ms(r.elapsedMs)} after the first trigger; triggers accepted in ` +
+        `${ms(r.triggeredMs)}; event loop blocked up to ${ms(r.loopDelayMaxMs)})`,
+      target: `≥ ${TARGET_RUNS_PER_SECOND}/s`,
+      pass: rate >= TARGET_RUNS_PER_SECOND,
+    },
+  ];
+}
+
+/**
+ * The sync engine in embedded mode (in-process queue, worker in the same process), on SQLite, or on
+ * PostgreSQL when DATABASE_URL is set. Every measurement runs in a fresh engine process with a
+ * database of its own; the provider runs in a process of its own.
+ */
+export async function benchSync(): Promise<boolean> {
+  const postgresUrl = process.env.DATABASE_URL || undefined;
+  const dialect = postgresUrl ? 'postgres' : 'sqlite';
+  const started = performance.now();
+  const rows: Row[] = [];
+  // A section that fails is reported as such; the others still run.
+  const section = async (name: string, measure: () => Promise<Row[]>) => {
+    try {
+      rows.push(...(await measure()));
+    } catch (error) {
+      rows.push({
+        name,
+        value: `FAILED: ${error instanceof Error ? error.message : String(error)}`,
+        pass: false,
+      });
+    }
+  };
+  const small = await provider(RECORDS);
+  try {
+    await section('throughput', () => throughput(postgresUrl, small.url));
+    await section('memory', () => memory(postgresUrl, small.url));
+  } finally {
+    await small.child.stop();
+  }
+  await section('scheduler', () => scheduler(postgresUrl));
+  await section('runs per second', () => runsPerSecond(postgresUrl));
+  return report(
+    `bench/sync (${dialect}, embedded: in-process queue, worker in the API process; ` +
+      `${num((performance.now() - started) / 1000)} s in all)`,
+    rows,
+  );
+}
