@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { SyncSettings } from '../../config.js';
 import type { Connector, FailedItem, SyncBatch, SyncContext } from '../../connectors/sdk.js';
 import type { Clock } from '../../platform/clock.js';
@@ -74,6 +75,9 @@ export class RunExecutor {
 
   async execute(runId: string): Promise<void> {
     const { db, clock, settings, owner } = this.deps;
+    // SQLite calls never yield: without a turn of the event loop between runs and between pages,
+    // a burst of runs starves HTTP requests, heartbeats and scheduler ticks (bench/sync).
+    await setImmediate();
     const run = await db.transaction().execute(async (tx) => {
       const claimed = await claimRun(tx, runId, owner, clock.now(), settings.leaseMs);
       if (claimed) {
@@ -190,6 +194,7 @@ export class RunExecutor {
         next = nextOrAbort(batches, signal);
         // An unread rejection of the prefetch must not surface as unhandled if this write fails.
         next.catch(() => {});
+        await setImmediate();
         await this.#store(run, scope, result.value, log, progress);
       }
     } finally {

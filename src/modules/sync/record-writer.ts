@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
+import { CompiledQuery } from 'kysely';
 import type { EvidenceItem, SyncRecord } from '../../connectors/sdk.js';
 import type { Db } from '../../platform/db/database.js';
 import { newId } from '../../platform/ids.js';
@@ -19,8 +20,67 @@ export interface WriteCounts {
 const CHUNK = 500;
 
 /** Change detection, not security: any stable digest of the record as the provider sent it. */
-function contentHash(data: Record<string, unknown>): string {
-  return createHash('sha1').update(JSON.stringify(data)).digest('base64url');
+function contentHash(json: string): string {
+  return hash('sha1', json, 'base64url');
+}
+
+// The column order of the upsert; its parameters are laid out row after row in this order.
+const UPSERT_COLUMNS = [
+  'connection_id',
+  'entity',
+  'external_id',
+  'org_id',
+  'content_hash',
+  'data',
+  'last_seen_run_id',
+  'deleted_at',
+  'created_at',
+  'updated_at',
+] as const;
+
+// Keyed by the dialect's adapter: the same for a database and every transaction on it.
+const upserts = new WeakMap<object, Map<number, string>>();
+
+/**
+ * The SQL of the upsert of `rows` records, compiled once per dialect and row count. Building and
+ * compiling the 100-row statement (and the JSON plugin copying its tree) cost more than SQLite
+ * executing it (bench/sync); the records' JSON is also stringified once, for the hash and the row.
+ */
+function upsertSql(db: Db, rows: number): string {
+  const adapter = db.getExecutor().adapter;
+  let byCount = upserts.get(adapter);
+  if (!byCount) {
+    byCount = new Map();
+    upserts.set(adapter, byCount);
+  }
+  let text = byCount.get(rows);
+  if (text === undefined) {
+    const placeholder = Object.fromEntries(UPSERT_COLUMNS.map((column) => [column, ''])) as Record<
+      (typeof UPSERT_COLUMNS)[number],
+      string
+    >;
+    const compiled = db
+      .insertInto('sync_records')
+      .values(Array.from({ length: rows }, () => ({ ...placeholder, data: {} })))
+      .onConflict((oc) =>
+        oc.columns(['connection_id', 'entity', 'external_id']).doUpdateSet((eb) => ({
+          content_hash: eb.ref('excluded.content_hash'),
+          data: eb.ref('excluded.data'),
+          last_seen_run_id: eb.ref('excluded.last_seen_run_id'),
+          // From the row (null): a literal here would be one more parameter.
+          deleted_at: eb.ref('excluded.deleted_at'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .compile();
+    // Every value a parameter, in column order: what upsert() lays out.
+    if (compiled.parameters.length !== rows * UPSERT_COLUMNS.length) {
+      throw new Error('the records upsert did not compile to one parameter per value');
+    }
+    text = compiled.sql;
+    byCount.set(rows, text);
+  }
+  return text;
 }
 
 function chunks<T>(items: T[]): T[][] {
@@ -55,46 +115,26 @@ export async function writeRecords(
       .execute();
     const known = new Map(stored.map((row) => [row.external_id, row]));
     const at = now.toISOString();
-    const changed = [];
+    const changed: unknown[] = [];
     const unchanged: string[] = [];
     for (const record of page) {
       const id = String(record.id);
-      const hash = contentHash(record.data);
+      const json = JSON.stringify(record.data);
+      const hashed = contentHash(json);
       const previous = known.get(id);
-      if (previous && previous.content_hash === hash && previous.deleted_at === null) {
+      if (previous && previous.content_hash === hashed && previous.deleted_at === null) {
         unchanged.push(id);
         continue;
       }
       if (previous) counts.updated += 1;
       else counts.created += 1;
-      changed.push({
-        connection_id: scope.connectionId,
-        entity,
-        external_id: id,
-        org_id: scope.orgId,
-        content_hash: hash,
-        data: record.data,
-        last_seen_run_id: scope.runId,
-        deleted_at: null,
-        created_at: at,
-        updated_at: at,
-      });
+      // UPSERT_COLUMNS order; `data` already JSON text, as the JSON plugin would send it.
+      changed.push(scope.connectionId, entity, id, scope.orgId, hashed, json, scope.runId, null, at, at);
     }
     counts.unchanged += unchanged.length;
     if (changed.length > 0) {
-      await tx
-        .insertInto('sync_records')
-        .values(changed)
-        .onConflict((oc) =>
-          oc.columns(['connection_id', 'entity', 'external_id']).doUpdateSet((eb) => ({
-            content_hash: eb.ref('excluded.content_hash'),
-            data: eb.ref('excluded.data'),
-            last_seen_run_id: eb.ref('excluded.last_seen_run_id'),
-            deleted_at: null,
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute();
+      const rows = changed.length / UPSERT_COLUMNS.length;
+      await tx.executeQuery(CompiledQuery.raw(upsertSql(tx, rows), changed));
     }
     if (unchanged.length > 0) {
       await tx

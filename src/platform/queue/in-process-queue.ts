@@ -47,7 +47,10 @@ export class InProcessQueue implements JobQueue {
         .finally(() => {
           this.#active.delete(job);
           this.#held.delete(id);
-          this.#pump();
+          // The next job starts on a later turn of the event loop: SQLite calls never yield, so
+          // chaining jobs directly starved timers (heartbeats, scheduler ticks) and HTTP requests
+          // for whole bursts of runs (bench/sync).
+          setImmediate(() => this.#pump());
         });
       this.#active.add(job);
     }
