@@ -12,7 +12,7 @@ import {
   findConnection,
 } from '../connections/store.js';
 import { classify, type RunFailure, retryDelayMs } from './failure.js';
-import { type FinishGuard, finishRun, type RunOutcome } from './finish.js';
+import { type FinishGuard, finishRun, type RunOutcome, requeueRun } from './finish.js';
 import { emptyStats, FAILED_ITEMS_KEPT, type RunStats, type RunStatus } from './model.js';
 import {
   cursorsFor,
@@ -309,33 +309,15 @@ export class RunExecutor {
         },
       );
       await db.transaction().execute(async (tx) => {
-        await insertLogs(tx, run, log.take());
-        const result = await tx
-          .updateTable('sync_runs')
-          .set({
-            status: 'pending' satisfies RunStatus,
-            retry_count: run.retry_count + 1,
-            not_before: notBefore.toISOString(),
-            error_message: failure.message,
-            error_class: failure.failure,
-            stats: { ...progress.stats },
-            log_counts: { ...log.counts },
-            lease_owner: null,
-            lease_expires_at: null,
-            updated_at: now.toISOString(),
-          })
-          .where('id', '=', run.id)
-          .where('status', '=', 'running' satisfies RunStatus)
-          .where('lease_owner', '=', owner)
-          .executeTakeFirst();
-        if (result.numUpdatedRows === 0n) return;
-        // Not syncing while it waits; the next attempt's claim sets it again.
-        await tx
-          .updateTable('integration_connections')
-          .set({ status: 'connected' satisfies ConnectionStatus })
-          .where('id', '=', run.connection_id)
-          .where('status', '=', 'syncing' satisfies ConnectionStatus)
-          .execute();
+        const fields = {
+          retry_count: run.retry_count + 1,
+          not_before: notBefore.toISOString(),
+          error_message: failure.message,
+          error_class: failure.failure,
+          stats: { ...progress.stats },
+          log_counts: { ...log.counts },
+        };
+        if (await requeueRun(tx, run, fields, { owner }, now)) await insertLogs(tx, run, log.take());
       });
       return;
     }
@@ -377,28 +359,8 @@ export class RunExecutor {
       },
     );
     await db.transaction().execute(async (tx) => {
-      const result = await tx
-        .updateTable('sync_runs')
-        .set({
-          status: 'pending' satisfies RunStatus,
-          stats: { ...progress.stats },
-          log_counts: { ...log.counts },
-          lease_owner: null,
-          lease_expires_at: null,
-          updated_at: now.toISOString(),
-        })
-        .where('id', '=', run.id)
-        .where('status', '=', 'running' satisfies RunStatus)
-        .where('lease_owner', '=', owner)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) return;
-      await insertLogs(tx, run, log.take());
-      await tx
-        .updateTable('integration_connections')
-        .set({ status: 'connected' satisfies ConnectionStatus })
-        .where('id', '=', run.connection_id)
-        .where('status', '=', 'syncing' satisfies ConnectionStatus)
-        .execute();
+      const fields = { stats: { ...progress.stats }, log_counts: { ...log.counts } };
+      if (await requeueRun(tx, run, fields, { owner }, now)) await insertLogs(tx, run, log.take());
     });
   }
 

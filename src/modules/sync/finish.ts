@@ -101,3 +101,46 @@ export async function finishRun(
   }
   return true;
 }
+
+/** The run's fields a return to pending may also set (the next attempt's number, its not-before, why). */
+export type RequeueFields = Partial<
+  Pick<RunRow, 'retry_count' | 'not_before' | 'error_message' | 'error_class' | 'stats' | 'log_counts'>
+>;
+
+/**
+ * Puts a running run back to pending, its lease released, for another attempt or another worker,
+ * and its connection back from `syncing` (the next claim sets it again). False when the run was
+ * no longer the guard's to move.
+ */
+export async function requeueRun(
+  tx: Db,
+  run: Pick<RunRow, 'id' | 'connection_id'>,
+  fields: RequeueFields,
+  guard: Exclude<FinishGuard, 'active'>,
+  now: Date,
+): Promise<boolean> {
+  let q = tx
+    .updateTable('sync_runs')
+    .set({
+      ...fields,
+      status: 'pending' satisfies RunStatus,
+      lease_owner: null,
+      lease_expires_at: null,
+      updated_at: now.toISOString(),
+    })
+    .where('id', '=', run.id)
+    .where('status', '=', 'running' satisfies RunStatus);
+  q =
+    'owner' in guard
+      ? q.where('lease_owner', '=', guard.owner)
+      : q.where('lease_expires_at', '<', guard.expiredBefore.toISOString());
+  const result = await q.executeTakeFirst();
+  if (result.numUpdatedRows === 0n) return false;
+  await tx
+    .updateTable('integration_connections')
+    .set({ status: 'connected' satisfies ConnectionStatus })
+    .where('id', '=', run.connection_id)
+    .where('status', '=', 'syncing' satisfies ConnectionStatus)
+    .execute();
+  return true;
+}

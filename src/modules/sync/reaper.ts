@@ -2,9 +2,8 @@ import type { SyncSettings } from '../../config.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { JobQueue } from '../../platform/queue/job-queue.js';
-import type { ConnectionStatus } from '../connections/store.js';
 import { retryDelayMs } from './failure.js';
-import { finishRun } from './finish.js';
+import { finishRun, requeueRun } from './finish.js';
 import { emptyLogCounts, emptyStats, type RunStatus } from './model.js';
 import { appendEngineLog, type RunRow } from './runs-store.js';
 
@@ -55,38 +54,24 @@ export class RunReaper {
   }
 
   async #recover(run: RunRow, now: Date): Promise<boolean> {
-    const at = now.toISOString();
     const retry = run.retry_count < run.max_retries;
     const recovered = await this.db.transaction().execute(async (tx) => {
       let ok: boolean;
       if (retry) {
         const delay = retryDelayMs(run.retry_count + 1, this.settings.retryBaseMs, undefined);
-        const result = await tx
-          .updateTable('sync_runs')
-          .set({
-            status: 'pending' satisfies RunStatus,
+        ok = await requeueRun(
+          tx,
+          run,
+          {
             retry_count: run.retry_count + 1,
             not_before: new Date(now.getTime() + delay).toISOString(),
             error_message: LOST_MESSAGE,
             error_class: 'transient',
-            lease_owner: null,
-            lease_expires_at: null,
             log_counts: { ...emptyLogCounts(), ...run.log_counts, warn: (run.log_counts.warn ?? 0) + 1 },
-            updated_at: at,
-          })
-          .where('id', '=', run.id)
-          .where('status', '=', 'running' satisfies RunStatus)
-          .where('lease_expires_at', '<', at)
-          .executeTakeFirst();
-        ok = result.numUpdatedRows > 0n;
-        if (ok) {
-          await tx
-            .updateTable('integration_connections')
-            .set({ status: 'connected' satisfies ConnectionStatus })
-            .where('id', '=', run.connection_id)
-            .where('status', '=', 'syncing' satisfies ConnectionStatus)
-            .execute();
-        }
+          },
+          { expiredBefore: now },
+          now,
+        );
       } else {
         ok = await finishRun(
           tx,
