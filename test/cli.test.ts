@@ -158,21 +158,35 @@ describe('switchboard CLI', () => {
       });
       expect(response.status).toBe(200);
       const body = (await response.json()) as {
-        data: { name: string; status: string; health: string; integration_slug: string }[];
+        data: {
+          name: string;
+          status: string;
+          health: string;
+          integration_slug: string;
+          last_sync_status: string | null;
+        }[];
       };
       return body.data.map((c) => ({
         name: c.name,
         status: c.status,
         health: c.health,
         slug: c.integration_slug,
+        last_sync: c.last_sync_status,
       }));
     };
+    // The connected ones get a first sync at once: `syncing` until it ends, then `completed`.
     const expected = [
-      { name: 'Demo Code', status: 'connected', health: 'healthy', slug: 'demo' },
-      { name: 'Demo Directory', status: 'connected', health: 'healthy', slug: 'demo' },
-      { name: 'Demo Revoked Token', status: 'error', health: 'unhealthy', slug: 'demo' },
+      { name: 'Demo Code', status: 'connected', health: 'healthy', slug: 'demo', last_sync: 'completed' },
+      {
+        name: 'Demo Directory',
+        status: 'connected',
+        health: 'healthy',
+        slug: 'demo',
+        last_sync: 'completed',
+      },
+      { name: 'Demo Revoked Token', status: 'error', health: 'unhealthy', slug: 'demo', last_sync: null },
     ];
-    expect(await listDemo(url)).toEqual(expected);
+    await expect.poll(() => listDemo(url), { timeout: 10_000, interval: 50 }).toEqual(expected);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
 
