@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
-import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
+import { DataEnvelope, errorResponses, Nullable } from '../../platform/http/envelope.js';
 import type { Services } from '../../services.js';
 import { principalOf } from '../auth/guard.js';
 import { actorOf } from '../auth/principal.js';
@@ -9,9 +9,6 @@ import { CREDENTIAL_STATUSES, CredentialService, type DirectAuthType } from './c
 import { OAUTH_STATE_TTL_MS, OAuthService } from './oauth.js';
 import { type Config, ConnectionSecrets } from './secrets.js';
 import { ConnectionService } from './service.js';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 

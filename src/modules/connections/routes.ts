@@ -4,6 +4,9 @@ import { CATEGORIES } from '../../connectors/sdk.js';
 import {
   DataEnvelope,
   errorResponses,
+  FreeObject,
+  Nullable,
+  NullableTimestamp,
   PagedEnvelope,
   paged,
   pageQuery,
@@ -21,15 +24,11 @@ import {
 } from './service.js';
 import { CONNECTION_SORTS, CONNECTION_STATUSES, HEALTHS, listConnections } from './store.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
-const Timestamp = Nullable(Type.String());
 const SyncStats = Nullable(
   Type.Record(Type.String(), Type.Number(), {
     description: 'items_synced, items_created, items_updated, items_failed',
   }),
 );
-const FreeObject = (description: string) => Type.Record(Type.String(), Type.Unknown(), { description });
 
 const CommonFields = {
   id: Type.String(),
@@ -44,11 +43,11 @@ const CommonFields = {
   health: Type.String({ description: HEALTHS.join(' | ') }),
   sync_enabled: Type.Boolean(),
   sync_interval_mins: Type.Integer(),
-  last_sync_at: Timestamp,
+  last_sync_at: NullableTimestamp,
   last_sync_status: Nullable(Type.String()),
   last_sync_duration_ms: Nullable(Type.Integer()),
   last_sync_stats: SyncStats,
-  last_health_check_at: Timestamp,
+  last_health_check_at: NullableTimestamp,
   consecutive_failures: Type.Integer(),
   total_runs: Type.Integer(),
   successful_runs: Type.Integer(),
@@ -72,7 +71,7 @@ const DetailFields = {
   config: FreeObject('The config; secret fields read "***masked***"'),
   sync_cron: Nullable(Type.String()),
   sync_timezone: Nullable(Type.String()),
-  next_sync_at: Timestamp,
+  next_sync_at: NullableTimestamp,
   last_sync_error: Nullable(Type.String()),
   last_health_error: Nullable(Type.String()),
   health_check_interval_mins: Type.Integer(),

@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
-import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
+import { DataEnvelope, errorResponses, Nullable } from '../../platform/http/envelope.js';
 import { userOf } from '../auth/guard.js';
 import { actorOf } from '../auth/principal.js';
 import {
@@ -13,9 +13,6 @@ import {
 } from './connect-routes.js';
 import { OAUTH_STATE_TTL_MS } from './oauth.js';
 import { UserCredentialService } from './user-credentials.js';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
 
 const UserConnectionView = Type.Object({
   connection_id: Type.String(),

@@ -1,14 +1,11 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
-import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
+import { DataEnvelope, errorResponses, Nullable, NullableTimestamp } from '../../platform/http/envelope.js';
 import { principalOf } from '../auth/guard.js';
 import { actorOf } from '../auth/principal.js';
 import { CONNECTION_STATUSES, HEALTHS } from '../connections/store.js';
 import { RUN_STATUSES } from '../sync/model.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
-const Timestamp = Nullable(Type.String());
 const Rate = Nullable(
   Type.Number({ description: 'Successful (completed or partial) of finished runs, percent; null if none' }),
 );
@@ -19,7 +16,7 @@ const HealthReportView = Type.Object({
   integration_name: Type.String(),
   status: Type.String({ description: CONNECTION_STATUSES.join(' | ') }),
   health: Type.String({ description: HEALTHS.join(' | ') }),
-  last_health_check_at: Timestamp,
+  last_health_check_at: NullableTimestamp,
   last_health_error: Nullable(Type.String()),
   consecutive_failures: Type.Integer(),
   health_check_interval_mins: Type.Integer(),
@@ -28,15 +25,15 @@ const HealthReportView = Type.Object({
   ),
   sync_state: Type.Object({
     sync_enabled: Type.Boolean(),
-    last_sync_at: Timestamp,
+    last_sync_at: NullableTimestamp,
     last_sync_status: Nullable(Type.String()),
-    next_sync_at: Timestamp,
+    next_sync_at: NullableTimestamp,
   }),
   recent_runs: Type.Array(
     Type.Object({
       id: Type.String(),
       status: Type.String({ description: RUN_STATUSES.join(' | ') }),
-      started_at: Timestamp,
+      started_at: NullableTimestamp,
       duration_ms: Nullable(Type.Integer()),
     }),
     { description: 'The latest five runs, newest first' },

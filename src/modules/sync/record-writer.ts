@@ -24,19 +24,20 @@ function contentHash(json: string): string {
   return hash('sha1', json, 'base64url');
 }
 
-// The column order of the upsert; its parameters are laid out row after row in this order.
-const UPSERT_COLUMNS = [
-  'connection_id',
-  'entity',
-  'external_id',
-  'org_id',
-  'content_hash',
-  'data',
-  'last_seen_run_id',
-  'deleted_at',
-  'created_at',
-  'updated_at',
-] as const;
+// One row of the upsert, in column order: the statement's parameters follow it row after row.
+const PLACEHOLDER_ROW = {
+  connection_id: '',
+  entity: '',
+  external_id: '',
+  org_id: '',
+  content_hash: '',
+  data: {},
+  last_seen_run_id: '',
+  deleted_at: '',
+  created_at: '',
+  updated_at: '',
+};
+const COLUMNS = Object.keys(PLACEHOLDER_ROW).length;
 
 // Keyed by the dialect's adapter: the same for a database and every transaction on it.
 const upserts = new WeakMap<object, Map<number, string>>();
@@ -55,13 +56,9 @@ function upsertSql(db: Db, rows: number): string {
   }
   let text = byCount.get(rows);
   if (text === undefined) {
-    const placeholder = Object.fromEntries(UPSERT_COLUMNS.map((column) => [column, ''])) as Record<
-      (typeof UPSERT_COLUMNS)[number],
-      string
-    >;
     const compiled = db
       .insertInto('sync_records')
-      .values(Array.from({ length: rows }, () => ({ ...placeholder, data: {} })))
+      .values(Array.from({ length: rows }, () => PLACEHOLDER_ROW))
       .onConflict((oc) =>
         oc.columns(['connection_id', 'entity', 'external_id']).doUpdateSet((eb) => ({
           content_hash: eb.ref('excluded.content_hash'),
@@ -74,7 +71,7 @@ function upsertSql(db: Db, rows: number): string {
       )
       .compile();
     // Every value a parameter, in column order: what upsert() lays out.
-    if (compiled.parameters.length !== rows * UPSERT_COLUMNS.length) {
+    if (compiled.parameters.length !== rows * COLUMNS) {
       throw new Error('the records upsert did not compile to one parameter per value');
     }
     text = compiled.sql;
@@ -128,12 +125,12 @@ export async function writeRecords(
       }
       if (previous) counts.updated += 1;
       else counts.created += 1;
-      // UPSERT_COLUMNS order; `data` already JSON text, as the JSON plugin would send it.
+      // PLACEHOLDER_ROW's order; `data` already JSON text, as the JSON plugin would send it.
       changed.push(scope.connectionId, entity, id, scope.orgId, hashed, json, scope.runId, null, at, at);
     }
     counts.unchanged += unchanged.length;
     if (changed.length > 0) {
-      const rows = changed.length / UPSERT_COLUMNS.length;
+      const rows = changed.length / COLUMNS;
       await tx.executeQuery(CompiledQuery.raw(upsertSql(tx, rows), changed));
     }
     if (unchanged.length > 0) {

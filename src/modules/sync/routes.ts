@@ -3,6 +3,9 @@ import type { ModuleRoutes } from '../../app.js';
 import {
   DataEnvelope,
   errorResponses,
+  FreeObject,
+  Nullable,
+  NullableTimestamp,
   PagedEnvelope,
   paged,
   pageQuery,
@@ -12,11 +15,6 @@ import { bodyOptional } from '../../platform/http/validation.js';
 import { principalOf } from '../auth/guard.js';
 import { actorOf } from '../auth/principal.js';
 import { LOG_LEVELS, RUN_SORTS, RUN_STATUSES, TRIGGERS } from './model.js';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
-const Timestamp = Nullable(Type.String());
-const FreeObject = (description: string) => Type.Record(Type.String(), Type.Unknown(), { description });
 
 const Stats = Type.Object({
   items_synced: Type.Integer(),
@@ -38,8 +36,8 @@ const RunFields = {
   status: Type.String({ description: RUN_STATUSES.join(' | ') }),
   full_sync: Type.Boolean(),
   queued_at: Type.String(),
-  started_at: Timestamp,
-  completed_at: Timestamp,
+  started_at: NullableTimestamp,
+  completed_at: NullableTimestamp,
   duration_ms: Nullable(Type.Integer()),
   stats: Stats,
   error_message: Nullable(Type.String()),
@@ -56,7 +54,7 @@ const RunDetailView = Type.Object({
   ...RunFields,
   connection_name: Type.String(),
   integration_name: Type.String(),
-  scheduled_for: Timestamp,
+  scheduled_for: NullableTimestamp,
   next_attempt_at: Nullable(Type.String({ description: 'When a run waiting out a retry backoff is due' })),
   error_class: Nullable(Type.String({ description: 'transient | authentication | validation | permanent' })),
   error_details: Type.Object({

@@ -77,3 +77,14 @@ export function paged<T>(items: T[], q: PageQuery, total: number) {
     pagination: { page: q.page, per_page: q.per_page, total, total_pages: Math.ceil(total / q.per_page) },
   };
 }
+
+/** A field that may be null. */
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+/** An ISO 8601 timestamp, or null when the moment has not come. */
+export const NullableTimestamp = Nullable(Type.String());
+
+/** An object of any shape (configs, details), described for the OpenAPI document. */
+export const FreeObject = (description: string) =>
+  Type.Record(Type.String(), Type.Unknown(), { description });
