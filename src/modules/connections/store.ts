@@ -1,5 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
+import { rankBy } from '../../platform/db/rank.js';
 import { contains } from '../../platform/db/search.js';
 import type { IntegrationConnectionsTable } from '../../platform/db/tables.js';
 import { type PageQuery, pageWindow, type SortOrder } from '../../platform/http/envelope.js';
@@ -22,23 +23,79 @@ export type ConnectionSort = (typeof CONNECTION_SORTS)[number];
 
 export type ConnectionRow = Selectable<IntegrationConnectionsTable>;
 
-/** A connection with what its catalog entry contributes to the responses. */
-export type ConnectionListRow = ConnectionRow & {
+/** What a catalog entry contributes to a connection's responses. */
+interface DefinitionFields {
   integration_name: string;
   integration_slug: string;
   integration_category: string;
   integration_icon_url: string;
   connector: string;
   capabilities: string[];
-  config_schema: Record<string, unknown>;
-};
+}
 
-export type ConnectionWithDefinition = ConnectionListRow & {
-  created_by_name: string | null;
-  /** The definition's auth type and OAuth endpoints, for the connect flows and token refresh. */
-  auth_type: string;
-  oauth: Record<string, unknown> | null;
-};
+/**
+ * The columns a list item shows: all but the config and the sealed secrets, which a list never
+ * returns and whose JSON would be parsed for nothing (bench/connections, per_page=100).
+ */
+const LISTED_COLUMNS = [
+  'id',
+  'org_id',
+  'definition_id',
+  'name',
+  'description',
+  'instance_label',
+  'status',
+  'health',
+  'sync_enabled',
+  'sync_interval_mins',
+  'sync_cron',
+  'sync_timezone',
+  'health_check_interval_mins',
+  'next_sync_at',
+  'next_health_check_at',
+  'last_sync_at',
+  'last_sync_status',
+  'last_sync_error',
+  'last_sync_duration_ms',
+  'last_sync_stats',
+  'last_health_check_at',
+  'last_health_error',
+  'last_tested_at',
+  'last_test_passed_at',
+  'consecutive_failures',
+  'total_runs',
+  'successful_runs',
+  'failed_runs',
+  'tags',
+  'metadata',
+  'disabled_reason',
+  'created_by',
+  'created_at',
+  'updated_at',
+  'credential_status',
+  'credential_expires_at',
+  'credential_validated_at',
+  'credential_error',
+] as const satisfies readonly (keyof ConnectionRow)[];
+type ListedColumn = (typeof LISTED_COLUMNS)[number];
+// A column added to the table must be listed above or left out here on purpose.
+const everyColumnConsidered: [Exclude<keyof ConnectionRow, ListedColumn | 'config' | 'secrets'>] extends [
+  never,
+]
+  ? true
+  : never = true;
+void everyColumnConsidered;
+
+export type ConnectionListRow = Pick<ConnectionRow, ListedColumn> & DefinitionFields;
+
+export type ConnectionWithDefinition = ConnectionRow &
+  DefinitionFields & {
+    created_by_name: string | null;
+    config_schema: Record<string, unknown>;
+    /** The definition's auth type and OAuth endpoints, for the connect flows and token refresh. */
+    auth_type: string;
+    oauth: Record<string, unknown> | null;
+  };
 
 export interface ConnectionFilter {
   status?: ConnectionStatus;
@@ -85,18 +142,13 @@ const definitionColumns = [
   'd.icon_url as integration_icon_url',
   'd.connector',
   'd.capabilities',
-  'd.config_schema',
 ] as const;
 
 /** Statuses and healths sort in their declared order (healthy before degraded…), not by spelling. */
 function sortKey(sort: ConnectionSort) {
-  const ranked = (column: string, values: readonly string[]) =>
-    sql<number>`case ${sql.ref(column)} ${sql.join(
-      values.map((value, rank) => sql`when ${value} then ${rank}`),
-      sql` `,
-    )} else ${values.length} end`;
-  if (sort === 'status') return ranked('c.status', CONNECTION_STATUSES);
-  if (sort === 'health') return ranked('c.health', HEALTHS);
+  // The rank expressions are indexed (migration 0009).
+  if (sort === 'status') return rankBy('c.status', CONNECTION_STATUSES);
+  if (sort === 'health') return rankBy('c.health', HEALTHS);
   return sql.ref(`c.${sort}`);
 }
 
@@ -112,8 +164,12 @@ export async function listConnections(
   const [ids, count] = await Promise.all([
     orgConnections(db, orgId, filter)
       .select('c.id')
-      // Never-synced connections last in both orders, the same on SQLite and PostgreSQL.
-      .orderBy(sortKey(page.sort), (ob) => (page.order === 'asc' ? ob.asc() : ob.desc()).nullsLast())
+      .orderBy(sortKey(page.sort), (ob) => {
+        const ordered = page.order === 'asc' ? ob.asc() : ob.desc();
+        // Never-synced connections last in both orders, the same on SQLite and PostgreSQL. Ranks
+        // are never null, and without the clause their index serves both orders.
+        return page.sort === 'status' || page.sort === 'health' ? ordered : ordered.nullsLast();
+      })
       .orderBy('c.id', page.order)
       .limit(limit)
       .offset(offset)
@@ -123,9 +179,12 @@ export async function listConnections(
       .executeTakeFirstOrThrow(),
   ]);
   if (ids.length === 0) return { rows: [], total: count.total };
-  const found = await orgConnections(db, orgId, {})
+  // By primary key alone: the ids come from the org's own rows, and with the org's filter beside
+  // them SQLite walked the org's index through all its rows instead (bench/connections).
+  const found = await db
+    .selectFrom('integration_connections as c')
     .innerJoin('integration_definitions as d', 'd.id', 'c.definition_id')
-    .selectAll('c')
+    .select(LISTED_COLUMNS.map((column) => `c.${column}` as const))
     .select(definitionColumns)
     .where(
       'c.id',
@@ -148,7 +207,7 @@ export async function findConnection(
     .innerJoin('integration_definitions as d', 'd.id', 'c.definition_id')
     .leftJoin('users as u', 'u.id', 'c.created_by')
     .selectAll('c')
-    .select([...definitionColumns, 'd.auth_type', 'd.oauth', 'u.name as created_by_name'])
+    .select([...definitionColumns, 'd.config_schema', 'd.auth_type', 'd.oauth', 'u.name as created_by_name'])
     .where('c.id', '=', id)
     .executeTakeFirst();
 }

@@ -5,6 +5,7 @@ import type { DialectName } from './database.js';
 export const SQLITE_JSON_TYPE = 'JSON_TEXT';
 
 export interface ColumnTypes {
+  dialect: DialectName;
   id: ColumnDataType;
   text: ColumnDataType;
   json: Expression<unknown>;
@@ -25,6 +26,7 @@ export interface ColumnTypes {
 export function columnTypes(dialect: DialectName): ColumnTypes {
   const pg = dialect === 'postgres';
   return {
+    dialect,
     id: 'text',
     text: 'text',
     json: pg ? sql`jsonb` : sql.raw(SQLITE_JSON_TYPE),

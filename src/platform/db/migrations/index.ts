@@ -8,6 +8,7 @@ import { connectionSortIndexes } from './0005_connection_sort_indexes.js';
 import { oauthStates } from './0006_oauth_states.js';
 import { sync } from './0007_sync.js';
 import { userCredentials } from './0008_user_credentials.js';
+import { connectionListIndexes } from './0009_connection_list_indexes.js';
 
 /** A migration receives the column types of the dialect it runs on, so one set serves both. */
 export interface SchemaMigration {
@@ -24,4 +25,5 @@ export const migrations: Record<string, SchemaMigration> = {
   '0006_oauth_states': oauthStates,
   '0007_sync': sync,
   '0008_user_credentials': userCredentials,
+  '0009_connection_list_indexes': connectionListIndexes,
 };
