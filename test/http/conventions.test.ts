@@ -268,7 +268,7 @@ describe('HTTP conventions', () => {
     ])('are on %s', async (_what, url, status) => {
       const res = await inject({ method: 'GET', url });
       expect(res.statusCode).toBe(status);
-      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.headers['content-security-policy']).toContain("default-src 'none'");
       expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
       expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
       expect(res.headers['x-frame-options']).toBe('DENY');
