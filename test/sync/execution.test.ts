@@ -1,7 +1,9 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type PagedProvider, startPagedProvider } from '../fakes/paged-provider.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 import { FakeClock } from '../helpers/clock.js';
+import { DATABASE_URL } from '../helpers/env.js';
 import { type SeededUser, seedUser } from '../helpers/identity.js';
 import { LONG_TOKENS, syncConnectors, syncHarness } from '../helpers/sync.js';
 
@@ -89,6 +91,26 @@ describe('sync execution: diffing, deletes, cursors, retries, cancel, logs', () 
     expect(back.stats).toMatchObject({ items_created: 0, items_updated: 1, items_deleted: 0 });
     expect((await h.records(id)).filter((r) => r.deleted_at !== null)).toHaveLength(9);
   });
+
+  it.skipIf(!DATABASE_URL)(
+    'refreshes the records table statistics on PostgreSQL while a large first sync grows it',
+    async () => {
+      const analyzed = async () => {
+        const { rows } = await sql<{ at: string | null }>`
+          select coalesce(last_analyze, last_autoanalyze)::text as at from pg_stat_user_tables
+          where relid = 'sync_records'::regclass`.execute(t.ctx.database.db);
+        return rows[0]?.at ?? null;
+      };
+      const before = await analyzed();
+      provider.total = 2_500;
+      const id = await paged();
+      const run = await h.settled(id, await h.trigger(id));
+      expect(run.stats.items_created).toBe(2_500);
+      const after = await analyzed();
+      expect(after).not.toBeNull();
+      expect(after).not.toBe(before);
+    },
+  );
 
   it('resumes an incremental sync from the saved cursor', async () => {
     const id = await paged();

@@ -36,7 +36,12 @@ export interface ExecutorDeps {
   logger: Logger;
   /** This worker's name on the leases it holds. */
   owner: string;
+  /** Where the database plans from statistics (PostgreSQL): see record-statistics.ts. */
+  refreshRecordStatistics?: (createdSince: number) => Promise<boolean>;
 }
+
+/** A run asks for fresh record statistics as its created records double, from this many. */
+const STATISTICS_FIRST_AT = 1_000;
 
 /** Thrown into a run whose row is no longer this worker's: cancelled, or reaped after a lost lease. */
 class RunLostError extends Error {
@@ -55,6 +60,9 @@ interface Progress {
   /** Entities with a failed item: not seen in full, so not checked for deletes. */
   incomplete: Set<string>;
   seen: Set<string>;
+  /** Created records at which the records table's statistics are next looked at, and last refreshed. */
+  analyzeAt: number;
+  analyzedAt: number;
 }
 
 /**
@@ -101,6 +109,8 @@ export class RunExecutor {
       failedItems: failedItemsOf(run),
       incomplete: new Set(),
       seen: new Set(),
+      analyzeAt: STATISTICS_FIRST_AT,
+      analyzedAt: 0,
     };
     try {
       await this.#attempt(run, controller.signal, log, progress);
@@ -265,6 +275,12 @@ export class RunExecutor {
       if (owned.numUpdatedRows === 0n) throw new RunLostError('run cancelled or taken over');
       progress.stats = next;
     });
+    const created = progress.stats.items_created;
+    if (this.deps.refreshRecordStatistics && created >= progress.analyzeAt) {
+      progress.analyzeAt = created * 2;
+      if (await this.deps.refreshRecordStatistics(created - progress.analyzedAt))
+        progress.analyzedAt = created;
+    }
   }
 
   async #finish(run: RunRow, log: RunLog, progress: Progress, guard: FinishGuard): Promise<void> {
