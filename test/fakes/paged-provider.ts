@@ -84,9 +84,11 @@ export async function startPagedProvider(options: { total: number; token?: strin
     const end = Math.min(start + perPage, state.total);
     const data: PagedItem[] = [];
     for (let i = start; i < end; i++) data.push(pagedItem(i, revisions.get(i) ?? 0));
+    const body = JSON.stringify({ data, next_page: end < state.total ? page + 1 : null });
+    // With its length, as typical list APIs answer (writeHead alone would make Node send it chunked).
     res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ data, next_page: end < state.total ? page + 1 : null }));
+      .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+      .end(body);
   };
 
   const server: Server = createServer((req, res) => {
