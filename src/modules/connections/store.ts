@@ -78,12 +78,9 @@ const LISTED_COLUMNS = [
   'credential_error',
 ] as const satisfies readonly (keyof ConnectionRow)[];
 type ListedColumn = (typeof LISTED_COLUMNS)[number];
-// A column added to the table must be listed above or left out here on purpose.
-const everyColumnConsidered: [Exclude<keyof ConnectionRow, ListedColumn | 'config' | 'secrets'>] extends [
-  never,
-]
-  ? true
-  : never = true;
+type Unconsidered = Exclude<keyof ConnectionRow, ListedColumn | 'config' | 'secrets'>;
+// A column added to the table must be listed above or left out here on purpose; tsc names it.
+const everyColumnConsidered: [Unconsidered] extends [never] ? true : Unconsidered = true;
 void everyColumnConsidered;
 
 export type ConnectionListRow = Pick<ConnectionRow, ListedColumn> & DefinitionFields;
