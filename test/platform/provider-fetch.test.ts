@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +38,16 @@ describe('providerFetch', () => {
     expect(response.headers.get('content-length') === null).toBe(path === '/chunked');
     expect(await response.text()).toBe(BODY);
     expect(bytes).toBe(Buffer.byteLength(BODY));
+  });
+
+  it('leaves no listener per request on the operation’s signal', async () => {
+    const operation = new AbortController();
+    const fetchFromProvider = providerFetch({ base_url: baseUrl }, { signal: operation.signal });
+    for (let i = 0; i < 30; i++) {
+      const response = await fetchFromProvider('/sized', { signal: operation.signal });
+      await response.text();
+    }
+    expect(getEventListeners(operation.signal, 'abort').length).toBeLessThan(5);
   });
 
   it('refuses a path that leaves the provider’s origin', async () => {

@@ -77,11 +77,10 @@ export function providerFetch(config: Config, options: ProviderFetchOptions): Pr
     const url = new URL(path.replace(/^\/+/, ''), base);
     if (url.origin !== base.origin)
       throw new Error(`Refusing to call ${url.origin}: not the provider's base URL`);
-    // Connectors often pass the operation's own signal back: no need to combine it with itself.
-    const signal =
-      init.signal && init.signal !== options.signal
-        ? AbortSignal.any([options.signal, init.signal])
-        : options.signal;
+    // A signal of the request's own, following the operation's: fetch leaves its abort listener on
+    // the signal it is given until the request is garbage-collected, and a sync's thousands of
+    // requests on the run's one signal piled them up (MaxListenersExceededWarning in bench/sync).
+    const signal = AbortSignal.any(init.signal ? [options.signal, init.signal] : [options.signal]);
     const send = async () => {
       const headers = new Headers(init.headers);
       await options.auth?.authorize(headers);
