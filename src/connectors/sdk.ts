@@ -4,6 +4,7 @@
  * The engine never branches on a slug; differences between connectors are flags on the definition.
  */
 import type { Logger } from '../platform/logging/logger.js';
+import type { ProviderRequest, ProviderResponse } from '../platform/outbound/provider-fetch.js';
 
 export const CATEGORIES = [
   'cloud_infrastructure',
@@ -131,7 +132,7 @@ export interface ConnectorContext<Config> {
    * Resolves a provider path against the connection's base URL (overridable, so tests can point it
    * at a fake), with the connection's credential; an OAuth token is refreshed after a 401.
    */
-  fetch(path: string, init?: RequestInit): Promise<Response>;
+  fetch(path: string, init?: ProviderRequest): Promise<ProviderResponse>;
 }
 
 /** How a failure of a whole operation is handled (spec: external-system-integrations.md error classes). */
@@ -163,7 +164,7 @@ export function retryAfterMs(header: string | null, now: Date = new Date()): num
 }
 
 /** The usual reading of a provider's error response: 401 authentication, 429/5xx transient, 4xx permanent. */
-export async function providerErrorFrom(response: Response, what: string): Promise<ProviderError> {
+export async function providerErrorFrom(response: ProviderResponse, what: string): Promise<ProviderError> {
   const body = (await response.text().catch(() => '')).slice(0, 500);
   const details = {
     httpStatus: response.status,

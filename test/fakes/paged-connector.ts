@@ -58,7 +58,7 @@ export class PagedConnector implements Connector<PagedConfig> {
         message: `HTTP ${response.status}`,
         httpStatus: response.status,
       };
-    await response.body?.cancel();
+    await response.discard();
     return { ok: true, message: 'Connected', details: {} };
   }
 

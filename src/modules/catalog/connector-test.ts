@@ -1,7 +1,11 @@
 import type { Connector, ConnectorContext, ProviderErrorType, TestOutcome } from '../../connectors/sdk.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { Logger } from '../../platform/logging/logger.js';
-import { type ProviderAuth, providerFetch } from '../../platform/outbound/provider-fetch.js';
+import {
+  type ProviderAuth,
+  ProviderUnreachableError,
+  providerFetch,
+} from '../../platform/outbound/provider-fetch.js';
 
 /** How long a test may run; past it the connector's requests are aborted and the test fails. */
 export const TEST_TIMEOUT_MS = 15_000;
@@ -30,9 +34,8 @@ function fromThrown(error: unknown): ConnectorTestResult {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
     return failed('network_error', `The provider did not answer within ${TEST_TIMEOUT_MS / 1000} s`);
   }
-  // undici's fetch rejects with TypeError("fetch failed") and the socket error as its cause.
-  if (error instanceof TypeError && error.cause instanceof Error) {
-    return failed('network_error', `Could not reach the provider: ${error.cause.message}`);
+  if (error instanceof ProviderUnreachableError) {
+    return failed('network_error', `Could not reach the provider: ${error.message}`);
   }
   return failed(
     'provider_error',

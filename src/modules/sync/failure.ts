@@ -1,4 +1,5 @@
 import { type FailureClass, ProviderError } from '../../connectors/sdk.js';
+import { ProviderUnreachableError } from '../../platform/outbound/provider-fetch.js';
 
 /** A run's failure as the engine handles it: its class decides whether another attempt follows. */
 export interface RunFailure {
@@ -13,7 +14,7 @@ export interface RunFailure {
 export const MAX_RETRY_DELAY_MS = 60 * 60 * 1000;
 
 /**
- * Classifies what a sync threw. ProviderError carries its class; a fetch that could not reach the
+ * Classifies what a sync threw. ProviderError carries its class; a request that could not reach the
  * provider or timed out is transient; anything else is the connector's own bug: permanent.
  */
 export function classify(error: unknown): RunFailure {
@@ -28,9 +29,8 @@ export function classify(error: unknown): RunFailure {
   if (error instanceof Error && error.name === 'TimeoutError') {
     return { failure: 'transient', message: `The provider did not answer in time: ${error.message}` };
   }
-  // undici's fetch rejects with TypeError("fetch failed") and the socket error as its cause.
-  if (error instanceof TypeError && error.cause instanceof Error) {
-    return { failure: 'transient', message: `Could not reach the provider: ${error.cause.message}` };
+  if (error instanceof ProviderUnreachableError) {
+    return { failure: 'transient', message: `Could not reach the provider: ${error.message}` };
   }
   return {
     failure: 'permanent',
