@@ -2,6 +2,7 @@
 // the environment names, printing one JSON line `{ "msg": MODE, … }` with what it measured. Each
 // mode runs in a fresh process of its own, so that one measurement's heap, JIT state and database
 // do not leak into the next.
+import { request } from 'undici';
 import type { Actor } from '../../src/modules/auth/principal.js';
 import { RunReaper } from '../../src/modules/sync/reaper.js';
 import { SyncScheduler } from '../../src/modules/sync/scheduler.js';
@@ -67,18 +68,21 @@ async function engineSync(engine: Engine, providerUrl: string, records: number, 
   return { runMs: run.duration_ms!, wallMs, cpuMs: cpuMs(cpu) };
 }
 
-/** The baseline: the same pages fetched one after another with plain fetch and JSON.parse, nothing stored. */
+/**
+ * The baseline: the same pages fetched one after another with the HTTP client the engine's
+ * connectors use (undici's request) and JSON.parse, nothing stored.
+ */
 async function bareLoop(providerUrl: string, records: number) {
   const started = performance.now();
   const cpu = process.cpuUsage();
   let count = 0;
   let page: number | null = 1;
   while (page !== null) {
-    const response = await fetch(`${providerUrl}/items?page=${page}&per_page=${PER_PAGE}`, {
+    const response = await request(`${providerUrl}/items?page=${page}&per_page=${PER_PAGE}`, {
       headers: { authorization: `Bearer ${PROVIDER_TOKEN}`, accept: 'application/json' },
     });
-    if (!response.ok) throw new Error(`page ${page}: HTTP ${response.status}`);
-    const body = JSON.parse(await response.text()) as { data: unknown[]; next_page: number | null };
+    if (response.statusCode !== 200) throw new Error(`page ${page}: HTTP ${response.statusCode}`);
+    const body = JSON.parse(await response.body.text()) as { data: unknown[]; next_page: number | null };
     count += body.data.length;
     page = body.next_page;
   }

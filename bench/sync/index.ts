@@ -139,7 +139,7 @@ async function throughput(postgresUrl: string | undefined, url: string): Promise
   const runCpu = best(fields(line, 'runCpuMs'));
   return [
     {
-      name: `bare loop: ${num(RECORDS / 100)} pages of 100, fetch + JSON.parse`,
+      name: `bare loop: ${num(RECORDS / 100)} pages of 100, undici request + JSON.parse`,
       value: `${ms(bare)} (best of ${ROUNDS}: ${bareMs.map((v) => num(v)).join(', ')}; CPU ${ms(bareCpu)})`,
     },
     {
