@@ -2,7 +2,7 @@ import { getEventListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { providerFetch } from '../../src/platform/outbound/provider-fetch.js';
+import { ProviderUnreachableError, providerFetch } from '../../src/platform/outbound/provider-fetch.js';
 
 const BODY = JSON.stringify({ data: Array.from({ length: 50 }, (_, i) => ({ id: `item-${i}` })) });
 
@@ -12,6 +12,11 @@ describe('providerFetch', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       res.setHeader('content-type', 'application/json');
+      if (req.url === '/redirect') {
+        res.writeHead(302, { location: 'http://example.com/elsewhere' }).end();
+        return;
+      }
+      if (req.url === '/slow') return; // never answers
       if (req.url === '/sized') {
         res.end(BODY);
         return;
@@ -48,6 +53,33 @@ describe('providerFetch', () => {
       await response.text();
     }
     expect(getEventListeners(operation.signal, 'abort').length).toBeLessThan(5);
+  });
+
+  it('answers a redirect instead of following it (it could lead to another origin)', async () => {
+    const fetchFromProvider = providerFetch({ base_url: baseUrl }, { signal: new AbortController().signal });
+    const response = await fetchFromProvider('/redirect');
+    expect(response.status).toBe(302);
+    expect(response.ok).toBe(false);
+    expect(response.headers.get('location')).toBe('http://example.com/elsewhere');
+    await response.discard();
+  });
+
+  it('reports a provider it cannot reach as unreachable, and a cancelled request with its reason', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const unreachable = providerFetch(
+      { base_url: `http://127.0.0.1:${port}/` },
+      { signal: new AbortController().signal },
+    );
+    await expect(unreachable('/x')).rejects.toBeInstanceOf(ProviderUnreachableError);
+
+    const operation = new AbortController();
+    const slow = providerFetch({ base_url: baseUrl }, { signal: operation.signal })('/slow');
+    const reason = new Error('run cancelled');
+    setImmediate(() => operation.abort(reason));
+    await expect(slow).rejects.toBe(reason);
   });
 
   it('refuses a path that leaves the provider’s origin', async () => {

@@ -23,14 +23,17 @@ export interface ProviderFetchOptions {
 
 /** A request to the provider: a path under the connection's base URL, and what to send. */
 export interface ProviderRequest {
-  method?: string;
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   headers?: Record<string, string>;
   body?: string | Uint8Array;
   /** Aborts this request; the operation's own signal always applies too. */
   signal?: AbortSignal;
 }
 
-/** The provider's answer. Its body is read once: as JSON, as text, or discarded. */
+/**
+ * The provider's answer. Its body is read once, as JSON or text, or discarded: one of the three
+ * must happen, or the connection stays busy until the operation ends.
+ */
 export interface ProviderResponse {
   readonly status: number;
   readonly ok: boolean;
@@ -68,13 +71,31 @@ export class ProviderUnreachableError extends Error {
   override readonly name = 'ProviderUnreachableError';
 }
 
+/** What a failed request or body read becomes: the operation's own reason, or unreachable. */
+function transportFailure(error: unknown, signal: AbortSignal, origin: string): unknown {
+  // A cancelled or timed-out operation ends with its own reason, not as a network failure.
+  if (signal.aborted) return signal.reason;
+  const why = error instanceof Error ? error.message : String(error);
+  return new ProviderUnreachableError(`${origin}: ${why}`, { cause: error });
+}
+
 /**
  * Wraps undici's answer. Bodies are read as bytes, so their size is known whatever the encoding
  * (bytes_transferred), then decoded.
  */
-function providerResponse(response: UndiciResponse, onBytes?: (bytes: number) => void): ProviderResponse {
+function providerResponse(
+  response: UndiciResponse,
+  signal: AbortSignal,
+  origin: string,
+  onBytes?: (bytes: number) => void,
+): ProviderResponse {
   const bytes = async () => {
-    const body = Buffer.from(await response.body.arrayBuffer());
+    let body: Buffer;
+    try {
+      body = Buffer.from(await response.body.arrayBuffer());
+    } catch (error) {
+      throw transportFailure(error, signal, origin);
+    }
     onBytes?.(body.byteLength);
     return body;
   };
@@ -101,7 +122,8 @@ function providerResponse(response: UndiciResponse, onBytes?: (bytes: number) =>
 /**
  * The HTTP client a connector gets: `/users` on `https://host/api` requests `https://host/api/users`,
  * with the operation's signal and the connection's credential. A connector talks to its provider
- * only, so another origin is refused. Built on undici's `request` rather than WHATWG fetch: a third
+ * only, so another origin is refused, and redirects are answered, not followed (one could lead
+ * elsewhere). Built on undici's `request` rather than WHATWG fetch: a third
  * of fetch's CPU per request, and none of the per-request objects that fetch keeps reachable from
  * weak references (which V8 only clears in full collections), so a long sync's heap stays small
  * (bench/sync).
@@ -122,16 +144,13 @@ export function providerFetch(config: Config, options: ProviderFetchOptions): Pr
       await options.auth?.authorize(headers);
       try {
         return await request(url, {
-          method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+          method: init.method ?? 'GET',
           headers: Object.fromEntries(headers),
           ...(init.body === undefined ? {} : { body: init.body }),
           signal,
         });
       } catch (error) {
-        // A cancelled or timed-out operation ends with its own reason, not as a network failure.
-        if (signal.aborted) throw signal.reason;
-        const why = error instanceof Error ? error.message : String(error);
-        throw new ProviderUnreachableError(`${url.origin}: ${why}`, { cause: error });
+        throw transportFailure(error, signal, url.origin);
       }
     };
     let response = await send();
@@ -139,6 +158,6 @@ export function providerFetch(config: Config, options: ProviderFetchOptions): Pr
       await response.body.dump();
       response = await send();
     }
-    return providerResponse(response, options.onBytes);
+    return providerResponse(response, signal, url.origin, options.onBytes);
   };
 }
