@@ -128,3 +128,9 @@ export function rssMiB(pid: number): number {
   const kb = Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? Number.NaN);
   return kb / 1024;
 }
+
+/** The value at quantile `q` (0–1) of ascending `sorted` values; NaN when there are none. */
+export function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}

@@ -2,11 +2,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Expression, type SqlBool, sql } from 'kysely';
-import pg from 'pg';
 import type { Config } from '../../src/config.js';
 import { CONNECTION_STATUSES, HEALTHS } from '../../src/modules/connections/store.js';
 import { type Db, openDatabase } from '../../src/platform/db/database.js';
-import { type Row, report, startNode, tempDir } from '../lib.js';
+import { postgresDatabase } from '../../test/helpers/databases.js';
+import { percentile, type Row, report, startNode, tempDir } from '../lib.js';
 
 /** Connections in the org the bench lists; bench/connections/server.ts seeds them. */
 export const CONNECTIONS = 10_000;
@@ -154,10 +154,6 @@ async function httpPage(url: string, token: string, p: Page): Promise<{ ids: str
   return { ids: body.data.map((c) => c.id), total: body.pagination.total };
 }
 
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-}
-
 interface Timing {
   p50: number;
   p99: number;
@@ -183,16 +179,6 @@ interface Target {
   drop(): Promise<void>;
 }
 
-async function admin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 function sqliteTarget(): Target {
   const dir = tempDir();
   return {
@@ -207,17 +193,12 @@ function sqliteTarget(): Target {
 
 /** A database of the run's own on the server DATABASE_URL names, dropped afterwards. */
 async function postgresTarget(url: string): Promise<Target> {
-  const name = `sbbench_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
-  await admin(url, (c) => c.query(`create database ${name}`));
-  const own = new URL(url);
-  own.pathname = `/${name}`;
+  const database = await postgresDatabase(url);
   return {
     name: 'postgres',
-    env: { SWITCHBOARD_DATA_DIR: tempDir(), DATABASE_URL: own.toString() },
-    database: { kind: 'postgres', url: own.toString(), poolMax: 5 },
-    async drop() {
-      await admin(url, (c) => c.query(`drop database if exists ${name} with (force)`));
-    },
+    env: { SWITCHBOARD_DATA_DIR: tempDir(), DATABASE_URL: database.url },
+    database: database.options,
+    drop: database.drop,
   };
 }
 

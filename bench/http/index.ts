@@ -1,5 +1,14 @@
 import path from 'node:path';
-import { measureServer, report, root, rssMiB, startNode, type Throughput, tempDir } from '../lib.js';
+import {
+  measureServer,
+  percentile,
+  report,
+  root,
+  rssMiB,
+  startNode,
+  type Throughput,
+  tempDir,
+} from '../lib.js';
 
 const TARGET_RATIO = 0.7;
 const TARGET_START_MS = 1500;
@@ -10,10 +19,11 @@ const TARGET_START_MS = 1500;
 const ROUNDS = 9;
 const ROUND_SECONDS = 2;
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 
 interface Rounds {
   bare: Throughput[];

@@ -7,6 +7,7 @@ import type { Actor } from '../../src/modules/auth/principal.js';
 import { RunReaper } from '../../src/modules/sync/reaper.js';
 import { SyncScheduler } from '../../src/modules/sync/scheduler.js';
 import { PagedConnector } from '../../test/fakes/paged-connector.js';
+import { percentile } from '../lib.js';
 import {
   acceleratedClock,
   connectThroughApi,
@@ -279,11 +280,6 @@ async function scheduler(connections: number, windowMs: number, speed: number) {
   } finally {
     await engine.close();
   }
-}
-
-function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 }
 
 /**

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import { postgresDatabase } from '../../test/helpers/databases.js';
 import { type Child, type Row, report, startNode, tempDir } from '../lib.js';
 
 // 1. Throughput: RECORDS records, PER_PAGE (100) a page, through the engine vs a bare fetch loop.
@@ -31,16 +31,6 @@ interface Target {
   drop(): Promise<void>;
 }
 
-async function admin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 async function target(postgresUrl: string | undefined): Promise<Target> {
   const dir = tempDir();
   const dropDir = () => fs.rmSync(dir, { recursive: true, force: true });
@@ -52,15 +42,12 @@ async function target(postgresUrl: string | undefined): Promise<Target> {
       },
     };
   }
-  const name = `sbbench_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
-  await admin(postgresUrl, (c) => c.query(`create database ${name}`));
-  const own = new URL(postgresUrl);
-  own.pathname = `/${name}`;
+  const database = await postgresDatabase(postgresUrl);
   return {
-    env: { SWITCHBOARD_DATA_DIR: dir, DATABASE_URL: own.toString() },
+    env: { SWITCHBOARD_DATA_DIR: dir, DATABASE_URL: database.url },
     async drop() {
       dropDir();
-      await admin(postgresUrl, (c) => c.query(`drop database if exists ${name} with (force)`));
+      await database.drop();
     },
   };
 }

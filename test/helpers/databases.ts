@@ -48,7 +48,7 @@ export async function postgresSchema(url: string): Promise<TestDatabase> {
 }
 
 /** A whole database, for tests that start the CLI in a child process. */
-export async function postgresDatabase(url: string): Promise<TestDatabase> {
+export async function postgresDatabase(url: string): Promise<TestDatabase & { url: string }> {
   const name = uniqueName('sbtest');
   await admin(url, (c) => c.query(`create database ${name}`));
   const own = new URL(url);

@@ -8,7 +8,6 @@ import type { Services } from '../../services.js';
 import { ConnectionSecrets } from '../connections/secrets.js';
 import { RunExecutor } from './executor.js';
 import { RunReaper } from './reaper.js';
-import { refreshRecordStatistics } from './record-statistics.js';
 import { SyncScheduler } from './scheduler.js';
 import { RUN_CANCELLED_TOPIC } from './service.js';
 import { SyncWorker, type TickTask } from './worker.js';
@@ -51,9 +50,6 @@ export function createSyncWorker(services: Services, tasks: readonly TickTask[] 
     clock,
     logger,
     owner: workerName(),
-    ...(database.dialect === 'postgres'
-      ? { refreshRecordStatistics: (created: number) => refreshRecordStatistics(database.db, created) }
-      : {}),
   });
   services.invalidation.on(RUN_CANCELLED_TOPIC, () => void executor.checkActive());
   const dispatch = (id: string) => sync.dispatch(id);

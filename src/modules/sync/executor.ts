@@ -14,6 +14,7 @@ import {
 import { classify, type RunFailure, retryDelayMs } from './failure.js';
 import { type FinishGuard, finishRun, type RunOutcome, requeueRun } from './finish.js';
 import { emptyStats, FAILED_ITEMS_KEPT, type RunStats, type RunStatus } from './model.js';
+import { refreshRecordStatistics } from './record-statistics.js';
 import {
   cursorsFor,
   insertEvidence,
@@ -36,8 +37,6 @@ export interface ExecutorDeps {
   logger: Logger;
   /** This worker's name on the leases it holds. */
   owner: string;
-  /** Where the database plans from statistics (PostgreSQL): see record-statistics.ts. */
-  refreshRecordStatistics?: (createdSince: number) => Promise<boolean>;
 }
 
 /** A run asks for fresh record statistics as its created records double, from this many. */
@@ -276,10 +275,9 @@ export class RunExecutor {
       progress.stats = next;
     });
     const created = progress.stats.items_created;
-    if (this.deps.refreshRecordStatistics && created >= progress.analyzeAt) {
+    if (created >= progress.analyzeAt) {
       progress.analyzeAt = created * 2;
-      if (await this.deps.refreshRecordStatistics(created - progress.analyzedAt))
-        progress.analyzedAt = created;
+      if (await refreshRecordStatistics(db, created - progress.analyzedAt)) progress.analyzedAt = created;
     }
   }
 

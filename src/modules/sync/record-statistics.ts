@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../../platform/db/database.js';
+import { type Db, isPostgres } from '../../platform/db/database.js';
 
 /**
  * PostgreSQL plans each page's lookup of stored records from sync_records' statistics. A table that
@@ -8,9 +8,10 @@ import type { Db } from '../../platform/db/database.js';
  * Autovacuum would catch up within its next pass; a large first sync cannot wait for it. Runs call
  * this as their created records double, with how many they created since they last refreshed: past
  * autovacuum's own threshold for the table's size, the lookup's key columns are analyzed (not
- * `data`, the costly part). True when it analyzed.
+ * `data`, the costly part). True when it analyzed. SQLite keeps no statistics: nothing to do.
  */
 export async function refreshRecordStatistics(db: Db, createdSince: number): Promise<boolean> {
+  if (!isPostgres(db)) return false;
   const { rows } = await sql<{ rows: number }>`
     select greatest(reltuples, 0)::float8 as rows from pg_class where oid = 'sync_records'::regclass`.execute(
     db,

@@ -1,7 +1,7 @@
 import { createHash, hash } from 'node:crypto';
-import { CompiledQuery, PostgresAdapter } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { EvidenceItem, SyncRecord } from '../../connectors/sdk.js';
-import type { Db } from '../../platform/db/database.js';
+import { type Db, isPostgres } from '../../platform/db/database.js';
 import { newId } from '../../platform/ids.js';
 
 export interface RecordScope {
@@ -24,8 +24,9 @@ function contentHash(json: string): string {
   return hash('sha1', json, 'base64url');
 }
 
-// One row of the upsert, in column order: the statement's parameters follow it row after row.
-const PLACEHOLDER_ROW = {
+// The shape of one row of the SQLite upsert, in column order: it stands for every row when the
+// statement is compiled (its values are never sent), and the parameters follow it row after row.
+const ROW_SHAPE = {
   connection_id: '',
   entity: '',
   external_id: '',
@@ -37,7 +38,7 @@ const PLACEHOLDER_ROW = {
   created_at: '',
   updated_at: '',
 };
-const COLUMNS = Object.keys(PLACEHOLDER_ROW).length;
+const COLUMNS = Object.keys(ROW_SHAPE).length;
 
 // Keyed by the dialect's adapter: the same for a database and every transaction on it.
 const upserts = new WeakMap<object, Map<number, string>>();
@@ -58,7 +59,7 @@ function upsertSql(db: Db, rows: number): string {
   if (text === undefined) {
     const compiled = db
       .insertInto('sync_records')
-      .values(Array.from({ length: rows }, () => PLACEHOLDER_ROW))
+      .values(Array.from({ length: rows }, () => ROW_SHAPE))
       .onConflict((oc) =>
         oc.columns(['connection_id', 'entity', 'external_id']).doUpdateSet((eb) => ({
           content_hash: eb.ref('excluded.content_hash'),
@@ -101,14 +102,14 @@ const POSTGRES_UPSERT = `insert into sync_records (connection_id, entity, extern
     updated_at = excluded.updated_at`;
 
 async function upsert(tx: Db, scope: RecordScope, entity: string, rows: ChangedRecord[], at: string) {
-  if (tx.getExecutor().adapter instanceof PostgresAdapter) {
+  if (isPostgres(tx)) {
     // pg sends each JS array as a PostgreSQL array literal.
     const columns = [rows.map((r) => r.id), rows.map((r) => r.hash), rows.map((r) => r.json)];
     const parameters = [scope.connectionId, entity, scope.orgId, scope.runId, at, ...columns];
     await tx.executeQuery(CompiledQuery.raw(POSTGRES_UPSERT, parameters));
     return;
   }
-  // PLACEHOLDER_ROW's order; `data` already JSON text, as the JSON plugin would send it.
+  // ROW_SHAPE's order; `data` already JSON text, as the JSON plugin would send it.
   const values = rows.flatMap((r) => [
     scope.connectionId,
     entity,

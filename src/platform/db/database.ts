@@ -1,4 +1,4 @@
-import { Kysely, type Migration, Migrator, sql } from 'kysely';
+import { Kysely, type Migration, Migrator, PostgresAdapter, sql } from 'kysely';
 import type { Config } from '../../config.js';
 import { columnTypes } from './column-types.js';
 import { JsonParametersPlugin } from './json-parameters.js';
@@ -9,6 +9,11 @@ import type { Tables } from './tables.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 export type Db = Kysely<Tables>;
+
+/** Whether `db` (a database, or a transaction on one) is PostgreSQL. */
+export function isPostgres(db: Db): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
 
 export interface Database {
   readonly db: Db;

@@ -64,8 +64,6 @@ export function providerBaseUrl(config: Config): URL {
   return url;
 }
 
-type UndiciResponse = Dispatcher.ResponseData;
-
 /** The provider could not be reached or stopped answering (refused, reset, DNS, TLS, timeouts). */
 export class ProviderUnreachableError extends Error {
   override readonly name = 'ProviderUnreachableError';
@@ -84,7 +82,7 @@ function transportFailure(error: unknown, signal: AbortSignal, origin: string): 
  * (bytes_transferred), then decoded.
  */
 function providerResponse(
-  response: UndiciResponse,
+  response: Dispatcher.ResponseData,
   signal: AbortSignal,
   origin: string,
   onBytes?: (bytes: number) => void,
