@@ -5,6 +5,7 @@ import { createAdmin, describeAdmin } from './modules/auth/bootstrap.js';
 import { reencryptSecrets } from './modules/connections/rotate-key.js';
 import { resolveSecretBox } from './platform/crypto/key-ring.js';
 import { openDatabase } from './platform/db/database.js';
+import { tuneHeapForServing } from './platform/heap-tuning.js';
 import { createLogger } from './platform/logging/logger.js';
 import type { Role } from './server.js';
 import { VERSION } from './version.js';
@@ -23,6 +24,7 @@ function configOrExit() {
 
 // Loaded only by the commands that serve, so one-shot commands (migrate, rotate-key…) start fast.
 const run = (role: Role) => async () => {
+  tuneHeapForServing();
   const { runUntilSignalled } = await import('./server.js');
   await runUntilSignalled(role, configOrExit());
 };

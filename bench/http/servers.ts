@@ -1,10 +1,7 @@
 // Entry point of a benchmark server process: `bare` is Fastify with one route and nothing else,
 // `app` is Switchboard's full stack (request ids, security headers, logging, metrics, error handling).
 import Fastify from 'fastify';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/platform/logging/logger.js';
-import { openContext } from '../../src/runtime.js';
+import { tuneHeapForServing } from '../../src/platform/heap-tuning.js';
 
 const mode = process.argv[2];
 
@@ -19,6 +16,14 @@ async function main() {
     process.stdout.write(`${JSON.stringify({ msg: 'listening', url })}\n`);
     return;
   }
+  // As `switchboard serve` starts it: the heap tuned before the server's modules load.
+  tuneHeapForServing();
+  const [{ buildApp }, { loadConfig }, { createLogger }, { openContext }] = await Promise.all([
+    import('../../src/app.js'),
+    import('../../src/config.js'),
+    import('../../src/platform/logging/logger.js'),
+    import('../../src/runtime.js'),
+  ]);
   const config = loadConfig(process.env);
   const ctx = openContext(config, createLogger(config.logLevel));
   await ctx.database.migrate();
