@@ -92,8 +92,8 @@ export async function systemRoutes(app: App, ctx: AppContext): Promise<void> {
         if (!given || !sameSecret(given, token))
           throw new AppError('UNAUTHORIZED', 'A valid metrics token is required');
       }
-      reply.type(ctx.metrics.registry.contentType);
-      return ctx.metrics.registry.metrics();
+      reply.type(ctx.metrics.contentType);
+      return ctx.metrics.render();
     },
   );
 }
