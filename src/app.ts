@@ -81,14 +81,13 @@ const apiModules: ModuleRoutes[] = [
 
 /** The static security headers and the request id, in one hook: each hook costs (bench/http). */
 function registerResponseHeaders(app: App): void {
-  const headers = Object.entries(securityHeaders());
+  const headers = securityHeaders();
   app.addHook('onRequest', (request, reply, done) => {
-    // On the raw response, where Node merges them with Fastify's own at writeHead: a route that
-    // sets one of them (the /docs page's CSP) still wins, and Fastify's per-header bookkeeping is
-    // skipped (bench/http).
-    const raw = reply.raw;
-    for (const [name, value] of headers) raw.setHeader(name, value);
-    raw.setHeader(REQUEST_ID_HEADER, request.id);
+    // Among Fastify's reply headers, so a route that sets one of them (the /docs page's CSP) wins.
+    // Handed to Node in one writeHead, this measured cheaper than setHeader on the raw response,
+    // which Node validates and stores one by one and then merges with Fastify's (bench/http).
+    reply.headers(headers);
+    reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
 }
