@@ -31,6 +31,7 @@ import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.js';
 import { RequestObserver } from './platform/http/request-observer.js';
 import { registerCors, securityHeaders } from './platform/http/security-headers.js';
 import { createValidatorCompiler, lazySerializers } from './platform/http/validation.js';
+import { LazyChildLogger } from './platform/logging/lazy-child-logger.js';
 import { registerRateLimiting } from './platform/ratelimit/register.js';
 import { closeServices, createServices, type Services } from './services.js';
 
@@ -109,6 +110,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions = { surface:
     loggerInstance: ctx.logger as FastifyBaseLogger,
     logController: new RequestObserver(ctx.metrics, ctx.logger.isLevelEnabled('debug')),
     genReqId: requestIdFor,
+    childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger, bindings, options),
     bodyLimit: ctx.config.bodyLimit,
     trustProxy: ctx.config.trustProxy,
     forceCloseConnections: 'idle',
