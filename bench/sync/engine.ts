@@ -2,10 +2,12 @@
 // the environment names, printing one JSON line `{ "msg": MODE, … }` with what it measured. Each
 // mode runs in a fresh process of its own, so that one measurement's heap, JIT state and database
 // do not leak into the next.
+import { sql } from 'kysely';
 import { request } from 'undici';
 import type { Actor } from '../../src/modules/auth/principal.js';
 import { RunReaper } from '../../src/modules/sync/reaper.js';
 import { SyncScheduler } from '../../src/modules/sync/scheduler.js';
+import { isPostgres } from '../../src/platform/db/database.js';
 import { PagedConnector } from '../../test/fakes/paged-connector.js';
 import { percentile } from '../lib.js';
 import {
@@ -20,6 +22,7 @@ import {
   TrivialConnector,
   triggerSync,
 } from './harness.js';
+import { storageFloorMs } from './storage-floor.js';
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
 
@@ -113,8 +116,12 @@ async function throughput(providerUrl: string, records: number, rounds: number) 
       bare.push(await bareLoop(providerUrl, records));
       runs.push(await engineSync(engine, providerUrl, records, `Round ${round}`));
     }
+    const floorMs = isPostgres(engine.ctx.database.db)
+      ? null
+      : storageFloorMs(await tableSql(engine, 'sync_records'), records, PER_PAGE);
     print({
       msg: 'throughput',
+      floorMs,
       records,
       bareMs: bare.map((b) => b.ms),
       bareCpuMs: bare.map((b) => b.cpuMs),
@@ -125,6 +132,15 @@ async function throughput(providerUrl: string, records: number, rounds: number) 
   } finally {
     await engine.close();
   }
+}
+
+/** The CREATE TABLE statement SQLite keeps for `table`. */
+async function tableSql(engine: Engine, table: string): Promise<string> {
+  const { rows } = await sql<{
+    sql: string;
+  }>`select sql from sqlite_master where type = 'table' and name = ${table}`.execute(engine.ctx.database.db);
+  if (!rows[0]) throw new Error(`no table ${table}`);
+  return rows[0].sql;
 }
 
 /**

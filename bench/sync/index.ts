@@ -142,6 +142,24 @@ async function throughput(postgresUrl: string | undefined, url: string): Promise
       pass: ratio <= TARGET_RATIO,
     },
     { name: 'ratio of CPU used, engine/bare', value: (runCpu / bareCpu).toFixed(2) },
+    ...floorRows(line, bare),
+  ];
+}
+
+/**
+ * What storing alone costs on this machine (SQLite only), against what the target leaves for
+ * fetching and storing together: read with the ratio, it says how much of the gap is the engine's.
+ */
+function floorRows(line: Line, bareMs: number): Row[] {
+  if (line.floorMs === null) return [];
+  const floor = field(line, 'floorMs');
+  return [
+    {
+      name: 'storage floor: same records, raw better-sqlite3, a transaction a page',
+      value:
+        `${ms(floor)} (lookup + insert only; the target allows ${ms(bareMs * TARGET_RATIO)} ` +
+        `for fetching and storing together)`,
+    },
   ];
 }
 
