@@ -35,7 +35,9 @@ describe('request metrics exposition', () => {
       'http_request_duration_seconds_bucket{le="10"} 4',
       'http_request_duration_seconds_bucket{le="+Inf"} 5',
     ]);
-    expect(text).toContain('http_request_duration_seconds_count{method="GET",route="/x",status_code="200"} 5\n');
+    expect(text).toContain(
+      'http_request_duration_seconds_count{method="GET",route="/x",status_code="200"} 5\n',
+    );
     const sum = Number(lines(text, 'http_request_duration_seconds_sum{method="GET"')[0]?.split(' ')[1]);
     expect(sum).toBeCloseTo(30.2065, 6);
   });
@@ -43,7 +45,9 @@ describe('request metrics exposition', () => {
   it('escapes label values', () => {
     const m = new RequestMetrics();
     m.observe({ method: 'GET', route: '/a"b\\c\nd', status_code: 404 }, 0.1);
-    expect(m.render()).toContain('http_requests_total{method="GET",route="/a\\"b\\\\c\\nd",status_code="404"} 1\n');
+    expect(m.render()).toContain(
+      'http_requests_total{method="GET",route="/a\\"b\\\\c\\nd",status_code="404"} 1\n',
+    );
   });
 
   it('writes nothing but the family headers before the first request', () => {
