@@ -281,7 +281,7 @@ describe('several schedulers on one database', () => {
   it.skipIf(!DATABASE_URL)(
     'three scheduler instances on PostgreSQL, each with its own pool, create each scheduled run exactly once',
     async () => {
-      const ids = await dueConnections(50);
+      const ids = await dueConnections(250);
       const handles = [0, 1, 2].map(() => openDatabase(t.ctx.config.database));
       cleanups.push(() => Promise.all(handles.map((handle) => handle.close())));
       const dispatched: string[] = [];
@@ -307,7 +307,8 @@ describe('several schedulers on one database', () => {
   );
 
   it(`three scheduler processes on one ${DATABASE_URL ? 'PostgreSQL database' : 'SQLite file (WAL)'} create each scheduled run exactly once`, async () => {
-    const ids = await dueConnections(50);
+    // More slots than one scheduler transaction takes, so the processes interleave their chunks.
+    const ids = await dueConnections(250);
     const processes = [0, 1, 2].map(() => startScheduler(t.ctx.config.database));
     cleanups.push(async () => {
       for (const p of processes) p.stop();
