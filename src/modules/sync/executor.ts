@@ -1,8 +1,10 @@
 import { setImmediate } from 'node:timers/promises';
+import { sql } from 'kysely';
 import type { SyncSettings } from '../../config.js';
 import type { Connector, FailedItem, SyncBatch, SyncContext } from '../../connectors/sdk.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
+import { QueryTemplate } from '../../platform/db/query-template.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { type ProviderAuth, providerFetch } from '../../platform/outbound/provider-fetch.js';
 import { type ConnectionSecrets, connectorConfig } from '../connections/secrets.js';
@@ -41,6 +43,24 @@ export interface ExecutorDeps {
 
 /** A run asks for fresh record statistics as its created records double, from this many. */
 const STATISTICS_FIRST_AT = 1_000;
+
+/** A batch's stats so far on its run, if the run is still this worker's (running, its lease). */
+const RUN_PROGRESS = new QueryTemplate(
+  ['stats', 'log_counts', 'error_details', 'updated_at', 'id', 'owner'],
+  (db, slot) =>
+    db
+      .updateTable('sync_runs')
+      .set({
+        // JSON values: the template sends them as JSON text, as the JSON plugin would.
+        stats: sql<Record<string, number>>`${slot.stats}`,
+        log_counts: sql<Record<string, number>>`${slot.log_counts}`,
+        error_details: sql<Record<string, unknown> | null>`${slot.error_details}`,
+        updated_at: slot.updated_at,
+      })
+      .where('id', '=', slot.id)
+      .where('status', '=', 'running' satisfies RunStatus)
+      .where('lease_owner', '=', slot.owner),
+);
 
 /** Thrown into a run whose row is no longer this worker's: cancelled, or reaped after a lost lease. */
 class RunLostError extends Error {
@@ -258,20 +278,16 @@ export class RunExecutor {
         evidence_collected: stats.evidence_collected + (batch.evidence?.length ?? 0),
       };
       await insertLogs(tx, run, log.take());
-      const owned = await tx
-        .updateTable('sync_runs')
-        .set({
-          stats: next,
-          log_counts: { ...log.counts },
-          error_details: progress.failedItems.length > 0 ? { failed_items: progress.failedItems } : null,
-          updated_at: now.toISOString(),
-        })
-        .where('id', '=', run.id)
-        .where('status', '=', 'running' satisfies RunStatus)
-        .where('lease_owner', '=', owner)
-        .executeTakeFirst();
+      const owned = await RUN_PROGRESS.execute(tx, {
+        stats: next,
+        log_counts: log.counts,
+        error_details: progress.failedItems.length > 0 ? { failed_items: progress.failedItems } : null,
+        updated_at: now.toISOString(),
+        id: run.id,
+        owner,
+      });
       // Cancelled or reaped meanwhile: nothing of this batch is kept.
-      if (owned.numUpdatedRows === 0n) throw new RunLostError('run cancelled or taken over');
+      if (owned.numAffectedRows === 0n) throw new RunLostError('run cancelled or taken over');
       progress.stats = next;
     });
     const created = progress.stats.items_created;

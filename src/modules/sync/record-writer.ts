@@ -2,6 +2,7 @@ import { createHash, hash } from 'node:crypto';
 import { CompiledQuery } from 'kysely';
 import type { EvidenceItem, SyncRecord } from '../../connectors/sdk.js';
 import { type Db, isPostgres } from '../../platform/db/database.js';
+import { QueryTemplate } from '../../platform/db/query-template.js';
 import { newId } from '../../platform/ids.js';
 
 export interface RecordScope {
@@ -204,24 +205,29 @@ export async function markUnseenDeleted(tx: Db, scope: RecordScope, entity: stri
   return Number(result.numUpdatedRows);
 }
 
+const CURSOR_UPSERT = new QueryTemplate(
+  ['connection_id', 'entity', 'cursor', 'run_id', 'updated_at'],
+  (db, slot) =>
+    db
+      .insertInto('sync_cursors')
+      .values(slot)
+      .onConflict((oc) =>
+        oc.columns(['connection_id', 'entity']).doUpdateSet((eb) => ({
+          cursor: eb.ref('excluded.cursor'),
+          run_id: eb.ref('excluded.run_id'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      ),
+);
+
 export async function saveCursor(tx: Db, scope: RecordScope, entity: string, cursor: string, now: Date) {
-  await tx
-    .insertInto('sync_cursors')
-    .values({
-      connection_id: scope.connectionId,
-      entity,
-      cursor,
-      run_id: scope.runId,
-      updated_at: now.toISOString(),
-    })
-    .onConflict((oc) =>
-      oc.columns(['connection_id', 'entity']).doUpdateSet((eb) => ({
-        cursor: eb.ref('excluded.cursor'),
-        run_id: eb.ref('excluded.run_id'),
-        updated_at: eb.ref('excluded.updated_at'),
-      })),
-    )
-    .execute();
+  await CURSOR_UPSERT.execute(tx, {
+    connection_id: scope.connectionId,
+    entity,
+    cursor,
+    run_id: scope.runId,
+    updated_at: now.toISOString(),
+  });
 }
 
 /**

@@ -17,7 +17,9 @@ function isJsonValue(value: unknown): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-const encode = (value: unknown) => (isJsonValue(value) ? JSON.stringify(value) : value);
+/** A parameter as the plugin sends it: plain objects and arrays as JSON text, the rest as they are. */
+export const encodeJsonParameter = (value: unknown) => (isJsonValue(value) ? JSON.stringify(value) : value);
+const encode = encodeJsonParameter;
 
 class JsonParameterTransformer extends OperationNodeTransformer {
   protected override transformValue(node: ValueNode): ValueNode {

@@ -1,0 +1,54 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Database, openDatabase } from '../../src/platform/db/database.js';
+import { QueryTemplate } from '../../src/platform/db/query-template.js';
+import { dialects, type TestDatabase } from '../helpers/databases.js';
+
+describe.each(dialects)('query templates on $name', ({ create }) => {
+  let testDb: TestDatabase;
+  let database: Database;
+
+  beforeEach(async () => {
+    testDb = await create();
+    database = openDatabase(testDb.options);
+    await database.migrate();
+  });
+  afterEach(async () => {
+    await database.close();
+    await testDb.drop();
+  });
+
+  it('runs a query compiled once with new slot values each time, constants and JSON included', async () => {
+    const db = database.db;
+    const now = new Date().toISOString();
+    await db
+      .insertInto('system_settings')
+      .values({ key: 'a', value: { n: 0 }, updated_at: now })
+      .execute();
+    const update = new QueryTemplate(['key', 'value', 'expected'], (d, slot) =>
+      d
+        .updateTable('system_settings')
+        .set({ value: sql<Record<string, unknown>>`${slot.value}`, updated_at: now })
+        .where('key', '=', slot.key)
+        .where(sql<string>`cast(${sql.ref('value')} as text)`, 'like', slot.expected),
+    );
+    const first = await update.execute(db, { key: 'a', value: { n: 1, tags: ['x'] }, expected: '%0%' });
+    expect(first.numAffectedRows).toBe(1n);
+    // The same template, other values: the condition no longer holds, so nothing changes.
+    const second = await update.execute(db, { key: 'a', value: { n: 2 }, expected: '%0%' });
+    expect(second.numAffectedRows).toBe(0n);
+    const row = await db
+      .selectFrom('system_settings')
+      .select('value')
+      .where('key', '=', 'a')
+      .executeTakeFirstOrThrow();
+    expect(row.value).toEqual({ n: 1, tags: ['x'] });
+  });
+
+  it('refuses a template whose query leaves a slot out', async () => {
+    const broken = new QueryTemplate(['key', 'unused'], (d, slot) =>
+      d.selectFrom('system_settings').select('key').where('key', '=', slot.key),
+    );
+    await expect(broken.execute(database.db, { key: 'a', unused: 1 })).rejects.toThrow(/unused/);
+  });
+});
