@@ -8,6 +8,7 @@ import type { Actor } from '../../src/modules/auth/principal.js';
 import { RunReaper } from '../../src/modules/sync/reaper.js';
 import { SyncScheduler } from '../../src/modules/sync/scheduler.js';
 import { isPostgres } from '../../src/platform/db/database.js';
+import { tuneHeapForServing } from '../../src/platform/heap-tuning.js';
 import { PagedConnector } from '../../test/fakes/paged-connector.js';
 import { percentile } from '../lib.js';
 import {
@@ -25,6 +26,9 @@ import {
 import { storageFloorMs } from './storage-floor.js';
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
+
+// As `switchboard serve` and `switchboard worker` run the engine.
+tuneHeapForServing();
 
 function print(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
