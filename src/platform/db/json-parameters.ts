@@ -19,15 +19,14 @@ function isJsonValue(value: unknown): boolean {
 
 /** A parameter as the plugin sends it: plain objects and arrays as JSON text, the rest as they are. */
 export const encodeJsonParameter = (value: unknown) => (isJsonValue(value) ? JSON.stringify(value) : value);
-const encode = encodeJsonParameter;
 
 class JsonParameterTransformer extends OperationNodeTransformer {
   protected override transformValue(node: ValueNode): ValueNode {
-    return isJsonValue(node.value) ? { ...node, value: encode(node.value) } : node;
+    return isJsonValue(node.value) ? { ...node, value: encodeJsonParameter(node.value) } : node;
   }
 
   protected override transformPrimitiveValueList(node: PrimitiveValueListNode): PrimitiveValueListNode {
-    return node.values.some(isJsonValue) ? { ...node, values: node.values.map(encode) } : node;
+    return node.values.some(isJsonValue) ? { ...node, values: node.values.map(encodeJsonParameter) } : node;
   }
 }
 
