@@ -3,7 +3,7 @@ import type { Db } from '../../platform/db/database.js';
 import type { ConnectionStatus } from '../connections/store.js';
 import { type HealthThresholds, healthFor } from '../health/levels.js';
 import type { LogCounts, RunStats, RunStatus } from './model.js';
-import type { RunRow } from './runs-store.js';
+import { lockRunConnection, type RunRow } from './runs-store.js';
 
 export type FinalStatus = Extract<RunStatus, 'completed' | 'partial' | 'failed' | 'cancelled'>;
 
@@ -33,6 +33,7 @@ export async function finishRun(
   thresholds: HealthThresholds,
   now: Date,
 ): Promise<boolean> {
+  await lockRunConnection(tx, run.id);
   const at = now.toISOString();
   const durationMs = run.started_at === null ? null : Math.max(0, now.getTime() - Date.parse(run.started_at));
   let q = tx
@@ -119,6 +120,7 @@ export async function requeueRun(
   guard: Exclude<FinishGuard, 'active'>,
   now: Date,
 ): Promise<boolean> {
+  await lockRunConnection(tx, run.id);
   let q = tx
     .updateTable('sync_runs')
     .set({

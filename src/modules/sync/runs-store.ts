@@ -1,5 +1,5 @@
-import type { Insertable, Selectable } from 'kysely';
-import type { Db } from '../../platform/db/database.js';
+import { type Insertable, type Selectable, sql } from 'kysely';
+import { type Db, isPostgres } from '../../platform/db/database.js';
 import { contains } from '../../platform/db/search.js';
 import type { SyncRunsTable } from '../../platform/db/tables.js';
 import { type PageQuery, pageWindow, type SortOrder } from '../../platform/http/envelope.js';
@@ -8,6 +8,19 @@ import type { LogLevel, RunSort, RunStatus, Trigger } from './model.js';
 import type { RunLogEntry } from './run-log.js';
 
 export type RunRow = Selectable<SyncRunsTable>;
+
+/**
+ * Takes the row lock of a run's connection before anything touches the run (PostgreSQL; SQLite has
+ * one writer at a time). The scheduler locks the connection (advancing its slot) and then inserts a
+ * run, which waits on a run of that connection being claimed or ended; a claim or an end that
+ * locked the run first and the connection second completed the cycle: a deadlock, which PostgreSQL
+ * ends by failing one of them (seen in the scheduler tests). Every such transaction starts here.
+ */
+export async function lockRunConnection(tx: Db, runId: string): Promise<void> {
+  if (!isPostgres(tx)) return;
+  await sql`select c.id from integration_connections c join sync_runs r on r.connection_id = c.id
+    where r.id = ${runId} for update of c`.execute(tx);
+}
 
 /**
  * Inserts a run unless the connection already has an active one (the partial unique index) or the
