@@ -26,7 +26,7 @@ import {
   writeRecords,
 } from './record-writer.js';
 import { RunLog } from './run-log.js';
-import { claimRun, insertLogs, lockRunConnection, type RunRow, renewLease } from './runs-store.js';
+import { claimRun, insertLogs, type RunRow, renewLease } from './runs-store.js';
 
 export interface ExecutorDeps {
   db: Db;
@@ -106,7 +106,6 @@ export class RunExecutor {
     // a burst of runs starves HTTP requests, heartbeats and scheduler ticks (bench/sync).
     await setImmediate();
     const run = await db.transaction().execute(async (tx) => {
-      await lockRunConnection(tx, runId);
       const claimed = await claimRun(tx, runId, owner, clock.now(), settings.leaseMs);
       if (claimed) {
         await tx

@@ -14,7 +14,8 @@ export type RunRow = Selectable<SyncRunsTable>;
  * one writer at a time). The scheduler locks the connection (advancing its slot) and then inserts a
  * run, which waits on a run of that connection being claimed or ended; a claim or an end that
  * locked the run first and the connection second completed the cycle: a deadlock, which PostgreSQL
- * ends by failing one of them (seen in the scheduler tests). Every such transaction starts here.
+ * ends by failing one of them (seen in the scheduler tests). claimRun, finishRun and requeueRun
+ * take it before they touch the run.
  */
 export async function lockRunConnection(tx: Db, runId: string): Promise<void> {
   if (!isPostgres(tx)) return;
@@ -45,6 +46,7 @@ export async function claimRun(
   now: Date,
   leaseMs: number,
 ): Promise<RunRow | undefined> {
+  await lockRunConnection(db, id);
   const at = now.toISOString();
   return db
     .updateTable('sync_runs')

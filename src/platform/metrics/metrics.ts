@@ -1,11 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { RequestMetrics } from './request-metrics.js';
-
-export interface RequestLabels {
-  method: string;
-  route: string;
-  status_code: number;
-}
+import { type RequestLabels, RequestMetrics } from './request-metrics.js';
 
 export interface Metrics {
   /** The exposition format's content type, for the /metrics response. */

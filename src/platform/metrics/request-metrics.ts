@@ -1,4 +1,8 @@
-import type { RequestLabels } from './metrics.js';
+export interface RequestLabels {
+  method: string;
+  route: string;
+  status_code: number;
+}
 
 const COUNT = { name: 'http_requests_total', help: 'HTTP requests served, by route template and status' };
 const LATENCY = {
