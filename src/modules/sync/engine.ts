@@ -6,8 +6,10 @@ import { InProcessQueue } from '../../platform/queue/in-process-queue.js';
 import type { JobQueue } from '../../platform/queue/job-queue.js';
 import type { Services } from '../../services.js';
 import { ConnectionSecrets } from '../connections/secrets.js';
+import { TransactionBatchSink } from './batch-sink.js';
 import { RunExecutor } from './executor.js';
 import { RunReaper } from './reaper.js';
+import { RecordThread } from './record-thread.js';
 import { SyncScheduler } from './scheduler.js';
 import { RUN_CANCELLED_TOPIC } from './service.js';
 import { SyncWorker, type TickTask } from './worker.js';
@@ -46,6 +48,9 @@ export function createSyncWorker(services: Services, tasks: readonly TickTask[] 
     connectors: services.connectors,
     secrets: new ConnectionSecrets(services.secretBox),
     auth: (row) => services.oauthTokens.authFor(row),
+    storage: database.sqlite
+      ? new RecordThread(database.sqlite, logger)
+      : TransactionBatchSink.storage(database.db),
     settings: config.sync,
     clock,
     logger,

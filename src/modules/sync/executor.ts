@@ -1,10 +1,8 @@
 import { setImmediate } from 'node:timers/promises';
-import { sql } from 'kysely';
 import type { SyncSettings } from '../../config.js';
 import type { Connector, FailedItem, SyncBatch, SyncContext } from '../../connectors/sdk.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
-import { QueryTemplate } from '../../platform/db/query-template.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { type ProviderAuth, providerFetch } from '../../platform/outbound/provider-fetch.js';
 import { type ConnectionSecrets, connectorConfig } from '../connections/secrets.js';
@@ -13,18 +11,21 @@ import {
   type ConnectionWithDefinition,
   findConnection,
 } from '../connections/store.js';
+import {
+  addCounts,
+  type BatchStorage,
+  type BatchWrite,
+  noCounts,
+  type RecordCounts,
+  RunLostError,
+  statsAfter,
+  storedRecords,
+} from './batch-sink.js';
 import { classify, type RunFailure, retryDelayMs } from './failure.js';
 import { type FinishGuard, finishRun, type RunOutcome, requeueRun } from './finish.js';
-import { emptyStats, FAILED_ITEMS_KEPT, type RunStats, type RunStatus } from './model.js';
+import { emptyStats, FAILED_ITEMS_KEPT, type RunStats } from './model.js';
 import { refreshRecordStatistics } from './record-statistics.js';
-import {
-  cursorsFor,
-  insertEvidence,
-  markUnseenDeleted,
-  type RecordScope,
-  saveCursor,
-  writeRecords,
-} from './record-writer.js';
+import { cursorsFor, markUnseenDeleted, type RecordScope, type WriteCounts } from './record-writer.js';
 import { RunLog } from './run-log.js';
 import { claimRun, insertLogs, type RunRow, renewLease } from './runs-store.js';
 
@@ -34,6 +35,8 @@ export interface ExecutorDeps {
   secrets: ConnectionSecrets;
   /** The connection's provider credential beyond its config (OAuth tokens). */
   auth: (row: ConnectionWithDefinition) => ProviderAuth | undefined;
+  /** Where batches are stored: SQLite's record thread, or PostgreSQL transactions. */
+  storage: BatchStorage;
   settings: SyncSettings;
   clock: Clock;
   logger: Logger;
@@ -44,29 +47,6 @@ export interface ExecutorDeps {
 /** A run asks for fresh record statistics as its created records double, from this many. */
 const STATISTICS_FIRST_AT = 1_000;
 
-/** A batch's stats so far on its run, if the run is still this worker's (running, its lease). */
-const RUN_PROGRESS = new QueryTemplate(
-  ['stats', 'log_counts', 'error_details', 'updated_at', 'id', 'owner'],
-  (db, slot) =>
-    db
-      .updateTable('sync_runs')
-      .set({
-        // JSON values: the template sends them as JSON text, as the JSON plugin would.
-        stats: sql<Record<string, number>>`${slot.stats}`,
-        log_counts: sql<Record<string, number>>`${slot.log_counts}`,
-        error_details: sql<Record<string, unknown> | null>`${slot.error_details}`,
-        updated_at: slot.updated_at,
-      })
-      .where('id', '=', slot.id)
-      .where('status', '=', 'running' satisfies RunStatus)
-      .where('lease_owner', '=', slot.owner),
-);
-
-/** Thrown into a run whose row is no longer this worker's: cancelled, or reaped after a lost lease. */
-class RunLostError extends Error {
-  override readonly name = 'RunLostError';
-}
-
 /** The reason runs are aborted when their worker shuts down: they go back to pending at once. */
 class WorkerStoppingError extends Error {
   override readonly name = 'WorkerStoppingError';
@@ -74,7 +54,13 @@ class WorkerStoppingError extends Error {
 
 /** What one attempt leaves behind for the finishing transaction. */
 interface Progress {
+  /** As committed: the last stored batch's, the deletes marked since, and the bytes fetched. */
   stats: RunStats;
+  /** Counted as batches arrive, stored with them: the stats' figures for batches not yet committed. */
+  counted: Omit<RunStats, keyof RecordCounts | 'items_deleted'>;
+  /** The record counts the attempt started from, and those its committed batches added. */
+  base: RecordCounts;
+  written: RecordCounts;
   failedItems: FailedItem[];
   /** Entities with a failed item: not seen in full, so not checked for deletes. */
   incomplete: Set<string>;
@@ -123,8 +109,21 @@ export class RunExecutor {
     this.#active.set(run.id, controller);
     const heartbeat = setInterval(() => void this.#renew(run.id, controller), settings.leaseMs / 3);
     const log = new RunLog(() => clock.now(), run.log_counts);
+    const stats = { ...emptyStats(), ...run.stats };
     const progress: Progress = {
-      stats: { ...emptyStats(), ...run.stats },
+      stats,
+      counted: {
+        items_failed: stats.items_failed,
+        items_skipped: stats.items_skipped,
+        evidence_collected: stats.evidence_collected,
+        bytes_transferred: stats.bytes_transferred,
+      },
+      base: {
+        items_synced: stats.items_synced,
+        items_created: stats.items_created,
+        items_updated: stats.items_updated,
+      },
+      written: noCounts(),
       failedItems: failedItemsOf(run),
       incomplete: new Set(),
       seen: new Set(),
@@ -158,6 +157,11 @@ export class RunExecutor {
   abortAll(): void {
     for (const controller of this.#active.values())
       controller.abort(new WorkerStoppingError('worker stopping'));
+  }
+
+  /** After the last run here ended: releases the storage (the record thread). */
+  async close(): Promise<void> {
+    await this.deps.storage.close();
   }
 
   async #renew(id: string, controller: AbortController): Promise<void> {
@@ -209,24 +213,35 @@ export class RunExecutor {
         signal,
         auth: this.deps.auth(row),
         onBytes: (bytes) => {
-          progress.stats.bytes_transferred += bytes;
+          progress.counted.bytes_transferred += bytes;
+          progress.stats.bytes_transferred = progress.counted.bytes_transferred;
         },
       }),
     };
     const batches = connector.sync(ctx)[Symbol.asyncIterator]();
-    // The next page is fetched while the current one is written: fetching and storing overlap.
-    let next = nextOrAbort(batches, signal);
+    // Batches are stored behind the fetching: up to the sink's window in flight, committed in order.
+    const sink = this.deps.storage.open();
+    const stored: Promise<void>[] = [];
+    const oldest = async () => {
+      await stored[0];
+      stored.shift();
+    };
     try {
       for (;;) {
-        const result = await next;
+        const result = await nextOrAbort(batches, signal);
         if (result.done) break;
-        next = nextOrAbort(batches, signal);
-        // An unread rejection of the prefetch must not surface as unhandled if this write fails.
-        next.catch(() => {});
-        await setImmediate();
-        await this.#store(run, scope, result.value, log, progress);
+        const write = this.#prepare(scope, result.value, log, progress);
+        if (stored.length >= sink.window) await oldest();
+        const committed = sink.write(write).then((counts) => this.#committed(write, counts, progress));
+        // Read in order below; a rejection must not surface as unhandled before its turn.
+        committed.catch(() => {});
+        stored.push(committed);
       }
+      while (stored.length > 0) await oldest();
     } finally {
+      // Whatever ends the attempt, the stats it reports are those of batches that were stored.
+      await Promise.allSettled(stored);
+      sink.close();
       await batches.return?.().catch(() => {});
     }
     signal.throwIfAborted();
@@ -248,10 +263,8 @@ export class RunExecutor {
     }
   }
 
-  /** One batch, its cursor, its log lines and the run's stats so far: one transaction. */
-  async #store(run: RunRow, scope: RecordScope, batch: SyncBatch, log: RunLog, progress: Progress) {
-    const { db, clock, owner } = this.deps;
-    const now = clock.now();
+  /** A batch as the sink stores it, with the run's progress as of it; counts what is not records. */
+  #prepare(scope: RecordScope, batch: SyncBatch, log: RunLog, progress: Progress): BatchWrite {
     progress.seen.add(batch.entity);
     for (const item of batch.failed ?? []) {
       progress.incomplete.add(batch.entity);
@@ -263,37 +276,38 @@ export class RunExecutor {
         itemRef: item.item,
       });
     }
-    await db.transaction().execute(async (tx) => {
-      const counts = await writeRecords(tx, scope, batch.entity, batch.records, now);
-      if (batch.cursor) await saveCursor(tx, scope, batch.entity, batch.cursor, now);
-      await insertEvidence(tx, scope, batch.evidence ?? [], now);
-      const stats = progress.stats;
-      const next: RunStats = {
-        ...stats,
-        items_synced: stats.items_synced + counts.created + counts.updated + counts.unchanged,
-        items_created: stats.items_created + counts.created,
-        items_updated: stats.items_updated + counts.updated,
-        items_failed: stats.items_failed + (batch.failed?.length ?? 0),
-        items_skipped: stats.items_skipped + (batch.skipped ?? 0),
-        evidence_collected: stats.evidence_collected + (batch.evidence?.length ?? 0),
-      };
-      await insertLogs(tx, run, log.take());
-      const owned = await RUN_PROGRESS.execute(tx, {
-        stats: next,
-        log_counts: log.counts,
-        error_details: progress.failedItems.length > 0 ? { failed_items: progress.failedItems } : null,
-        updated_at: now.toISOString(),
-        id: run.id,
-        owner,
-      });
-      // Cancelled or reaped meanwhile: nothing of this batch is kept.
-      if (owned.numAffectedRows === 0n) throw new RunLostError('run cancelled or taken over');
-      progress.stats = next;
-    });
+    const counted = progress.counted;
+    counted.items_failed += batch.failed?.length ?? 0;
+    counted.items_skipped += batch.skipped ?? 0;
+    counted.evidence_collected += batch.evidence?.length ?? 0;
+    return {
+      scope,
+      owner: this.deps.owner,
+      entity: batch.entity,
+      records: storedRecords(batch.records),
+      cursor: batch.cursor ?? null,
+      evidence: batch.evidence ?? [],
+      logs: log.take(),
+      counted: { ...counted, items_deleted: progress.stats.items_deleted },
+      base: progress.base,
+      log_counts: { ...log.counts },
+      error_details: progress.failedItems.length > 0 ? { failed_items: [...progress.failedItems] } : null,
+      at: this.deps.clock.now().toISOString(),
+    };
+  }
+
+  /** A batch is committed: the run's stats are now those it stored. */
+  async #committed(write: BatchWrite, counts: WriteCounts, progress: Progress): Promise<void> {
+    addCounts(progress.written, counts);
+    progress.stats = {
+      ...statsAfter(write, progress.written),
+      bytes_transferred: progress.counted.bytes_transferred,
+    };
     const created = progress.stats.items_created;
     if (created >= progress.analyzeAt) {
       progress.analyzeAt = created * 2;
-      if (await refreshRecordStatistics(db, created - progress.analyzedAt)) progress.analyzedAt = created;
+      if (await refreshRecordStatistics(this.deps.db, created - progress.analyzedAt))
+        progress.analyzedAt = created;
     }
   }
 

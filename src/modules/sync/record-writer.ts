@@ -1,6 +1,6 @@
 import { createHash, hash } from 'node:crypto';
 import { CompiledQuery } from 'kysely';
-import type { EvidenceItem, SyncRecord } from '../../connectors/sdk.js';
+import type { EvidenceItem } from '../../connectors/sdk.js';
 import { type Db, isPostgres } from '../../platform/db/database.js';
 import { QueryTemplate } from '../../platform/db/query-template.js';
 import { newId } from '../../platform/ids.js';
@@ -11,82 +11,29 @@ export interface RecordScope {
   runId: string;
 }
 
+/** A record as stored: its external id and its JSON text (the text is what is hashed and kept). */
+export interface StoredRecord {
+  id: string;
+  json: string;
+}
+
 export interface WriteCounts {
   created: number;
   updated: number;
   unchanged: number;
 }
 
-// Rows per statement: well under SQLite's bound-parameter limit with ten columns a row.
+// Rows per statement: a bounded IN list and arrays per lookup and upsert.
 const CHUNK = 500;
 
 /** Change detection, not security: any stable digest of the record as the provider sent it. */
-function contentHash(json: string): string {
+export function contentHash(json: string): string {
   return hash('sha1', json, 'base64url');
 }
 
-// The shape of one row of the SQLite upsert, in column order: it stands for every row when the
-// statement is compiled (its values are never sent), and the parameters follow it row after row.
-const ROW_SHAPE = {
-  connection_id: '',
-  entity: '',
-  external_id: '',
-  org_id: '',
-  content_hash: '',
-  data: {},
-  last_seen_run_id: '',
-  deleted_at: '',
-  created_at: '',
-  updated_at: '',
-};
-const COLUMNS = Object.keys(ROW_SHAPE).length;
-
-// Keyed by the dialect's adapter: the same for a database and every transaction on it.
-const upserts = new WeakMap<object, Map<number, string>>();
-
-/**
- * The SQL of the upsert of `rows` records, compiled once per dialect and row count. Building and
- * compiling the 100-row statement (and the JSON plugin copying its tree) cost more than SQLite
- * executing it (bench/sync); the records' JSON is also stringified once, for the hash and the row.
- */
-function upsertSql(db: Db, rows: number): string {
-  const adapter = db.getExecutor().adapter;
-  let byCount = upserts.get(adapter);
-  if (!byCount) {
-    byCount = new Map();
-    upserts.set(adapter, byCount);
-  }
-  let text = byCount.get(rows);
-  if (text === undefined) {
-    const compiled = db
-      .insertInto('sync_records')
-      .values(Array.from({ length: rows }, () => ROW_SHAPE))
-      .onConflict((oc) =>
-        oc.columns(['connection_id', 'entity', 'external_id']).doUpdateSet((eb) => ({
-          content_hash: eb.ref('excluded.content_hash'),
-          data: eb.ref('excluded.data'),
-          last_seen_run_id: eb.ref('excluded.last_seen_run_id'),
-          // From the row (null): a literal here would be one more parameter.
-          deleted_at: eb.ref('excluded.deleted_at'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .compile();
-    // Every value a parameter, in column order: what upsert() lays out.
-    if (compiled.parameters.length !== rows * COLUMNS) {
-      throw new Error('the records upsert did not compile to one parameter per value');
-    }
-    text = compiled.sql;
-    byCount.set(rows, text);
-  }
-  return text;
-}
-
-/** A record to insert or overwrite: its id, content hash and JSON text. */
-interface ChangedRecord {
-  id: string;
-  hash: string;
-  json: string;
+/** An evidence item's digest, as stored beside it. */
+export function evidenceHash(data: Record<string, unknown>): string {
+  return createHash('sha256').update(JSON.stringify(data)).digest('hex');
 }
 
 /**
@@ -102,28 +49,11 @@ const POSTGRES_UPSERT = `insert into sync_records (connection_id, entity, extern
     data = excluded.data, last_seen_run_id = excluded.last_seen_run_id, deleted_at = null,
     updated_at = excluded.updated_at`;
 
-async function upsert(tx: Db, scope: RecordScope, entity: string, rows: ChangedRecord[], at: string) {
-  if (isPostgres(tx)) {
-    // pg sends each JS array as a PostgreSQL array literal.
-    const columns = [rows.map((r) => r.id), rows.map((r) => r.hash), rows.map((r) => r.json)];
-    const parameters = [scope.connectionId, entity, scope.orgId, scope.runId, at, ...columns];
-    await tx.executeQuery(CompiledQuery.raw(POSTGRES_UPSERT, parameters));
-    return;
-  }
-  // ROW_SHAPE's order; `data` already JSON text, as the JSON plugin would send it.
-  const values = rows.flatMap((r) => [
-    scope.connectionId,
-    entity,
-    r.id,
-    scope.orgId,
-    r.hash,
-    r.json,
-    scope.runId,
-    null,
-    at,
-    at,
-  ]);
-  await tx.executeQuery(CompiledQuery.raw(upsertSql(tx, rows.length), values));
+/** A record to insert or overwrite: its id, content hash and JSON text. */
+interface ChangedRecord {
+  id: string;
+  hash: string;
+  json: string;
 }
 
 function chunks<T>(items: T[]): T[][] {
@@ -133,36 +63,37 @@ function chunks<T>(items: T[]): T[][] {
 }
 
 /**
- * Stores a page of one entity's records in the caller's transaction, keyed by (connection, entity,
- * external id): new → created; content hash changed (or the record came back after a delete) →
- * updated; unchanged → only marked seen by this run, which is what full-sync delete detection reads.
+ * Stores a page of one entity's records in the caller's transaction on PostgreSQL (SQLite's are
+ * stored on the record thread: sqlite-batch-store.ts), keyed by (connection, entity, external id):
+ * new → created; content hash changed (or the record came back after a delete) → updated;
+ * unchanged → only marked seen by this run, which is what full-sync delete detection reads.
  */
 export async function writeRecords(
   tx: Db,
   scope: RecordScope,
   entity: string,
-  records: SyncRecord[],
+  records: StoredRecord[],
   now: Date,
 ): Promise<WriteCounts> {
+  if (!isPostgres(tx)) throw new Error('SQLite stores records on the record thread');
   const counts: WriteCounts = { created: 0, updated: 0, unchanged: 0 };
-  // The last copy of an id wins when a page repeats one.
-  const byId = new Map(records.map((record) => [String(record.id), record]));
-  for (const page of chunks([...byId.values()])) {
-    const ids = page.map((record) => String(record.id));
+  const at = now.toISOString();
+  for (const page of chunks(records)) {
     const stored = await tx
       .selectFrom('sync_records')
       .select(['external_id', 'content_hash', 'deleted_at'])
       .where('connection_id', '=', scope.connectionId)
       .where('entity', '=', entity)
-      .where('external_id', 'in', ids)
+      .where(
+        'external_id',
+        'in',
+        page.map((record) => record.id),
+      )
       .execute();
     const known = new Map(stored.map((row) => [row.external_id, row]));
-    const at = now.toISOString();
     const changed: ChangedRecord[] = [];
     const unchanged: string[] = [];
-    for (const record of page) {
-      const id = String(record.id);
-      const json = JSON.stringify(record.data);
+    for (const { id, json } of page) {
       const hashed = contentHash(json);
       const previous = known.get(id);
       if (previous && previous.content_hash === hashed && previous.deleted_at === null) {
@@ -174,7 +105,12 @@ export async function writeRecords(
       changed.push({ id, hash: hashed, json });
     }
     counts.unchanged += unchanged.length;
-    if (changed.length > 0) await upsert(tx, scope, entity, changed, at);
+    if (changed.length > 0) {
+      // pg sends each JS array as a PostgreSQL array literal.
+      const columns = [changed.map((r) => r.id), changed.map((r) => r.hash), changed.map((r) => r.json)];
+      const parameters = [scope.connectionId, entity, scope.orgId, scope.runId, at, ...columns];
+      await tx.executeQuery(CompiledQuery.raw(POSTGRES_UPSERT, parameters));
+    }
     if (unchanged.length > 0) {
       await tx
         .updateTable('sync_records')
@@ -260,7 +196,7 @@ export async function insertEvidence(tx: Db, scope: RecordScope, items: Evidence
         run_id: scope.runId,
         kind: item.kind,
         summary: item.summary,
-        content_hash: createHash('sha256').update(JSON.stringify(item.data)).digest('hex'),
+        content_hash: evidenceHash(item.data),
         data: item.data,
         collected_at: now.toISOString(),
       })),

@@ -76,5 +76,6 @@ export class SyncWorker {
     await this.#ticking;
     this.deps.executor.abortAll();
     await this.deps.queue.close();
+    await this.deps.executor.close();
   }
 }

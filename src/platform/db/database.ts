@@ -1,10 +1,11 @@
-import { Kysely, type Migration, Migrator, PostgresAdapter, sql } from 'kysely';
+import { type Dialect, Kysely, type Migration, Migrator, PostgresAdapter, sql } from 'kysely';
 import type { Config } from '../../config.js';
 import { columnTypes } from './column-types.js';
 import { JsonParametersPlugin } from './json-parameters.js';
 import { migrations } from './migrations/index.js';
 import { openPostgres } from './postgres.js';
 import { openSqlite } from './sqlite.js';
+import type { SqliteWriteLock } from './sqlite-write-lock.js';
 import type { Tables } from './tables.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -18,6 +19,8 @@ export function isPostgres(db: Db): boolean {
 export interface Database {
   readonly db: Db;
   readonly dialect: DialectName;
+  /** A SQLite database's file, and the lock its other connections in this process take turns by. */
+  readonly sqlite?: { readonly file: string; readonly writeLock: SqliteWriteLock };
   /** Throws when the database cannot answer a trivial query. */
   ping(): Promise<void>;
   /** Applies pending migrations; returns the names applied. */
@@ -28,10 +31,16 @@ export interface Database {
 }
 
 export function openDatabase(options: Config['database']): Database {
-  const { dialect, name } =
-    options.kind === 'postgres'
-      ? { dialect: openPostgres(options).dialect, name: 'postgres' as const }
-      : { dialect: openSqlite(options.file).dialect, name: 'sqlite' as const };
+  const name: DialectName = options.kind;
+  let dialect: Dialect;
+  let sqlite: Database['sqlite'];
+  if (options.kind === 'postgres') {
+    dialect = openPostgres(options).dialect;
+  } else {
+    const opened = openSqlite(options.file);
+    dialect = opened.dialect;
+    sqlite = { file: options.file, writeLock: opened.writeLock };
+  }
   const db = new Kysely<Tables>({ dialect, plugins: [new JsonParametersPlugin()] });
   const types = columnTypes(name);
   const migrator = new Migrator({
@@ -53,6 +62,7 @@ export function openDatabase(options: Config['database']): Database {
   return {
     db,
     dialect: name,
+    ...(sqlite ? { sqlite } : {}),
     async ping() {
       await sql`select 1`.execute(db);
     },

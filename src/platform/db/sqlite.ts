@@ -1,8 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
+import {
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDatabase,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+  type SqliteStatement,
+} from 'kysely';
 import { SQLITE_JSON_TYPE } from './column-types.js';
+import { SqliteWriteLock } from './sqlite-write-lock.js';
 
 type Row = Record<string, unknown>;
 type Decoder = (value: unknown) => unknown;
@@ -76,12 +85,55 @@ class DecodingDatabase implements SqliteDatabase {
   }
 }
 
-export function openSqlite(file: string): { dialect: SqliteDialect; raw: BetterSqlite3.Database } {
+/** Kysely's driver, taking the process's write lock for as long as it holds its connection. */
+class LockingSqliteDriver extends SqliteDriver {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly lock: SqliteWriteLock,
+  ) {
+    super(config);
+  }
+
+  // Kysely's own mutex first: the main thread then has one waiter at most on the shared lock.
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    await this.lock.acquire();
+    return connection;
+  }
+
+  override async releaseConnection(): Promise<void> {
+    this.lock.release();
+    await super.releaseConnection();
+  }
+}
+
+class LockingSqliteDialect extends SqliteDialect {
+  constructor(
+    private readonly config: SqliteDialectConfig,
+    private readonly lock: SqliteWriteLock,
+  ) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    return new LockingSqliteDriver(this.config, this.lock);
+  }
+}
+
+/** The settings every connection to the file gets, the main thread's and the writer thread's. */
+export function openSqliteConnection(file: string): BetterSqlite3.Database {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const raw = new BetterSqlite3(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
+  // Other processes on the file (CLI commands); threads of this one take turns by the write lock.
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
-  return { dialect: new SqliteDialect({ database: new DecodingDatabase(raw) }), raw };
+  return raw;
+}
+
+export function openSqlite(file: string): { dialect: SqliteDialect; writeLock: SqliteWriteLock } {
+  const raw = openSqliteConnection(file);
+  const writeLock = new SqliteWriteLock();
+  return { dialect: new LockingSqliteDialect({ database: new DecodingDatabase(raw) }, writeLock), writeLock };
 }

@@ -1,0 +1,154 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { SqliteWriteLock } from '../../platform/db/sqlite-write-lock.js';
+import { newId } from '../../platform/ids.js';
+import type { Logger } from '../../platform/logging/logger.js';
+import { type BatchSink, type BatchStorage, type BatchWrite, RunLostError } from './batch-sink.js';
+import type { WriteCounts } from './record-writer.js';
+
+/** What the thread is started with. */
+export interface RecordThreadData {
+  file: string;
+  lock: SharedArrayBuffer;
+}
+
+export type ThreadRequest =
+  | { type: 'write'; seq: number; attempt: string; batch: BatchWrite }
+  /** The attempt has no more writes: the thread forgets it. */
+  | { type: 'close'; attempt: string };
+
+export type ThreadReply =
+  | { seq: number; ok: true; counts: WriteCounts }
+  | { seq: number; ok: false; lost: boolean; message: string };
+
+/**
+ * Batches an attempt may have posted and not seen committed. Deep enough that fetching never waits
+ * on a thread that takes every queued batch into one transaction; bounded so that a provider faster
+ * than the disk cannot pile pages up in memory.
+ */
+const WINDOW = 32;
+
+const THREAD_SOURCE = new URL('./record-thread-main.ts', import.meta.url).href;
+// tsx's ESM API: the `import` build beside the `require` build that createRequire resolves.
+const TSX_API = import.meta.url.endsWith('.ts')
+  ? pathToFileURL(
+      path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs'),
+    ).href
+  : '';
+
+/** One attempt's writes: the first failure fails every write after it, here as on the thread. */
+class ThreadSink implements BatchSink {
+  readonly window = WINDOW;
+  readonly attempt = newId();
+  failure: Error | undefined;
+
+  constructor(private readonly thread: RecordThread) {}
+
+  write(batch: BatchWrite): Promise<WriteCounts> {
+    if (this.failure) return Promise.reject(this.failure);
+    return this.thread.post(this, batch);
+  }
+
+  close(): void {
+    this.thread.forget(this.attempt);
+  }
+}
+
+interface Pending {
+  worker: Worker;
+  sink: ThreadSink;
+  resolve: (counts: WriteCounts) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * SQLite's sync writes on a thread of their own, with their own connection to the file: the main
+ * thread fetches the next pages while this one stores the last ones, each of its transactions
+ * taking every batch queued at that moment (bench/sync: storing on the event-loop thread cost more
+ * than fetching did). Started on the first write; it never keeps the process alive while idle.
+ */
+export class RecordThread implements BatchStorage {
+  #worker: Worker | undefined;
+  readonly #pending = new Map<number, Pending>();
+  #seq = 0;
+
+  constructor(
+    private readonly sqlite: { file: string; writeLock: SqliteWriteLock },
+    private readonly logger: Logger,
+  ) {}
+
+  open(): BatchSink {
+    return new ThreadSink(this);
+  }
+
+  post(sink: ThreadSink, batch: BatchWrite): Promise<WriteCounts> {
+    const seq = ++this.#seq;
+    return new Promise((resolve, reject) => {
+      const worker = this.#running();
+      this.#pending.set(seq, { worker, sink, resolve, reject });
+      worker.ref();
+      worker.postMessage({ type: 'write', seq, attempt: sink.attempt, batch } satisfies ThreadRequest);
+    });
+  }
+
+  forget(attempt: string): void {
+    this.#worker?.postMessage({ type: 'close', attempt } satisfies ThreadRequest);
+  }
+
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    if (worker) await worker.terminate();
+  }
+
+  #running(): Worker {
+    if (this.#worker) return this.#worker;
+    const workerData: RecordThreadData = { file: this.sqlite.file, lock: this.sqlite.writeLock.buffer };
+    const worker = import.meta.url.endsWith('.ts')
+      ? // From TypeScript sources (tests, benches, `npm run dev`): the thread loads them through tsx,
+        // whose loader a worker does not inherit.
+        new Worker(
+          `import(${JSON.stringify(TSX_API)}).then((tsx) => tsx.tsImport(${JSON.stringify(THREAD_SOURCE)}, ${JSON.stringify(import.meta.url)}))`,
+          { eval: true, workerData },
+        )
+      : new Worker(new URL('./record-thread-main.js', import.meta.url), { workerData });
+    worker.on('message', (reply: ThreadReply) => this.#settle(reply));
+    worker.on('error', (err) => {
+      this.logger.error({ err }, 'the sync record thread failed');
+      this.#ended(worker, err);
+    });
+    worker.on('exit', (code) => this.#ended(worker, new Error(`the sync record thread exited (${code})`)));
+    this.#worker = worker;
+    return worker;
+  }
+
+  #settle(reply: ThreadReply): void {
+    const pending = this.#pending.get(reply.seq);
+    if (!pending) return;
+    this.#pending.delete(reply.seq);
+    if (reply.ok) pending.resolve(reply.counts);
+    else this.#reject(pending, reply.lost ? new RunLostError(reply.message) : new Error(reply.message));
+    if (this.#pending.size === 0) this.#worker?.unref();
+  }
+
+  #reject(pending: Pending, error: Error): void {
+    pending.sink.failure ??= error;
+    pending.reject(error);
+  }
+
+  /** A thread is gone: what it had not answered failed, and a lock it died holding is freed. */
+  #ended(worker: Worker, error: Error): void {
+    for (const [seq, pending] of this.#pending) {
+      if (pending.worker !== worker) continue;
+      this.#pending.delete(seq);
+      this.#reject(pending, error);
+    }
+    // Its successor (started after its error) may hold the lock now: only then is it not the dead one's.
+    if (this.#worker === undefined || this.#worker === worker) {
+      this.#worker = undefined;
+      this.sqlite.writeLock.releaseAbandoned();
+    }
+  }
+}
