@@ -52,7 +52,7 @@ export interface BatchSink {
   write(batch: BatchWrite): Promise<WriteCounts>;
   /** How many writes may be in flight before the executor waits for the oldest. */
   readonly window: number;
-  /** The attempt has no more batches. */
+  /** The attempt has no more batches (idempotent). */
   close(): void;
 }
 

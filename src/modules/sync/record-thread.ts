@@ -43,6 +43,7 @@ class ThreadSink implements BatchSink {
   readonly window = WINDOW;
   readonly attempt = newId();
   failure: Error | undefined;
+  #closed = false;
 
   constructor(private readonly thread: RecordThread) {}
 
@@ -52,6 +53,8 @@ class ThreadSink implements BatchSink {
   }
 
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     this.thread.forget(this.attempt);
   }
 }
