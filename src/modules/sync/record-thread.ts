@@ -33,9 +33,8 @@ const WINDOW = 32;
 const THREAD_SOURCE = new URL('./record-thread-main.ts', import.meta.url).href;
 // tsx's ESM API: the `import` build beside the `require` build that createRequire resolves.
 const TSX_API = import.meta.url.endsWith('.ts')
-  ? pathToFileURL(
-      path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs'),
-    ).href
+  ? pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs'))
+      .href
   : '';
 
 /** One attempt's writes: the first failure fails every write after it, here as on the thread. */

@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BatchWrite, RunLostError } from '../../src/modules/sync/batch-sink.js';
+import { emptyLogCounts, emptyStats } from '../../src/modules/sync/model.js';
+import { RecordThread } from '../../src/modules/sync/record-thread.js';
+import { type TestApp, testApp } from '../helpers/app.js';
+import { DATABASE_URL } from '../helpers/env.js';
+import { seedUser } from '../helpers/identity.js';
+import { syncConnectors, syncHarness } from '../helpers/sync.js';
+
+const SMALL_DEMO = { api_token: 'x', users: 5, groups: 1, repositories: 1 };
+const OWNER = 'record-thread-test';
+
+// SQLite's batches are stored on the record thread; PostgreSQL's never go there.
+describe.skipIf(DATABASE_URL)('sync record thread (SQLite)', () => {
+  let t: TestApp;
+  let h: ReturnType<typeof syncHarness>;
+  let thread: RecordThread;
+
+  beforeAll(async () => {
+    t = await testApp({ connectors: syncConnectors });
+    h = syncHarness(t, await seedUser(t));
+    const sqlite = t.ctx.database.sqlite;
+    if (!sqlite) throw new Error('the test database is not SQLite');
+    thread = new RecordThread(sqlite, t.ctx.logger);
+  });
+  afterAll(async () => {
+    await thread.close();
+    await t.close();
+  });
+
+  /** A run held by OWNER, as the executor holds one it claimed; no worker runs in this app. */
+  async function heldRun() {
+    const connectionId = await h.connected('demo', SMALL_DEMO);
+    const runId = await h.trigger(connectionId);
+    const run = await t.ctx.database.db
+      .updateTable('sync_runs')
+      .set({ status: 'running', lease_owner: OWNER, started_at: new Date().toISOString() })
+      .where('id', '=', runId)
+      .returning(['org_id'])
+      .executeTakeFirstOrThrow();
+    return { orgId: run.org_id, connectionId, runId };
+  }
+
+  function batch(
+    scope: { orgId: string; connectionId: string; runId: string },
+    ids: string[],
+    cursor: string,
+  ): BatchWrite {
+    return {
+      scope,
+      owner: OWNER,
+      entity: 'users',
+      records: ids.map((id) => ({ id, json: JSON.stringify({ id, name: `User ${id}` }) })),
+      cursor,
+      evidence: [],
+      logs: [],
+      counted: { ...emptyStats() },
+      base: { items_synced: 0, items_created: 0, items_updated: 0 },
+      log_counts: emptyLogCounts(),
+      error_details: null,
+      at: new Date().toISOString(),
+    };
+  }
+
+  const storedIds = async (connectionId: string) =>
+    (
+      await t.ctx.database.db
+        .selectFrom('sync_records')
+        .select('external_id')
+        .where('connection_id', '=', connectionId)
+        .orderBy('external_id')
+        .execute()
+    ).map((r) => r.external_id);
+
+  const cursorOf = async (connectionId: string) =>
+    (
+      await t.ctx.database.db
+        .selectFrom('sync_cursors')
+        .select('cursor')
+        .where('connection_id', '=', connectionId)
+        .executeTakeFirst()
+    )?.cursor;
+
+  it('commits an attempt’s batches in order, counting created, updated and unchanged across them', async () => {
+    const scope = await heldRun();
+    const sink = thread.open();
+    const writes = [
+      sink.write(batch(scope, ['a', 'b'], 'page-2')),
+      sink.write(batch(scope, ['c'], 'page-3')),
+      sink.write({
+        ...batch(scope, ['a', 'c'], 'page-4'),
+        records: [
+          { id: 'a', json: JSON.stringify({ id: 'a', name: 'User a' }) },
+          { id: 'c', json: JSON.stringify({ id: 'c', name: 'renamed' }) },
+        ],
+      }),
+    ];
+    sink.close();
+    expect(await Promise.all(writes)).toEqual([
+      { created: 2, updated: 0, unchanged: 0 },
+      { created: 1, updated: 0, unchanged: 0 },
+      { created: 0, updated: 1, unchanged: 1 },
+    ]);
+    expect(await storedIds(scope.connectionId)).toEqual(['a', 'b', 'c']);
+    expect(await cursorOf(scope.connectionId)).toBe('page-4');
+    const run = await t.ctx.database.db
+      .selectFrom('sync_runs')
+      .select('stats')
+      .where('id', '=', scope.runId)
+      .executeTakeFirstOrThrow();
+    // The thread's running totals: 2 + 1 + 2 synced, 3 created, 1 updated.
+    expect(run.stats).toMatchObject({ items_synced: 5, items_created: 3, items_updated: 1 });
+  });
+
+  it('fails every write after a failed one, so no cursor is saved past records that were not stored', async () => {
+    const scope = await heldRun();
+    const sink = thread.open();
+    const first = sink.write(batch(scope, ['a'], 'page-2'));
+    // No such connection: the records' foreign key fails this batch.
+    const failing = sink.write(batch({ ...scope, connectionId: 'no-such-connection' }, ['b'], 'page-3'));
+    const after = sink.write(batch(scope, ['c'], 'page-4'));
+    sink.close();
+    await expect(first).resolves.toEqual({ created: 1, updated: 0, unchanged: 0 });
+    await expect(failing).rejects.toThrow(/FOREIGN KEY/);
+    await expect(after).rejects.toThrow(/FOREIGN KEY/);
+    await expect(sink.write(batch(scope, ['d'], 'page-5'))).rejects.toThrow(/FOREIGN KEY/);
+    expect(await storedIds(scope.connectionId)).toEqual(['a']);
+    expect(await cursorOf(scope.connectionId)).toBe('page-2');
+  });
+
+  it('keeps nothing of a batch whose run is no longer held, and says the run was lost', async () => {
+    const scope = await heldRun();
+    await t.ctx.database.db
+      .updateTable('sync_runs')
+      .set({ status: 'cancelled' })
+      .where('id', '=', scope.runId)
+      .execute();
+    const sink = thread.open();
+    const lost = sink.write(batch(scope, ['a'], 'page-2'));
+    sink.close();
+    await expect(lost).rejects.toBeInstanceOf(RunLostError);
+    expect(await storedIds(scope.connectionId)).toEqual([]);
+    expect(await cursorOf(scope.connectionId)).toBeUndefined();
+  });
+
+  it('answers writes of other attempts while one attempt has failed', async () => {
+    const lost = await heldRun();
+    await t.ctx.database.db
+      .updateTable('sync_runs')
+      .set({ lease_owner: 'someone else' })
+      .where('id', '=', lost.runId)
+      .execute();
+    const held = await heldRun();
+    const [a, b] = [thread.open(), thread.open()];
+    const results = await Promise.allSettled([
+      a.write(batch(lost, ['x'], 'p')),
+      b.write(batch(held, ['y'], 'p')),
+    ]);
+    a.close();
+    b.close();
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+    expect(await storedIds(held.connectionId)).toEqual(['y']);
+    expect(await storedIds(lost.connectionId)).toEqual([]);
+  });
+});
