@@ -74,11 +74,16 @@ export function storedRecords(records: SyncRecord[]): StoredRecord[] {
 
 /** The run's stats after a write: what the executor counted, plus the records written so far. */
 export function statsAfter(batch: BatchWrite, written: RecordCounts): RunStats {
+  const { counted, base } = batch;
   return {
-    ...batch.counted,
-    items_synced: batch.base.items_synced + written.items_synced,
-    items_created: batch.base.items_created + written.items_created,
-    items_updated: batch.base.items_updated + written.items_updated,
+    items_synced: base.items_synced + written.items_synced,
+    items_created: base.items_created + written.items_created,
+    items_updated: base.items_updated + written.items_updated,
+    items_deleted: counted.items_deleted,
+    items_failed: counted.items_failed,
+    items_skipped: counted.items_skipped,
+    evidence_collected: counted.evidence_collected,
+    bytes_transferred: counted.bytes_transferred,
   };
 }
 
