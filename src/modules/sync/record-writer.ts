@@ -27,7 +27,7 @@ export interface WriteCounts {
 const CHUNK = 500;
 
 /** Change detection, not security: any stable digest of the record as the provider sent it. */
-export function contentHash(json: string): string {
+function contentHash(json: string): string {
   return hash('sha1', json, 'base64url');
 }
 
@@ -50,10 +50,45 @@ const POSTGRES_UPSERT = `insert into sync_records (connection_id, entity, extern
     updated_at = excluded.updated_at`;
 
 /** A record to insert or overwrite: its id, content hash and JSON text. */
-interface ChangedRecord {
+export interface ChangedRecord {
   id: string;
   hash: string;
   json: string;
+}
+
+/** What the records table holds of a record, for comparing. */
+export interface StoredState {
+  external_id: string;
+  content_hash: string;
+  deleted_at: unknown;
+}
+
+/**
+ * A page's records against what is stored of them: new → created; content hash changed (or the
+ * record came back after a delete) → updated; both written. Unchanged → only marked seen. Adds
+ * to `counts`.
+ */
+export function compareRecords(
+  records: StoredRecord[],
+  stored: StoredState[],
+  counts: WriteCounts,
+): { changed: ChangedRecord[]; unchanged: string[] } {
+  const known = new Map(stored.map((row) => [row.external_id, row]));
+  const changed: ChangedRecord[] = [];
+  const unchanged: string[] = [];
+  for (const { id, json } of records) {
+    const hashed = contentHash(json);
+    const previous = known.get(id);
+    if (previous && previous.content_hash === hashed && previous.deleted_at === null) {
+      unchanged.push(id);
+      continue;
+    }
+    if (previous) counts.updated += 1;
+    else counts.created += 1;
+    changed.push({ id, hash: hashed, json });
+  }
+  counts.unchanged += unchanged.length;
+  return { changed, unchanged };
 }
 
 function chunks<T>(items: T[]): T[][] {
@@ -64,9 +99,9 @@ function chunks<T>(items: T[]): T[][] {
 
 /**
  * Stores a page of one entity's records in the caller's transaction on PostgreSQL (SQLite's are
- * stored on the record thread: sqlite-batch-store.ts), keyed by (connection, entity, external id):
- * new → created; content hash changed (or the record came back after a delete) → updated;
- * unchanged → only marked seen by this run, which is what full-sync delete detection reads.
+ * stored on the record thread: sqlite-batch-store.ts), keyed by (connection, entity, external id),
+ * as compareRecords sorts them; an unchanged one is marked seen by this run, which is what
+ * full-sync delete detection reads.
  */
 export async function writeRecords(
   tx: Db,
@@ -90,21 +125,7 @@ export async function writeRecords(
         page.map((record) => record.id),
       )
       .execute();
-    const known = new Map(stored.map((row) => [row.external_id, row]));
-    const changed: ChangedRecord[] = [];
-    const unchanged: string[] = [];
-    for (const { id, json } of page) {
-      const hashed = contentHash(json);
-      const previous = known.get(id);
-      if (previous && previous.content_hash === hashed && previous.deleted_at === null) {
-        unchanged.push(id);
-        continue;
-      }
-      if (previous) counts.updated += 1;
-      else counts.created += 1;
-      changed.push({ id, hash: hashed, json });
-    }
-    counts.unchanged += unchanged.length;
+    const { changed, unchanged } = compareRecords(page, stored, counts);
     if (changed.length > 0) {
       // pg sends each JS array as a PostgreSQL array literal.
       const columns = [changed.map((r) => r.id), changed.map((r) => r.hash), changed.map((r) => r.json)];

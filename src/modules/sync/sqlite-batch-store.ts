@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { newId } from '../../platform/ids.js';
 import { addCounts, type BatchWrite, type RecordCounts, RunLostError, statsAfter } from './batch-sink.js';
 import type { RunStatus } from './model.js';
-import { contentHash, evidenceHash, type WriteCounts } from './record-writer.js';
+import { compareRecords, evidenceHash, type StoredState, type WriteCounts } from './record-writer.js';
 
 /**
  * The statements of one batch on SQLite, prepared once per connection. They say what the
@@ -33,12 +33,6 @@ const SQL = {
 
 type Statements = { [K in keyof typeof SQL]: BetterSqlite3.Statement };
 
-interface StoredRow {
-  external_id: string;
-  content_hash: string;
-  deleted_at: string | null;
-}
-
 /** Stores batches on one SQLite connection; each write in the caller's transaction. */
 export class SqliteBatchStore {
   readonly #statements: Statements;
@@ -60,22 +54,11 @@ export class SqliteBatchStore {
     const counts: WriteCounts = { created: 0, updated: 0, unchanged: 0 };
     if (batch.records.length > 0) {
       const ids = JSON.stringify(batch.records.map((r) => r.id));
-      const known = new Map(
-        (s.lookup.all(scope.connectionId, entity, ids) as StoredRow[]).map((row) => [row.external_id, row]),
-      );
-      const unchanged: string[] = [];
-      for (const { id, json } of batch.records) {
-        const hashed = contentHash(json);
-        const previous = known.get(id);
-        if (previous && previous.content_hash === hashed && previous.deleted_at === null) {
-          unchanged.push(id);
-          continue;
-        }
-        if (previous) counts.updated += 1;
-        else counts.created += 1;
-        s.upsert.run(scope.connectionId, entity, id, scope.orgId, hashed, json, scope.runId, at, at);
+      const stored = s.lookup.all(scope.connectionId, entity, ids) as StoredState[];
+      const { changed, unchanged } = compareRecords(batch.records, stored, counts);
+      for (const r of changed) {
+        s.upsert.run(scope.connectionId, entity, r.id, scope.orgId, r.hash, r.json, scope.runId, at, at);
       }
-      counts.unchanged = unchanged.length;
       if (unchanged.length > 0)
         s.seen.run(scope.runId, scope.connectionId, entity, JSON.stringify(unchanged));
     }
