@@ -9,8 +9,9 @@ import type { WriteCounts } from './record-writer.js';
 import { SqliteBatchStore } from './sqlite-batch-store.js';
 
 /**
- * Batches one transaction takes at most: each commit costs about as much as storing a page (WAL
- * writes), so queued pages share one; bounded because the main thread waits for the lock meanwhile.
+ * Batches one transaction takes at most: a commit costs about half as much as storing a page (WAL
+ * writes; bench/sync profile), so queued pages share one; bounded because the main thread waits for
+ * the write lock meanwhile.
  */
 const GROUP = 16;
 

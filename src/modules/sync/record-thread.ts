@@ -68,8 +68,8 @@ interface Pending {
 /**
  * SQLite's sync writes on a thread of their own, with their own connection to the file: the main
  * thread fetches the next pages while this one stores the last ones, each of its transactions
- * taking every batch queued at that moment (bench/sync: storing on the event-loop thread cost more
- * than fetching did). Started on the first write; it never keeps the process alive while idle.
+ * taking the batches queued at that moment (bench/sync: storing on the event-loop thread cost more
+ * than fetching did; engine time per 100,000 records ~1,300 -> ~530 ms). Started on the first write; it never keeps the process alive while idle.
  */
 export class RecordThread implements BatchStorage {
   #worker: Worker | undefined;
