@@ -128,6 +128,26 @@ describe.skipIf(DATABASE_URL)('sync record thread (SQLite)', () => {
     expect(await cursorOf(scope.connectionId)).toBe('page-2');
   });
 
+  it('fails an attempt whose batch cannot be sent to the thread, and stores nothing after it', async () => {
+    const scope = await heldRun();
+    const sink = thread.open();
+    const first = sink.write(batch(scope, ['a'], 'page-2'));
+    const unsendable = sink.write({
+      ...batch(scope, ['b'], 'page-3'),
+      evidence: [{ kind: 'k', summary: 's', data: { check: () => true } }],
+    });
+    const after = sink.write(batch(scope, ['c'], 'page-4'));
+    sink.close();
+    const [stored, ...failed] = await Promise.allSettled([first, unsendable, after]);
+    expect(stored).toEqual({ status: 'fulfilled', value: { created: 1, updated: 0, unchanged: 0 } });
+    for (const result of failed) {
+      expect(result.status).toBe('rejected');
+      expect(String((result as PromiseRejectedResult).reason)).toMatch(/could not be cloned/);
+    }
+    expect(await storedIds(scope.connectionId)).toEqual(['a']);
+    expect(await cursorOf(scope.connectionId)).toBe('page-2');
+  });
+
   it('keeps nothing of a batch whose run is no longer held, and says the run was lost', async () => {
     const scope = await heldRun();
     await t.ctx.database.db

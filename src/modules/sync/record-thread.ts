@@ -48,7 +48,13 @@ class ThreadSink implements BatchSink {
 
   write(batch: BatchWrite): Promise<WriteCounts> {
     if (this.failure) return Promise.reject(this.failure);
-    return this.thread.post(this, batch);
+    try {
+      return this.thread.post(this, batch);
+    } catch (error) {
+      // Not posted (a value in it cannot be sent to a thread): no later batch may be stored either.
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      return Promise.reject(this.failure);
+    }
   }
 
   close(): void {
@@ -85,13 +91,14 @@ export class RecordThread implements BatchStorage {
     return new ThreadSink(this);
   }
 
+  /** Throws when the batch cannot be posted; else its outcome, once the thread answers. */
   post(sink: ThreadSink, batch: BatchWrite): Promise<WriteCounts> {
     const seq = ++this.#seq;
+    const worker = this.#running();
+    worker.postMessage({ type: 'write', seq, attempt: sink.attempt, batch } satisfies ThreadRequest);
+    worker.ref();
     return new Promise((resolve, reject) => {
-      const worker = this.#running();
       this.#pending.set(seq, { worker, sink, resolve, reject });
-      worker.ref();
-      worker.postMessage({ type: 'write', seq, attempt: sink.attempt, batch } satisfies ThreadRequest);
     });
   }
 
