@@ -99,7 +99,7 @@ export function noCounts(): RecordCounts {
 }
 
 /** A batch's stats so far on its run, if the run is still this worker's (running, its lease). */
-const RUN_PROGRESS = new QueryTemplate(
+export const RUN_PROGRESS = new QueryTemplate(
   ['stats', 'log_counts', 'error_details', 'updated_at', 'id', 'owner'],
   (db, slot) =>
     db

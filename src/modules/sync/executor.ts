@@ -54,10 +54,10 @@ class WorkerStoppingError extends Error {
 
 /** What one attempt leaves behind for the finishing transaction. */
 interface Progress {
-  /** As committed: the last stored batch's, the deletes marked since, and the bytes fetched. */
+  /** As committed: the last stored batch's, the deletes marked since, and the bytes fetched so far. */
   stats: RunStats;
-  /** Counted as batches arrive, stored with them: the stats' figures for batches not yet committed. */
-  counted: Omit<RunStats, keyof RecordCounts | 'items_deleted'>;
+  /** Counted as batches arrive, stored with them: the item counts of batches not yet committed too. */
+  counted: Pick<RunStats, 'items_failed' | 'items_skipped' | 'evidence_collected'>;
   /** The record counts the attempt started from, and those its committed batches added. */
   base: RecordCounts;
   written: RecordCounts;
@@ -116,7 +116,6 @@ export class RunExecutor {
         items_failed: stats.items_failed,
         items_skipped: stats.items_skipped,
         evidence_collected: stats.evidence_collected,
-        bytes_transferred: stats.bytes_transferred,
       },
       base: {
         items_synced: stats.items_synced,
@@ -213,8 +212,7 @@ export class RunExecutor {
         signal,
         auth: this.deps.auth(row),
         onBytes: (bytes) => {
-          progress.counted.bytes_transferred += bytes;
-          progress.stats.bytes_transferred = progress.counted.bytes_transferred;
+          progress.stats.bytes_transferred += bytes;
         },
       }),
     };
@@ -288,7 +286,11 @@ export class RunExecutor {
       cursor: batch.cursor ?? null,
       evidence: batch.evidence ?? [],
       logs: log.take(),
-      counted: { ...counted, items_deleted: progress.stats.items_deleted },
+      counted: {
+        ...counted,
+        items_deleted: progress.stats.items_deleted,
+        bytes_transferred: progress.stats.bytes_transferred,
+      },
       base: progress.base,
       log_counts: { ...log.counts },
       error_details: progress.failedItems.length > 0 ? { failed_items: [...progress.failedItems] } : null,
@@ -301,7 +303,7 @@ export class RunExecutor {
     addCounts(progress.written, counts);
     progress.stats = {
       ...statsAfter(write, progress.written),
-      bytes_transferred: progress.counted.bytes_transferred,
+      bytes_transferred: progress.stats.bytes_transferred,
     };
     const created = progress.stats.items_created;
     if (created >= progress.analyzeAt) {

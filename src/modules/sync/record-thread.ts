@@ -30,13 +30,6 @@ export type ThreadReply =
  */
 const WINDOW = 32;
 
-const THREAD_SOURCE = new URL('./record-thread-main.ts', import.meta.url).href;
-// tsx's ESM API: the `import` build beside the `require` build that createRequire resolves.
-const TSX_API = import.meta.url.endsWith('.ts')
-  ? pathToFileURL(path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs'))
-      .href
-  : '';
-
 /** One attempt's writes: the first failure fails every write after it, here as on the thread. */
 class ThreadSink implements BatchSink {
   readonly window = WINDOW;
@@ -116,12 +109,7 @@ export class RecordThread implements BatchStorage {
     if (this.#worker) return this.#worker;
     const workerData: RecordThreadData = { file: this.sqlite.file, lock: this.sqlite.writeLock.buffer };
     const worker = import.meta.url.endsWith('.ts')
-      ? // From TypeScript sources (tests, benches, `npm run dev`): the thread loads them through tsx,
-        // whose loader a worker does not inherit.
-        new Worker(
-          `import(${JSON.stringify(TSX_API)}).then((tsx) => tsx.tsImport(${JSON.stringify(THREAD_SOURCE)}, ${JSON.stringify(import.meta.url)}))`,
-          { eval: true, workerData },
-        )
+      ? threadFromSource(workerData)
       : new Worker(new URL('./record-thread-main.js', import.meta.url), { workerData });
     worker.on('message', (reply: ThreadReply) => this.#settle(reply));
     worker.on('error', (err) => {
@@ -160,4 +148,21 @@ export class RecordThread implements BatchStorage {
       this.sqlite.writeLock.releaseAbandoned();
     }
   }
+}
+
+/**
+ * The thread from TypeScript sources (tests, benches, `npm run dev`): it loads them through tsx,
+ * whose loader a worker does not inherit. tsx's ESM API is the `import` build beside the `require`
+ * build that createRequire resolves.
+ */
+function threadFromSource(workerData: RecordThreadData): Worker {
+  const tsx = path.join(path.dirname(createRequire(import.meta.url).resolve('tsx/esm/api')), 'index.mjs');
+  const source = new URL('./record-thread-main.ts', import.meta.url).href;
+  const [api, entry, parent] = [pathToFileURL(tsx).href, source, import.meta.url].map((s) =>
+    JSON.stringify(s),
+  );
+  return new Worker(`import(${api}).then((tsx) => tsx.tsImport(${entry}, ${parent}))`, {
+    eval: true,
+    workerData,
+  });
 }

@@ -162,7 +162,7 @@ export async function markUnseenDeleted(tx: Db, scope: RecordScope, entity: stri
   return Number(result.numUpdatedRows);
 }
 
-const CURSOR_UPSERT = new QueryTemplate(
+export const CURSOR_UPSERT = new QueryTemplate(
   ['connection_id', 'entity', 'cursor', 'run_id', 'updated_at'],
   (db, slot) =>
     db

@@ -1,13 +1,30 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Db } from '../../platform/db/database.js';
+import type { QueryTemplate } from '../../platform/db/query-template.js';
+import type { Tables } from '../../platform/db/tables.js';
 import { newId } from '../../platform/ids.js';
-import { addCounts, type BatchWrite, type RecordCounts, RunLostError, statsAfter } from './batch-sink.js';
-import type { RunStatus } from './model.js';
-import { compareRecords, evidenceHash, type StoredState, type WriteCounts } from './record-writer.js';
+import {
+  addCounts,
+  type BatchWrite,
+  type RecordCounts,
+  RUN_PROGRESS,
+  RunLostError,
+  statsAfter,
+} from './batch-sink.js';
+import {
+  CURSOR_UPSERT,
+  compareRecords,
+  evidenceHash,
+  type StoredState,
+  type WriteCounts,
+} from './record-writer.js';
 
 /**
- * The statements of one batch on SQLite, prepared once per connection. They say what the
- * PostgreSQL path says through Kysely (record-writer.ts, batch-sink.ts); here straight through
- * better-sqlite3, because on the record thread every microsecond per page is the sync's throughput.
+ * The statements of one batch on SQLite, prepared once per connection, straight through
+ * better-sqlite3: on the record thread every microsecond per page is the sync's throughput. The
+ * cursor upsert and the run's progress (with its ownership check) are the PostgreSQL path's own
+ * templates, compiled for SQLite; the records' statements differ from PostgreSQL's (arrays there).
  */
 const SQL = {
   lookup: `select external_id, content_hash, deleted_at from sync_records
@@ -20,27 +37,36 @@ const SQL = {
       updated_at = excluded.updated_at`,
   seen: `update sync_records set last_seen_run_id = ?
     where connection_id = ? and entity = ? and external_id in (select value from json_each(?))`,
-  cursor: `insert into sync_cursors (connection_id, entity, cursor, run_id, updated_at) values (?, ?, ?, ?, ?)
-    on conflict (connection_id, entity) do update set cursor = excluded.cursor, run_id = excluded.run_id,
-      updated_at = excluded.updated_at`,
   evidence: `insert into sync_evidence (id, org_id, connection_id, run_id, kind, summary, content_hash, data,
     collected_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   log: `insert into sync_run_logs (id, run_id, org_id, level, message, details, source, item_ref, created_at)
     values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  progress: `update sync_runs set stats = ?, log_counts = ?, error_details = ?, updated_at = ?
-    where id = ? and status = '${'running' satisfies RunStatus}' and lease_owner = ?`,
 } as const;
 
 type Statements = { [K in keyof typeof SQL]: BetterSqlite3.Statement };
 
+/** The shared templates' statements, prepared on `db`, each run with its named values. */
+function preparedTemplates(db: BetterSqlite3.Database) {
+  // Kysely only compiles them for SQLite here: it never runs a query on this connection.
+  const compiler: Db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: db }) });
+  const prepared = <Slot extends string>(template: QueryTemplate<Slot>) => {
+    const { sql, parameters } = template.compiled(compiler);
+    const statement = db.prepare(sql);
+    return (values: Record<Slot, unknown>) => statement.run(...parameters(values));
+  };
+  return { saveCursor: prepared(CURSOR_UPSERT), progress: prepared(RUN_PROGRESS) };
+}
+
 /** Stores batches on one SQLite connection; each write in the caller's transaction. */
 export class SqliteBatchStore {
   readonly #statements: Statements;
+  readonly #templates: ReturnType<typeof preparedTemplates>;
 
   constructor(db: BetterSqlite3.Database) {
     this.#statements = Object.fromEntries(
       Object.entries(SQL).map(([name, text]) => [name, db.prepare(text)]),
     ) as Statements;
+    this.#templates = preparedTemplates(db);
   }
 
   /**
@@ -62,7 +88,15 @@ export class SqliteBatchStore {
       if (unchanged.length > 0)
         s.seen.run(scope.runId, scope.connectionId, entity, JSON.stringify(unchanged));
     }
-    if (batch.cursor) s.cursor.run(scope.connectionId, entity, batch.cursor, scope.runId, at);
+    if (batch.cursor) {
+      this.#templates.saveCursor({
+        connection_id: scope.connectionId,
+        entity,
+        cursor: batch.cursor,
+        run_id: scope.runId,
+        updated_at: at,
+      });
+    }
     for (const item of batch.evidence) {
       s.evidence.run(
         newId(),
@@ -91,14 +125,14 @@ export class SqliteBatchStore {
     }
     const written = { ...writtenBefore };
     addCounts(written, counts);
-    const owned = s.progress.run(
-      JSON.stringify(statsAfter(batch, written)),
-      JSON.stringify(batch.log_counts),
-      batch.error_details === null ? null : JSON.stringify(batch.error_details),
-      at,
-      scope.runId,
-      batch.owner,
-    );
+    const owned = this.#templates.progress({
+      stats: statsAfter(batch, written),
+      log_counts: batch.log_counts,
+      error_details: batch.error_details,
+      updated_at: at,
+      id: scope.runId,
+      owner: batch.owner,
+    });
     if (owned.changes === 0) throw new RunLostError('run cancelled or taken over');
     return counts;
   }

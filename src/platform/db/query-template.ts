@@ -22,11 +22,20 @@ export class QueryTemplate<Slot extends string> {
 
   /** Runs the query with `values` in its slots (objects and arrays sent as JSON text, as the plugin does). */
   async execute<R>(db: Db, values: Record<Slot, unknown>): Promise<QueryResult<R>> {
+    const { sql, parameters } = this.compiled(db);
+    return db.executeQuery<R>(CompiledQuery.raw(sql, parameters(values)));
+  }
+
+  /** The SQL in `db`'s dialect and the parameters for given values: to run it on a raw connection. */
+  compiled(db: Db): { sql: string; parameters(values: Record<Slot, unknown>): unknown[] } {
     const { sql, sources } = this.#compile(db);
-    const parameters = sources.map((source) =>
-      'slot' in source ? encodeJsonParameter(values[this.slots[source.slot]!]) : source.constant,
-    );
-    return db.executeQuery<R>(CompiledQuery.raw(sql, parameters));
+    return {
+      sql,
+      parameters: (values) =>
+        sources.map((source) =>
+          'slot' in source ? encodeJsonParameter(values[this.slots[source.slot]!]) : source.constant,
+        ),
+    };
   }
 
   // Keyed by the dialect's adapter: the same for a database and every transaction on it.
