@@ -1,7 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
 import type { QueryTemplate } from '../../platform/db/query-template.js';
+import { JsonSqliteDialect } from '../../platform/db/sqlite.js';
 import type { Tables } from '../../platform/db/tables.js';
 import { newId } from '../../platform/ids.js';
 import {
@@ -48,7 +49,7 @@ type Statements = { [K in keyof typeof SQL]: BetterSqlite3.Statement };
 /** The shared templates' statements, prepared on `db`, each run with its named values. */
 function preparedTemplates(db: BetterSqlite3.Database) {
   // Kysely only compiles them for SQLite here: it never runs a query on this connection.
-  const compiler: Db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: db }) });
+  const compiler: Db = new Kysely<Tables>({ dialect: new JsonSqliteDialect({ database: db }) });
   const prepared = <Slot extends string>(template: QueryTemplate<Slot>) => {
     const { sql, parameters } = template.compiled(compiler);
     const statement = db.prepare(sql);

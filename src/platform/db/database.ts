@@ -1,7 +1,6 @@
 import { type Dialect, Kysely, type Migration, Migrator, PostgresAdapter, sql } from 'kysely';
 import type { Config } from '../../config.js';
 import { columnTypes } from './column-types.js';
-import { JsonParametersPlugin } from './json-parameters.js';
 import { migrations } from './migrations/index.js';
 import { openPostgres } from './postgres.js';
 import { openSqlite } from './sqlite.js';
@@ -41,7 +40,7 @@ export function openDatabase(options: Config['database']): Database {
     dialect = opened.dialect;
     sqlite = { file: options.file, writeLock: opened.writeLock };
   }
-  const db = new Kysely<Tables>({ dialect, plugins: [new JsonParametersPlugin()] });
+  const db = new Kysely<Tables>({ dialect });
   const types = columnTypes(name);
   const migrator = new Migrator({
     db,

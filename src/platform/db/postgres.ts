@@ -1,6 +1,7 @@
-import { PostgresDialect } from 'kysely';
+import { PostgresDialect, PostgresQueryCompiler, type QueryCompiler } from 'kysely';
 import type pg from 'pg';
 import { lazyRequire } from '../lazy-require.js';
+import { encodingJsonParameters } from './json-parameters.js';
 
 const driver = () => lazyRequire('pg') as typeof pg;
 
@@ -25,6 +26,14 @@ function getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string)
   }
 }
 
+const JsonPostgresQueryCompiler = encodingJsonParameters(PostgresQueryCompiler);
+
+class JsonPostgresDialect extends PostgresDialect {
+  override createQueryCompiler(): QueryCompiler {
+    return new JsonPostgresQueryCompiler();
+  }
+}
+
 export interface PostgresOptions {
   url: string;
   poolMax: number;
@@ -43,5 +52,5 @@ export function openPostgres(options: PostgresOptions): { dialect: PostgresDiale
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  return { dialect: new PostgresDialect({ pool }), pool };
+  return { dialect: new JsonPostgresDialect({ pool }), pool };
 }

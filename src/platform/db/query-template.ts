@@ -8,7 +8,7 @@ type ParameterSource = { slot: number } | { constant: unknown };
 /**
  * A query of a fixed shape, built and compiled once per dialect, then executed with new values in
  * its named slots. For statements on a hot path (the sync engine's per-page ones): building a Kysely
- * query, running the plugins over its tree and compiling it cost more than SQLite executing it, and
+ * query and compiling it cost more than SQLite executing it, and
  * every page's throwaway query tree was garbage for the collector (bench/sync).
  */
 export class QueryTemplate<Slot extends string> {
@@ -20,7 +20,7 @@ export class QueryTemplate<Slot extends string> {
     private readonly build: (db: Db, slot: Record<Slot, string>) => Compilable,
   ) {}
 
-  /** Runs the query with `values` in its slots (objects and arrays sent as JSON text, as the plugin does). */
+  /** Runs the query with `values` in its slots (objects and arrays sent as JSON text, as every query sends them). */
   async execute<R>(db: Db, values: Record<Slot, unknown>): Promise<QueryResult<R>> {
     const { sql, parameters } = this.compiled(db);
     return db.executeQuery<R>(CompiledQuery.raw(sql, parameters(values)));

@@ -4,13 +4,16 @@ import BetterSqlite3 from 'better-sqlite3';
 import {
   type DatabaseConnection,
   type Driver,
+  type QueryCompiler,
   type SqliteDatabase,
   SqliteDialect,
   type SqliteDialectConfig,
   SqliteDriver,
+  SqliteQueryCompiler,
   type SqliteStatement,
 } from 'kysely';
 import { SQLITE_JSON_TYPE } from './column-types.js';
+import { encodingJsonParameters } from './json-parameters.js';
 import { SqliteWriteLock } from './sqlite-write-lock.js';
 
 type Row = Record<string, unknown>;
@@ -107,7 +110,16 @@ class LockingSqliteDriver extends SqliteDriver {
   }
 }
 
-class LockingSqliteDialect extends SqliteDialect {
+const JsonSqliteQueryCompiler = encodingJsonParameters(SqliteQueryCompiler);
+
+/** SQLite as Switchboard's queries expect it: objects and arrays sent as JSON text. */
+export class JsonSqliteDialect extends SqliteDialect {
+  override createQueryCompiler(): QueryCompiler {
+    return new JsonSqliteQueryCompiler();
+  }
+}
+
+class LockingSqliteDialect extends JsonSqliteDialect {
   constructor(
     private readonly config: SqliteDialectConfig,
     private readonly lock: SqliteWriteLock,
