@@ -2,6 +2,7 @@
 // the environment names, printing one JSON line `{ "msg": MODE, … }` with what it measured. Each
 // mode runs in a fresh process of its own, so that one measurement's heap, JIT state and database
 // do not leak into the next.
+import fs from 'node:fs';
 import { sql } from 'kysely';
 import { request } from 'undici';
 import type { Actor } from '../../src/modules/auth/principal.js';
@@ -77,12 +78,30 @@ async function engineSync(engine: Engine, providerUrl: string, records: number, 
 }
 
 /**
- * The baseline: the same pages fetched one after another with the HTTP client the engine's
- * connectors use (undici's request) and JSON.parse, nothing stored.
+ * CPU milliseconds (user + system) process `pid` has used so far, from /proc (Linux): null where
+ * there is none. /proc counts in USER_HZ ticks, 100 a second on every Linux ABI.
  */
-async function bareLoop(providerUrl: string, records: number) {
+function processCpuMs(pid: number): number | null {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // Fields after the command's closing parenthesis, from the state (field 3): utime is 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * The baseline: the same pages fetched one after another with the HTTP client the engine's
+ * connectors use (undici's request) and JSON.parse, nothing stored. With the CPU the provider
+ * process spent serving them.
+ */
+async function bareLoop(providerUrl: string, records: number, providerPid: number) {
   const started = performance.now();
   const cpu = process.cpuUsage();
+  const providerCpu = processCpuMs(providerPid);
   let count = 0;
   let page: number | null = 1;
   while (page !== null) {
@@ -95,7 +114,12 @@ async function bareLoop(providerUrl: string, records: number) {
     page = body.next_page;
   }
   if (count !== records) throw new Error(`the bare loop read ${count} records, expected ${records}`);
-  return { ms: performance.now() - started, cpuMs: cpuMs(cpu) };
+  const providerNow = processCpuMs(providerPid);
+  return {
+    ms: performance.now() - started,
+    cpuMs: cpuMs(cpu),
+    providerCpuMs: providerCpu === null || providerNow === null ? null : providerNow - providerCpu,
+  };
 }
 
 /** CPU milliseconds (user + system) this process used since `since`: all threads, the GC's included. */
@@ -109,15 +133,15 @@ function cpuMs(since: NodeJS.CpuUsage): number {
  * pools, SQLite's page cache). Each keeps every round; the parent takes the best (noise only ever
  * slows a round down).
  */
-async function throughput(providerUrl: string, records: number, rounds: number) {
+async function throughput(providerUrl: string, records: number, rounds: number, providerPid: number) {
   const engine = await openEngine({ connectors: [new PagedConnector()] });
   try {
-    await bareLoop(providerUrl, records);
+    await bareLoop(providerUrl, records, providerPid);
     await engineSync(engine, providerUrl, records, 'Warm-up');
-    const bare: { ms: number; cpuMs: number }[] = [];
+    const bare: Awaited<ReturnType<typeof bareLoop>>[] = [];
     const runs: { runMs: number; wallMs: number; cpuMs: number }[] = [];
     for (let round = 0; round < rounds; round++) {
-      bare.push(await bareLoop(providerUrl, records));
+      bare.push(await bareLoop(providerUrl, records, providerPid));
       runs.push(await engineSync(engine, providerUrl, records, `Round ${round}`));
     }
     const floorMs = isPostgres(engine.ctx.database.db)
@@ -129,6 +153,7 @@ async function throughput(providerUrl: string, records: number, rounds: number) 
       records,
       bareMs: bare.map((b) => b.ms),
       bareCpuMs: bare.map((b) => b.cpuMs),
+      providerCpuMs: bare.some((b) => b.providerCpuMs === null) ? null : bare.map((b) => b.providerCpuMs),
       runMs: runs.map((r) => r.runMs),
       runCpuMs: runs.map((r) => r.cpuMs),
       wallMs: runs.map((r) => r.wallMs),
@@ -373,7 +398,7 @@ async function runsPerSecond(runs: number, warmup: number, parallel: number) {
 const [mode, ...args] = process.argv.slice(2);
 const n = (i: number) => Number(args[i]);
 try {
-  if (mode === 'throughput') await throughput(args[0]!, n(1), n(2));
+  if (mode === 'throughput') await throughput(args[0]!, n(1), n(2), n(3));
   else if (mode === 'memory') await memory(args[0]!, n(1), n(2));
   else if (mode === 'scheduler') await scheduler(n(0), n(1), n(2));
   else if (mode === 'runs') await runsPerSecond(n(0), n(1), n(2));

@@ -105,10 +105,10 @@ async function engine(
 }
 
 /** The paged fake provider in a process of its own, serving `records` records. */
-async function provider(records: number): Promise<{ child: Child; url: string }> {
+async function provider(records: number): Promise<{ child: Child; url: string; pid: number }> {
   const child = startNode(['--import', 'tsx', path.join('bench', 'sync', 'provider.ts'), String(records)]);
   const line = await child.line((l) => l.msg === 'listening');
-  return { child, url: String(line.url) };
+  return { child, url: String(line.url), pid: field(line, 'pid') };
 }
 
 const num = (v: number, digits = 0) =>
@@ -117,8 +117,11 @@ const ms = (v: number) => `${num(v)} ms`;
 const mib = (kib: number) => `${num(kib / 1024, 1)} MiB`;
 const best = (values: number[]) => Math.min(...values);
 
-async function throughput(postgresUrl: string | undefined, url: string): Promise<Row[]> {
-  const line = await engine(postgresUrl, 'throughput', [url, RECORDS, ROUNDS]);
+async function throughput(
+  postgresUrl: string | undefined,
+  { url, pid }: { url: string; pid: number },
+): Promise<Row[]> {
+  const line = await engine(postgresUrl, 'throughput', [url, RECORDS, ROUNDS, pid]);
   const bareMs = fields(line, 'bareMs');
   const runMs = fields(line, 'runMs');
   const bare = best(bareMs);
@@ -149,7 +152,7 @@ async function throughput(postgresUrl: string | undefined, url: string): Promise
       name: `engine CPU spread over this machine's ${CORES} cores: the least its time could be`,
       value: `${ms(runCpu / CORES)} (${(runCpu / CORES / bare).toFixed(2)} × bare, the provider's CPU not counted)`,
     },
-    ...floorRows(line, bare),
+    ...floorRows(line, bare, bareCpu),
   ];
 }
 
@@ -157,10 +160,10 @@ async function throughput(postgresUrl: string | undefined, url: string): Promise
  * What storing alone costs on this machine (SQLite only), against what the target leaves for
  * fetching and storing together: read with the ratio, it says how much of the gap is the engine's.
  */
-function floorRows(line: Line, bareMs: number): Row[] {
+function floorRows(line: Line, bareMs: number, bareCpuMs: number): Row[] {
   if (line.floorMs === null) return [];
   const floor = field(line, 'floorMs');
-  return [
+  const rows: Row[] = [
     {
       name: 'storage floor: same records, raw better-sqlite3, a transaction a page',
       value:
@@ -168,6 +171,17 @@ function floorRows(line: Line, bareMs: number): Row[] {
         `for fetching and storing together)`,
     },
   ];
+  // The provider's CPU is known where /proc is (Linux).
+  if (line.providerCpuMs === null) return rows;
+  const providerCpu = best(fields(line, 'providerCpuMs'));
+  // An engine with no cost of its own: the bare loop's fetching, the provider serving it and the
+  // floor's storing, spread perfectly over every core. No engine that stores can take less.
+  const least = (bareCpuMs + providerCpu + floor) / CORES;
+  rows.push({
+    name: `least time any engine storing in SQLite could take here (fetch + provider + floor) / ${CORES} cores`,
+    value: `${ms(least)} = ${(least / bareMs).toFixed(2)} × bare (provider CPU ${ms(providerCpu)} a round)`,
+  });
+  return rows;
 }
 
 async function memory(postgresUrl: string | undefined, smallUrl: string): Promise<Row[]> {
@@ -304,7 +318,7 @@ export async function benchSync(): Promise<boolean> {
   };
   const small = await provider(RECORDS);
   try {
-    await section('throughput', () => throughput(postgresUrl, small.url));
+    await section('throughput', () => throughput(postgresUrl, small));
     await section('memory', () => memory(postgresUrl, small.url));
   } finally {
     await small.child.stop();

@@ -14,4 +14,5 @@ if (!Number.isInteger(total) || total < 1)
   throw new Error(`usage: provider.ts RECORDS (got ${process.argv[2]})`);
 const provider = await startPagedProvider({ total, token: PROVIDER_TOKEN });
 // The fake keeps every request it answered (tests read them); a million records are 10,000 of them.
-process.stdout.write(`${JSON.stringify({ msg: 'listening', url: provider.url, total })}\n`);
+// Its pid, for the bench to read the CPU it spends serving the bare loop (/proc).
+process.stdout.write(`${JSON.stringify({ msg: 'listening', url: provider.url, total, pid: process.pid })}\n`);
