@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BatchWrite, RunLostError } from '../../src/modules/sync/batch-sink.js';
+import { type BatchWrite, RunLostError, storedRecords } from '../../src/modules/sync/batch-sink.js';
 import { emptyLogCounts, emptyStats } from '../../src/modules/sync/model.js';
 import { RecordThread } from '../../src/modules/sync/record-thread.js';
 import { type TestApp, testApp } from '../helpers/app.js';
@@ -50,7 +50,7 @@ describe.skipIf(DATABASE_URL)('sync record thread (SQLite)', () => {
       scope,
       owner: OWNER,
       entity: 'users',
-      records: ids.map((id) => ({ id, json: JSON.stringify({ id, name: `User ${id}` }) })),
+      records: storedRecords(ids.map((id) => ({ id, data: { id, name: `User ${id}` } }))),
       cursor,
       evidence: [],
       logs: [],
@@ -89,10 +89,10 @@ describe.skipIf(DATABASE_URL)('sync record thread (SQLite)', () => {
       sink.write(batch(scope, ['c'], 'page-3')),
       sink.write({
         ...batch(scope, ['a', 'c'], 'page-4'),
-        records: [
-          { id: 'a', json: JSON.stringify({ id: 'a', name: 'User a' }) },
-          { id: 'c', json: JSON.stringify({ id: 'c', name: 'renamed' }) },
-        ],
+        records: storedRecords([
+          { id: 'a', data: { id: 'a', name: 'User a' } },
+          { id: 'c', data: { id: 'c', name: 'renamed' } },
+        ]),
       }),
     ];
     sink.close();

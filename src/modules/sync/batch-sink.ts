@@ -4,6 +4,7 @@ import type { Db } from '../../platform/db/database.js';
 import { QueryTemplate } from '../../platform/db/query-template.js';
 import type { LogCounts, RunStats, RunStatus } from './model.js';
 import {
+  contentHash,
   insertEvidence,
   type RecordScope,
   type StoredRecord,
@@ -62,12 +63,16 @@ export interface BatchStorage {
   close(): Promise<void>;
 }
 
-/** A page's records as stored: the last copy of an id wins when a page repeats one. */
+/**
+ * A page's records as stored: the last copy of an id wins when a page repeats one. Hashed here, on
+ * the thread that fetches: SQLite's record thread is the busier one (bench/sync profile).
+ */
 export function storedRecords(records: SyncRecord[]): StoredRecord[] {
   const byId = new Map<string, StoredRecord>();
   for (const record of records) {
     const id = String(record.id);
-    byId.set(id, { id, json: JSON.stringify(record.data) });
+    const json = JSON.stringify(record.data);
+    byId.set(id, { id, json, hash: contentHash(json) });
   }
   return [...byId.values()];
 }

@@ -11,10 +11,11 @@ export interface RecordScope {
   runId: string;
 }
 
-/** A record as stored: its external id and its JSON text (the text is what is hashed and kept). */
+/** A record as stored: its external id, its JSON text, and the text's content hash. */
 export interface StoredRecord {
   id: string;
   json: string;
+  hash: string;
 }
 
 export interface WriteCounts {
@@ -27,7 +28,7 @@ export interface WriteCounts {
 const CHUNK = 500;
 
 /** Change detection, not security: any stable digest of the record as the provider sent it. */
-function contentHash(json: string): string {
+export function contentHash(json: string): string {
   return hash('sha1', json, 'base64url');
 }
 
@@ -49,13 +50,6 @@ const POSTGRES_UPSERT = `insert into sync_records (connection_id, entity, extern
     data = excluded.data, last_seen_run_id = excluded.last_seen_run_id, deleted_at = null,
     updated_at = excluded.updated_at`;
 
-/** A record to insert or overwrite: its id, content hash and JSON text. */
-export interface ChangedRecord {
-  id: string;
-  hash: string;
-  json: string;
-}
-
 /** What the records table holds of a record, for comparing. */
 export interface StoredState {
   external_id: string;
@@ -72,20 +66,19 @@ export function compareRecords(
   records: StoredRecord[],
   stored: StoredState[],
   counts: WriteCounts,
-): { changed: ChangedRecord[]; unchanged: string[] } {
+): { changed: StoredRecord[]; unchanged: string[] } {
   const known = new Map(stored.map((row) => [row.external_id, row]));
-  const changed: ChangedRecord[] = [];
+  const changed: StoredRecord[] = [];
   const unchanged: string[] = [];
-  for (const { id, json } of records) {
-    const hashed = contentHash(json);
-    const previous = known.get(id);
-    if (previous && previous.content_hash === hashed && previous.deleted_at === null) {
-      unchanged.push(id);
+  for (const record of records) {
+    const previous = known.get(record.id);
+    if (previous && previous.content_hash === record.hash && previous.deleted_at === null) {
+      unchanged.push(record.id);
       continue;
     }
     if (previous) counts.updated += 1;
     else counts.created += 1;
-    changed.push({ id, hash: hashed, json });
+    changed.push(record);
   }
   counts.unchanged += unchanged.length;
   return { changed, unchanged };
