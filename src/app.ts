@@ -26,6 +26,7 @@ import { systemRoutes } from './modules/system/routes.js';
 import { teamRoutes } from './modules/teams/routes.js';
 import { userRoutes } from './modules/users/routes.js';
 import { registerErrorHandling } from './platform/http/error-handler.js';
+import { registerJsonBodyParser } from './platform/http/json-body.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.js';
 import { RequestObserver } from './platform/http/request-observer.js';
@@ -122,6 +123,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions = { surface:
   registerResponseHeaders(app);
   endKeepAliveOnClose(app);
   registerErrorHandling(app);
+  registerJsonBodyParser(app);
   await registerCors(app, ctx.config.corsOrigins);
   if (options.surface === 'api') await registerOpenApi(app, ctx.config.publicUrl);
   await systemRoutes(app, ctx);

@@ -163,6 +163,31 @@ describe('HTTP conventions', () => {
       expect(res.json().error.code).toBe('INVALID_JSON');
     });
 
+    it('reads an empty JSON body as no body: a required one is named, not called malformed', async () => {
+      const res = await inject({
+        method: 'POST',
+        url: '/api/v1/examples',
+        headers: { 'content-type': 'application/json' },
+        payload: '',
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({
+        code: 'VALIDATION_ERROR',
+        message: expect.stringMatching(/body/),
+      });
+    });
+
+    it('refuses a JSON body that poisons prototypes', async () => {
+      const res = await inject({
+        method: 'POST',
+        url: '/api/v1/examples',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"name": "x", "count": 1, "__proto__": {"admin": true}}',
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('INVALID_JSON');
+    });
+
     it('answers a body over the limit with 413', async () => {
       const res = await inject({
         method: 'POST',
