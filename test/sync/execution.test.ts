@@ -274,8 +274,23 @@ describe('sync execution: diffing, deletes, cursors, retries, cancel, logs', () 
     const list = await h.call('GET', `/integration-connections/${id}/runs?per_page=2`);
     expect(list.json().pagination).toEqual({ page: 1, per_page: 2, total: 3, total_pages: 2 });
     expect(list.json().data.map((r: { id: string }) => r.id)).toEqual([ids[2], ids[1]]);
-    const asc = await h.call('GET', `/integration-connections/${id}/runs?sort=started_at&order=asc`);
-    expect(asc.json().data.map((r: { id: string }) => r.id)).toEqual(ids);
+    // Start times and durations in an order of their own, so that a sort the list ignored shows.
+    const { db } = t.ctx.database;
+    for (const [i, runId] of ids.entries()) {
+      await db
+        .updateTable('sync_runs')
+        .set({ started_at: new Date(Date.UTC(2030, 0, 10 - i)).toISOString(), duration_ms: [30, 10, 20][i]! })
+        .where('id', '=', runId)
+        .execute();
+    }
+    const order = async (query: string) =>
+      (await h.call('GET', `/integration-connections/${id}/runs?${query}`))
+        .json()
+        .data.map((r: { id: string }) => r.id);
+    expect(await order('sort=started_at&order=asc')).toEqual([ids[2], ids[1], ids[0]]);
+    expect(await order('sort=started_at')).toEqual(ids);
+    expect(await order('sort=duration_ms&order=asc')).toEqual([ids[1], ids[2], ids[0]]);
+    expect(await order('sort=created_at&order=asc')).toEqual(ids);
     const manual = await h.call('GET', `/integration-connections/${id}/runs?trigger=manual&status=completed`);
     expect(manual.json().pagination.total).toBe(3);
     const none = await h.call('GET', `/integration-connections/${id}/runs?trigger=scheduled`);
@@ -356,6 +371,24 @@ describe('sync execution: diffing, deletes, cursors, retries, cancel, logs', () 
     expect(
       (await stranger.call('POST', `/integration-connections/${id}/runs/${runId}/cancel`)).statusCode,
     ).toBe(404);
+    // The run's id under a connection it does not belong to: the stranger's own, or another of the org's.
+    const theirs = await stranger.connected('demo', { api_token: 'x', users: 1, groups: 0, repositories: 0 });
+    const sibling = await h.connected('demo', { api_token: 'x', users: 1, groups: 0, repositories: 0 });
+    for (const [who, connectionId] of [
+      [stranger, theirs],
+      [h, sibling],
+    ] as const) {
+      for (const url of [
+        `/integration-connections/${connectionId}/runs/${runId}`,
+        `/integration-connections/${connectionId}/runs/${runId}/logs`,
+      ]) {
+        const res = await who.call('GET', url);
+        expect(res.statusCode, url).toBe(404);
+        expect(res.json().error.code).toBe('RUN_NOT_FOUND');
+      }
+      const cancel = await who.call('POST', `/integration-connections/${connectionId}/runs/${runId}/cancel`);
+      expect(cancel.statusCode).toBe(404);
+    }
     const viewer = syncHarness(t, await seedUser(t, { orgId: admin.orgId, role: 'compliance_manager' }));
     expect((await viewer.call('GET', `/integration-connections/${id}/runs/${runId}`)).statusCode).toBe(200);
     expect((await viewer.call('POST', `/integration-connections/${id}/sync`)).statusCode).toBe(403);

@@ -49,8 +49,22 @@ describe('sync runs through the API (demo connector, in-process worker)', () => 
       items_failed: 0,
     });
     expect(run.stats.evidence_collected).toBe(1);
-    expect(run.triggered_by).toBe(admin.id);
-    expect(run.triggered_by_name).toEqual(expect.any(String));
+    const definition = await t.ctx.database.db
+      .selectFrom('integration_definitions')
+      .select('name')
+      .where('slug', '=', 'demo')
+      .executeTakeFirstOrThrow();
+    expect(run).toMatchObject({
+      connection_id: id,
+      connection_name: (await h.connection(id)).name,
+      integration_name: definition.name,
+      trigger: 'manual',
+      triggered_by: admin.id,
+      triggered_by_name: `User ${admin.email}`,
+      retry_count: 0,
+      max_retries: 3,
+    });
+    expect(Date.parse(String(run.queued_at))).toBeLessThanOrEqual(Date.parse(String(run.started_at)));
     expect(run.config_snapshot).not.toHaveProperty('api_token');
     expect((run.log_counts as Record<string, number>).info).toBeGreaterThan(0);
     expect(await h.records(id)).toHaveLength(total);
@@ -67,6 +81,19 @@ describe('sync runs through the API (demo connector, in-process worker)', () => 
     // The same data again: synced, nothing created or updated.
     const again = await h.settled(id, await h.trigger(id));
     expect(again.stats).toMatchObject({ items_synced: 0, items_created: 0, items_updated: 0 });
+  });
+
+  it('queues a sync on an empty JSON body, as clients that always send the content type do', async () => {
+    const id = await h.connected('demo', { api_token: 'x', users: 1, groups: 0, repositories: 0 });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/integration-connections/${id}/sync`,
+      headers: { ...admin.auth, 'content-type': 'application/json' },
+      payload: '',
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const run = await h.settled(id, res.json().data.run_id);
+    expect(run).toMatchObject({ status: 'completed', full_sync: false });
   });
 
   it('refuses a second sync while one is active (409), also at the database', async () => {
