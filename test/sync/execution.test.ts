@@ -171,7 +171,11 @@ describe('sync execution: diffing, deletes, cursors, retries, cancel, logs', () 
     // Two more failures use up max_retries = 2: the run fails, transient, after 3 attempts.
     provider.failNext({ status: 502 }, { status: 502 });
     await afterBackoff(id, runId);
-    await retrying(id, runId, 2);
+    const second = await retrying(id, runId, 2);
+    // The second retry's backoff doubles: between half and all of 20 s.
+    const secondDelay = Date.parse(second.next_attempt_at as string) - clock.now().getTime();
+    expect(secondDelay).toBeGreaterThanOrEqual(10 * SECOND);
+    expect(secondDelay).toBeLessThanOrEqual(20 * SECOND);
     await afterBackoff(id, runId);
     const failed = await h.settled(id, runId);
     expect(failed).toMatchObject({

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_RETRY_DELAY_MS, retryDelayMs } from '../../src/modules/sync/failure.js';
+
+const BASE = 10_000;
+const lowest = () => 0;
+const highest = () => 1;
+
+describe('retry backoff', () => {
+  it('doubles with each retry, jittered over the upper half of its ceiling', () => {
+    for (const [retry, ceiling] of [
+      [1, 10_000],
+      [2, 20_000],
+      [3, 40_000],
+      [4, 80_000],
+    ] as const) {
+      expect(retryDelayMs(retry, BASE, undefined, lowest)).toBe(ceiling / 2);
+      expect(retryDelayMs(retry, BASE, undefined, highest)).toBe(ceiling);
+      expect(retryDelayMs(retry, BASE, undefined, () => 0.5)).toBe((ceiling * 3) / 4);
+    }
+  });
+
+  it('never waits more than an hour, unless the provider asks for longer', () => {
+    expect(retryDelayMs(30, BASE, undefined, highest)).toBe(MAX_RETRY_DELAY_MS);
+    expect(retryDelayMs(30, BASE, 2 * MAX_RETRY_DELAY_MS, highest)).toBe(2 * MAX_RETRY_DELAY_MS);
+  });
+
+  it("never retries before the provider's Retry-After, nor sooner than the backoff", () => {
+    expect(retryDelayMs(1, BASE, 120_000, highest)).toBe(120_000);
+    expect(retryDelayMs(3, BASE, 1_000, lowest)).toBe(20_000);
+  });
+});
