@@ -25,6 +25,8 @@ export interface PagedProvider {
   failNext(...failures: ScriptedFailure[]): void;
   /** Requests for this page wait until `release()`; resolves when the first such request arrives. */
   hold(page: number): Promise<void>;
+  /** Pages of held requests the client gave up on (closed) before they were answered. */
+  readonly abandoned: number[];
   release(): void;
   close(): Promise<void>;
 }
@@ -51,6 +53,7 @@ export async function startPagedProvider(options: { total: number; token?: strin
   const revisions = new Map<number, number>();
   const failures: ScriptedFailure[] = [];
   const requests: PagedProvider['requests'] = [];
+  const abandoned: number[] = [];
   let held: { page: number; arrived: () => void; waiting: (() => void)[] } | undefined;
   const state = { total: options.total };
 
@@ -77,6 +80,9 @@ export async function startPagedProvider(options: { total: number; token?: strin
     }
     if (held && held.page === page) {
       const gate = held;
+      res.on('close', () => {
+        if (!res.writableEnded) abandoned.push(page);
+      });
       gate.arrived();
       await new Promise<void>((resolve) => gate.waiting.push(resolve));
     }
@@ -107,6 +113,7 @@ export async function startPagedProvider(options: { total: number; token?: strin
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    abandoned,
     get total() {
       return state.total;
     },

@@ -357,3 +357,71 @@ describe.skipIf(!REDIS_URL)('a BullMQ job lost on purpose', () => {
     });
   });
 });
+
+describe.skipIf(!REDIS_URL)('a cancel reaching a `switchboard worker` through Redis', () => {
+  let t: TestApp;
+  let h: ReturnType<typeof syncHarness>;
+  let provider: PagedProvider;
+  let cli: CliProcess | undefined;
+  const dataDir = tempDir();
+
+  beforeAll(async () => {
+    const database = DATABASE_URL ? await postgresDatabase(DATABASE_URL) : sqliteDatabase(dataDir);
+    const shared: Record<string, string> = {
+      SWITCHBOARD_JWT_SECRET: TEST_JWT_SECRET,
+      SWITCHBOARD_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+      // A heartbeat every 20 s: a cancel seen sooner came through the notice, not the lease.
+      SWITCHBOARD_RUN_LEASE_MS: '60000',
+      REDIS_URL: REDIS_URL!,
+      REDIS_KEY_PREFIX: `${uniqueName('sbcancel')}:`,
+    };
+    t = await testApp({
+      connectors: syncConnectors,
+      database,
+      queueBackend: 'bullmq',
+      env: { ...LONG_TOKENS, ...shared },
+    });
+    h = syncHarness(t, await seedUser(t));
+    provider = await startPagedProvider({ total: 250, token: 'tok' });
+    cli = startCli(
+      ['worker'],
+      {
+        ...shared,
+        SWITCHBOARD_DATA_DIR: dataDir,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ...(database.url ? { DATABASE_URL: database.url } : {}),
+      },
+      { imports: ['test/fakes/register-paged-connector.ts'] },
+    );
+    await cli.waitForLog((l) => l.msg === 'switchboard started');
+  });
+  afterAll(async () => {
+    cli?.child.kill('SIGKILL');
+    await provider?.close();
+    await t?.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("stops the worker's connector at once, long before its next heartbeat; what it committed stays", async () => {
+    const id = await h.connected('paged-fake', { base_url: provider.url, api_token: 'tok' });
+    const before = provider.requests.length;
+    const held = provider.hold(2);
+    const runId = await h.trigger(id);
+    await held;
+    // Page 1 is committed by the worker, which waits for page 2.
+    await vi.waitFor(async () => expect((await h.run(id, runId)).stats.items_synced).toBe(100), {
+      timeout: 10_000,
+      interval: 10,
+    });
+    const res = await h.call('POST', `/integration-connections/${id}/runs/${runId}/cancel`);
+    expect(res.statusCode).toBe(200);
+    // The worker aborted its request for page 2: the provider saw the client go.
+    await vi.waitFor(() => expect(provider.abandoned).toEqual([2]), { timeout: 5_000, interval: 10 });
+    provider.release();
+    expect((await h.run(id, runId)).status).toBe('cancelled');
+    expect(await h.records(id)).toHaveLength(100);
+    expect(await h.connection(id)).toMatchObject({ status: 'connected', last_sync_status: null });
+    expect(provider.requests.slice(before).map((r) => r.page)).toEqual([1, 2]);
+  });
+});
