@@ -30,12 +30,6 @@ import {
 const SQL = {
   lookup: `select external_id, content_hash, deleted_at from sync_records
     where connection_id = ? and entity = ? and external_id in (select value from json_each(?))`,
-  upsert: `insert into sync_records (connection_id, entity, external_id, org_id, content_hash, data,
-      last_seen_run_id, deleted_at, created_at, updated_at)
-    values (?, ?, ?, ?, ?, ?, ?, null, ?, ?)
-    on conflict (connection_id, entity, external_id) do update set content_hash = excluded.content_hash,
-      data = excluded.data, last_seen_run_id = excluded.last_seen_run_id, deleted_at = null,
-      updated_at = excluded.updated_at`,
   seen: `update sync_records set last_seen_run_id = ?
     where connection_id = ? and entity = ? and external_id in (select value from json_each(?))`,
   evidence: `insert into sync_evidence (id, org_id, connection_id, run_id, kind, summary, content_hash, data,
@@ -45,6 +39,24 @@ const SQL = {
 } as const;
 
 type Statements = { [K in keyof typeof SQL]: BetterSqlite3.Statement };
+
+/**
+ * Rows per records upsert: one statement for many rows is 10-25% cheaper per row than one each
+ * (fewer calls into better-sqlite3 and SQLite; .prof microbench, 100k rows), and the record thread
+ * is where the sync's time goes.
+ */
+const UPSERT_ROWS = 25;
+
+/** The records upsert for `rows` rows: nine parameters a row. */
+function upsertSql(rows: number): string {
+  const row = '(?, ?, ?, ?, ?, ?, ?, null, ?, ?)';
+  return `insert into sync_records (connection_id, entity, external_id, org_id, content_hash, data,
+      last_seen_run_id, deleted_at, created_at, updated_at)
+    values ${Array.from({ length: rows }, () => row).join(', ')}
+    on conflict (connection_id, entity, external_id) do update set content_hash = excluded.content_hash,
+      data = excluded.data, last_seen_run_id = excluded.last_seen_run_id, deleted_at = null,
+      updated_at = excluded.updated_at`;
+}
 
 /** The shared templates' statements, prepared on `db`, each run with its named values. */
 function preparedTemplates(db: BetterSqlite3.Database) {
@@ -62,12 +74,23 @@ function preparedTemplates(db: BetterSqlite3.Database) {
 export class SqliteBatchStore {
   readonly #statements: Statements;
   readonly #templates: ReturnType<typeof preparedTemplates>;
+  /** Upserts by row count (1 … UPSERT_ROWS), prepared when first needed. */
+  readonly #upserts = new Map<number, BetterSqlite3.Statement>();
 
-  constructor(db: BetterSqlite3.Database) {
+  constructor(private readonly db: BetterSqlite3.Database) {
     this.#statements = Object.fromEntries(
       Object.entries(SQL).map(([name, text]) => [name, db.prepare(text)]),
     ) as Statements;
     this.#templates = preparedTemplates(db);
+  }
+
+  #upsert(rows: number): BetterSqlite3.Statement {
+    let statement = this.#upserts.get(rows);
+    if (!statement) {
+      statement = this.db.prepare(upsertSql(rows));
+      this.#upserts.set(rows, statement);
+    }
+    return statement;
   }
 
   /**
@@ -83,8 +106,13 @@ export class SqliteBatchStore {
       const ids = JSON.stringify(batch.records.map((r) => r.id));
       const stored = s.lookup.all(scope.connectionId, entity, ids) as StoredState[];
       const { changed, unchanged } = compareRecords(batch.records, stored, counts);
-      for (const r of changed) {
-        s.upsert.run(scope.connectionId, entity, r.id, scope.orgId, r.hash, r.json, scope.runId, at, at);
+      for (let i = 0; i < changed.length; i += UPSERT_ROWS) {
+        const rows = changed.slice(i, i + UPSERT_ROWS);
+        const values: string[] = [];
+        for (const r of rows) {
+          values.push(scope.connectionId, entity, r.id, scope.orgId, r.hash, r.json, scope.runId, at, at);
+        }
+        this.#upsert(rows.length).run(values);
       }
       if (unchanged.length > 0)
         s.seen.run(scope.runId, scope.connectionId, entity, JSON.stringify(unchanged));
