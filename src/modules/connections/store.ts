@@ -1,5 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
+import { QueryTemplate } from '../../platform/db/query-template.js';
 import { rankBy } from '../../platform/db/rank.js';
 import { contains } from '../../platform/db/search.js';
 import type { IntegrationConnectionsTable } from '../../platform/db/tables.js';
@@ -194,17 +195,23 @@ export async function listConnections(
   return { rows, total: count.total };
 }
 
+// Built once: every request on a connection and every sync run reads it, and building the joined
+// query cost more than running it (bench/sync runs per second: ~90 µs of ~130 a call).
+const FIND_CONNECTION = new QueryTemplate(['org_id', 'id'], (db, slot) =>
+  orgConnections(db, slot.org_id, {})
+    .innerJoin('integration_definitions as d', 'd.id', 'c.definition_id')
+    .leftJoin('users as u', 'u.id', 'c.created_by')
+    .selectAll('c')
+    .select([...definitionColumns, 'd.config_schema', 'd.auth_type', 'd.oauth', 'u.name as created_by_name'])
+    .where('c.id', '=', slot.id),
+);
+
 /** One connection of the org, or undefined: another org's connection is as missing as a deleted one. */
 export async function findConnection(
   db: Db,
   orgId: string,
   id: string,
 ): Promise<ConnectionWithDefinition | undefined> {
-  return orgConnections(db, orgId, {})
-    .innerJoin('integration_definitions as d', 'd.id', 'c.definition_id')
-    .leftJoin('users as u', 'u.id', 'c.created_by')
-    .selectAll('c')
-    .select([...definitionColumns, 'd.config_schema', 'd.auth_type', 'd.oauth', 'u.name as created_by_name'])
-    .where('c.id', '=', id)
-    .executeTakeFirst();
+  const { rows } = await FIND_CONNECTION.execute<ConnectionWithDefinition>(db, { org_id: orgId, id });
+  return rows[0];
 }
