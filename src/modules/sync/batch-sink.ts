@@ -110,7 +110,7 @@ export const RUN_PROGRESS = new QueryTemplate(
     db
       .updateTable('sync_runs')
       .set({
-        // JSON values: the template sends them as JSON text, as the JSON plugin would.
+        // JSON values: the template sends them as JSON text, as every query does.
         stats: sql<Record<string, number>>`${slot.stats}`,
         log_counts: sql<Record<string, number>>`${slot.log_counts}`,
         error_details: sql<Record<string, unknown> | null>`${slot.error_details}`,

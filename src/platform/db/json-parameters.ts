@@ -14,7 +14,7 @@ export const encodeJsonParameter = (value: unknown) => (isJsonValue(value) ? JSO
  * A dialect's query compiler that sends plain objects and arrays as JSON text on both dialects (pg
  * would otherwise turn an array into a Postgres array literal, and better-sqlite3 refuses objects).
  * Done where each value becomes a parameter: a Kysely plugin doing it rebuilt and froze every query's
- * whole tree first, the largest part of building a query (bench/sync runs per second).
+ * whole tree first, which cost as much as compiling it (bench/sync runs per second profile).
  */
 export function encodingJsonParameters(
   Compiler: new () => DefaultQueryCompiler,
