@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_RETRY_DELAY_MS, retryDelayMs } from '../../src/modules/sync/failure.js';
+import { StorageError } from '../../src/modules/sync/batch-sink.js';
+import { classify, MAX_RETRY_DELAY_MS, retryDelayMs } from '../../src/modules/sync/failure.js';
 
 const BASE = 10_000;
 const lowest = () => 0;
@@ -27,5 +28,30 @@ describe('retry backoff', () => {
   it("never retries before the provider's Retry-After, nor sooner than the backoff", () => {
     expect(retryDelayMs(1, BASE, 120_000, highest)).toBe(120_000);
     expect(retryDelayMs(3, BASE, 1_000, lowest)).toBe(20_000);
+  });
+});
+
+describe('a storage failure', () => {
+  it('is retried when its database error passes, named as storing, not as the connector', () => {
+    for (const code of [
+      'SQLITE_BUSY',
+      'SQLITE_FULL',
+      'SQLITE_IOERR_WRITE',
+      '40P01',
+      '08006',
+      '53100',
+      'ECONNRESET',
+    ]) {
+      expect(classify(new StorageError('no luck', code)), code).toEqual({
+        failure: 'transient',
+        message: 'Storing the synced records failed: no luck',
+      });
+    }
+  });
+
+  it('fails the run when it would fail again', () => {
+    for (const code of ['SQLITE_CONSTRAINT_FOREIGNKEY', '23505', '22P02', null]) {
+      expect(classify(new StorageError('no luck', code)).failure, String(code)).toBe('permanent');
+    }
   });
 });

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BatchWrite, RunLostError, storedRecords } from '../../src/modules/sync/batch-sink.js';
 import { emptyLogCounts, emptyStats } from '../../src/modules/sync/model.js';
+import { RecordGroups } from '../../src/modules/sync/record-groups.js';
 import { RecordThread } from '../../src/modules/sync/record-thread.js';
+import { SqliteBatchStore } from '../../src/modules/sync/sqlite-batch-store.js';
+import { openSqliteConnection } from '../../src/platform/db/sqlite.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 import { DATABASE_URL } from '../helpers/env.js';
 import { seedUser } from '../helpers/identity.js';
@@ -161,6 +164,34 @@ describe.skipIf(DATABASE_URL)('sync record thread (SQLite)', () => {
     await expect(lost).rejects.toBeInstanceOf(RunLostError);
     expect(await storedIds(scope.connectionId)).toEqual([]);
     expect(await cursorOf(scope.connectionId)).toBeUndefined();
+  });
+
+  it('fails the whole group when a write rolls its transaction back (disk full), keeping no other attempt’s later batch', async () => {
+    const [a, b] = [await heldRun(), await heldRun()];
+    const sqlite = t.ctx.database.sqlite!;
+    // The thread's own storing, on a connection whose file may not grow by more than a few pages.
+    const db = openSqliteConnection(sqlite.file);
+    try {
+      const groups = new RecordGroups(db, new SqliteBatchStore(db), sqlite.writeLock);
+      db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true })) + 8}`);
+      const huge = {
+        ...batch(a, [], 'a-1'),
+        records: storedRecords([{ id: 'big', data: { blob: 'x'.repeat(1_000_000) } }]),
+      };
+      const replies = groups.store([
+        { type: 'write', seq: 1, attempt: 'b', batch: batch(b, ['b1'], 'b-1') },
+        { type: 'write', seq: 2, attempt: 'a', batch: huge },
+        { type: 'write', seq: 3, attempt: 'b', batch: batch(b, ['b2'], 'b-2') },
+      ]);
+      expect(replies).toEqual([1, 2, 3].map((seq) => expect.objectContaining({ seq, ok: false })));
+      expect(replies[1]).toMatchObject({ lost: false, code: 'SQLITE_FULL' });
+    } finally {
+      db.close();
+    }
+    // Had b-2 been committed on its own, the next attempt would resume past b1, never stored.
+    expect(await storedIds(b.connectionId)).toEqual([]);
+    expect(await cursorOf(b.connectionId)).toBeUndefined();
+    expect(await storedIds(a.connectionId)).toEqual([]);
   });
 
   it('answers writes of other attempts while one attempt has failed', async () => {

@@ -20,6 +20,32 @@ export class RunLostError extends Error {
   override readonly name = 'RunLostError';
 }
 
+/**
+ * Storing a batch failed in the database, not in the connector. `code` is the database's own (an
+ * SQLite result code, a PostgreSQL SQLSTATE, a socket error), which tells a passing condition (busy,
+ * disk full, connection lost) from a lasting one.
+ */
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+
+  constructor(
+    message: string,
+    readonly code: string | null,
+  ) {
+    super(message);
+  }
+}
+
+/** A database error from storing a batch as a StorageError; RunLostError as it is. */
+export function storageError(error: unknown): Error {
+  if (error instanceof RunLostError || error instanceof StorageError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  return new StorageError(
+    error instanceof Error ? error.message : String(error),
+    typeof code === 'string' ? code : null,
+  );
+}
+
 /** The stats a sink counts itself as it writes records; the executor counts the others. */
 export type RecordCounts = Pick<RunStats, 'items_synced' | 'items_created' | 'items_updated'>;
 
@@ -133,7 +159,11 @@ export class TransactionBatchSink implements BatchSink {
   constructor(private readonly db: Db) {}
 
   write(batch: BatchWrite): Promise<WriteCounts> {
-    const written = this.#tail.then(() => this.#store(batch));
+    const written = this.#tail.then(() =>
+      this.#store(batch).catch((error: unknown) => {
+        throw storageError(error);
+      }),
+    );
     this.#tail = written;
     return written;
   }

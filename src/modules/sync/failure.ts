@@ -1,5 +1,6 @@
 import { type FailureClass, ProviderError } from '../../connectors/sdk.js';
 import { ProviderUnreachableError } from '../../platform/outbound/provider-fetch.js';
+import { StorageError } from './batch-sink.js';
 
 /** A run's failure as the engine handles it: its class decides whether another attempt follows. */
 export interface RunFailure {
@@ -10,14 +11,28 @@ export interface RunFailure {
   httpStatus?: number;
 }
 
+/**
+ * Database errors that pass: SQLite busy, locked, out of disk, I/O or memory; PostgreSQL's lost
+ * connections (class 08), serialization failures and deadlocks (40001, 40P01), insufficient
+ * resources (53), shutdowns (57P0x); sockets refused, reset or timed out.
+ */
+const PASSING_STORAGE = /^(SQLITE_(BUSY|LOCKED|FULL|IOERR|NOMEM)|08|40001$|40P01$|53|57P0|ECONN|ETIMEDOUT$)/;
+
 /** The longest a retry waits, whatever the attempt number. */
 export const MAX_RETRY_DELAY_MS = 60 * 60 * 1000;
 
 /**
  * Classifies what a sync threw. ProviderError carries its class; a request that could not reach the
- * provider or timed out is transient; anything else is the connector's own bug: permanent.
+ * provider or timed out is transient; storing that failed is transient when its database error
+ * passes; anything else is the connector's own bug: permanent.
  */
 export function classify(error: unknown): RunFailure {
+  if (error instanceof StorageError) {
+    return {
+      failure: error.code !== null && PASSING_STORAGE.test(error.code) ? 'transient' : 'permanent',
+      message: `Storing the synced records failed: ${error.message}`,
+    };
+  }
   if (error instanceof ProviderError) {
     return {
       failure: error.failure,

@@ -5,7 +5,14 @@ import { Worker } from 'node:worker_threads';
 import type { SqliteWriteLock } from '../../platform/db/sqlite-write-lock.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logging/logger.js';
-import { type BatchSink, type BatchStorage, type BatchWrite, RunLostError } from './batch-sink.js';
+import {
+  type BatchSink,
+  type BatchStorage,
+  type BatchWrite,
+  RunLostError,
+  StorageError,
+  storageError,
+} from './batch-sink.js';
 import type { WriteCounts } from './record-writer.js';
 
 /** What the thread is started with. */
@@ -21,7 +28,7 @@ export type ThreadRequest =
 
 export type ThreadReply =
   | { seq: number; ok: true; counts: WriteCounts }
-  | { seq: number; ok: false; lost: boolean; message: string };
+  | { seq: number; ok: false; lost: boolean; message: string; code: string | null };
 
 /**
  * Batches an attempt may have posted and not seen committed. Deep enough that fetching never waits
@@ -88,7 +95,13 @@ export class RecordThread implements BatchStorage {
   post(sink: ThreadSink, batch: BatchWrite): Promise<WriteCounts> {
     const seq = ++this.#seq;
     const worker = this.#running();
-    worker.postMessage({ type: 'write', seq, attempt: sink.attempt, batch } satisfies ThreadRequest);
+    try {
+      worker.postMessage({ type: 'write', seq, attempt: sink.attempt, batch } satisfies ThreadRequest);
+    } catch (error) {
+      // A thread just started for this write is referenced: it must not keep the process alive.
+      if (this.#pending.size === 0) worker.unref();
+      throw error;
+    }
     worker.ref();
     return new Promise((resolve, reject) => {
       this.#pending.set(seq, { worker, sink, resolve, reject });
@@ -114,9 +127,11 @@ export class RecordThread implements BatchStorage {
     worker.on('message', (reply: ThreadReply) => this.#settle(reply));
     worker.on('error', (err) => {
       this.logger.error({ err }, 'the sync record thread failed');
-      this.#ended(worker, err);
+      this.#ended(worker, storageError(err));
     });
-    worker.on('exit', (code) => this.#ended(worker, new Error(`the sync record thread exited (${code})`)));
+    worker.on('exit', (code) =>
+      this.#ended(worker, new StorageError(`the sync record thread exited (${code})`, null)),
+    );
     this.#worker = worker;
     return worker;
   }
@@ -126,7 +141,11 @@ export class RecordThread implements BatchStorage {
     if (!pending) return;
     this.#pending.delete(reply.seq);
     if (reply.ok) pending.resolve(reply.counts);
-    else this.#reject(pending, reply.lost ? new RunLostError(reply.message) : new Error(reply.message));
+    else
+      this.#reject(
+        pending,
+        reply.lost ? new RunLostError(reply.message) : new StorageError(reply.message, reply.code),
+      );
     if (this.#pending.size === 0) this.#worker?.unref();
   }
 
