@@ -2,11 +2,15 @@ import { expect, vi } from 'vitest';
 import { demoConnector } from '../../src/connectors/demo/index.js';
 import type { RunStats } from '../../src/modules/sync/model.js';
 import { PagedConnector } from '../fakes/paged-connector.js';
+import { ScriptedConnector } from '../fakes/scripted-connector.js';
 import type { TestApp } from './app.js';
 import type { SeededUser } from './identity.js';
 
-/** The connectors sync tests offer: the demo provider and the paged fake over HTTP. */
-export const syncConnectors = [demoConnector, new PagedConnector()];
+/** A connector whose batches a test scripts (`scripted.batches = [...]`). */
+export const scripted = new ScriptedConnector();
+
+/** The connectors sync tests offer: the demo provider, the paged fake over HTTP, the scripted one. */
+export const syncConnectors = [demoConnector, new PagedConnector(), scripted];
 
 /** Access tokens that outlive the fake clock's jumps of hours. */
 export const LONG_TOKENS = { SWITCHBOARD_ACCESS_TOKEN_TTL: '86400' };
@@ -39,7 +43,7 @@ export function syncHarness(t: TestApp, as: SeededUser) {
 
   /** A connection tested and enabled: `connected`, its first sync scheduled. */
   async function connected(
-    slug: 'demo' | 'paged-fake',
+    slug: 'demo' | 'paged-fake' | 'scripted',
     config: Record<string, unknown>,
     extra: Record<string, unknown> = {},
   ): Promise<string> {

@@ -5,7 +5,7 @@ import { type TestApp, testApp } from '../helpers/app.js';
 import { FakeClock } from '../helpers/clock.js';
 import { DATABASE_URL } from '../helpers/env.js';
 import { type SeededUser, seedUser } from '../helpers/identity.js';
-import { LONG_TOKENS, syncConnectors, syncHarness } from '../helpers/sync.js';
+import { LONG_TOKENS, scripted, syncConnectors, syncHarness } from '../helpers/sync.js';
 
 const SECOND = 1000;
 
@@ -232,6 +232,41 @@ describe('sync execution: diffing, deletes, cursors, retries, cancel, logs', () 
       failedItems.map((f) => f.item),
     );
     expect((await h.connection(id)).last_sync_status).toBe('partial');
+  });
+
+  it('reports only the log lines and failed items that were stored when storing a batch fails', async () => {
+    const failing = (item: string) => [{ item, error: `bad ${item}` }];
+    scripted.batches = [
+      { entity: 'items', records: [{ id: 'a', data: { n: 1 } }], failed: failing('items:x'), cursor: '1' },
+      // A value no JSON can hold: storing this batch fails, on either database.
+      {
+        entity: 'items',
+        records: [{ id: 'b', data: { n: 2 } }],
+        failed: failing('items:y'),
+        evidence: [{ kind: 'snapshot', summary: 'big', data: { n: 2n } }],
+        cursor: '2',
+      },
+      { entity: 'items', records: [{ id: 'c', data: { n: 3 } }], failed: failing('items:z'), cursor: '3' },
+    ];
+    const id = await h.connected('scripted', {});
+    const run = await h.settled(id, await h.trigger(id));
+    expect(run).toMatchObject({ status: 'failed', error_class: 'permanent', retry_count: 0 });
+    expect(run.error_message).toMatch(/^Storing the synced records failed: .*BigInt/);
+    expect(run.stats).toMatchObject({ items_synced: 1, items_created: 1, items_failed: 1 });
+    expect(run.error_details).toEqual({ failed_items: [{ item: 'items:x', error: 'bad items:x' }] });
+    const logs = (
+      await h.call('GET', `/integration-connections/${id}/runs/${run.id}/logs?per_page=200`)
+    ).json();
+    const stored = { debug: 0, info: 0, warn: 0, error: 0 };
+    for (const line of logs.data as { level: keyof typeof stored; item_ref: string | null }[])
+      stored[line.level] += 1;
+    expect(run.log_counts).toEqual(stored);
+    expect(
+      logs.data
+        .filter((l: { item_ref: string | null }) => l.item_ref)
+        .map((l: { item_ref: string }) => l.item_ref),
+    ).toEqual(['items:x']);
+    expect((await h.records(id)).map((r) => r.external_id)).toEqual(['a']);
   });
 
   it('cancels a long sync promptly: the connector stops, what was written stays, a second cancel is 409', async () => {

@@ -228,9 +228,18 @@ export class RunExecutor {
       for (;;) {
         const result = await nextOrAbort(batches, signal);
         if (result.done) break;
-        const write = this.#prepare(scope, result.value, log, progress);
         if (stored.length >= sink.window) await oldest();
-        const committed = sink.write(write).then((counts) => this.#committed(write, counts, progress));
+        const failedBefore = progress.failedItems.length;
+        const write = this.#prepare(scope, result.value, log, progress);
+        const committed = sink.write(write).then(
+          (counts) => this.#committed(write, counts, progress),
+          (error: unknown) => {
+            // Its log lines and failed items were not stored: the run does not report them.
+            log.forget(write.logs);
+            progress.failedItems.length = Math.min(progress.failedItems.length, failedBefore);
+            throw error;
+          },
+        );
         // Read in order below; a rejection must not surface as unhandled before its turn.
         committed.catch(() => {});
         stored.push(committed);

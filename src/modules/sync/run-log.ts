@@ -50,4 +50,9 @@ export class RunLog implements RunLogger {
     this.#entries = [];
     return entries;
   }
+
+  /** Taken entries that were not written after all (their transaction failed): no longer counted. */
+  forget(entries: RunLogEntry[]): void {
+    for (const entry of entries) this.counts[entry.level] -= 1;
+  }
 }
