@@ -1,4 +1,5 @@
 import { setImmediate as turn } from 'node:timers/promises';
+import { threadId, Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { SqliteWriteLock } from '../../src/platform/db/sqlite-write-lock.js';
 
@@ -33,16 +34,25 @@ describe('SQLite write lock', () => {
     expect(await settled(other)).toBe(true);
   });
 
-  it('frees a lock the writer thread died holding, and only that one', async () => {
+  it('frees a lock a thread died holding, and only while that thread holds it', async () => {
     const lock = new SqliteWriteLock();
     lock.acquireSync();
-    lock.releaseAbandoned();
-    await lock.acquire();
-    // Held by the main thread now: a dead writer thread's cleanup must leave it held.
-    lock.releaseAbandoned();
+    // Another thread's end leaves it held.
+    lock.releaseAbandoned(threadId + 1);
+    const waiting = lock.acquire();
+    expect(await settled(waiting)).toBe(false);
+    // This thread's end frees it: the waiter has it.
+    lock.releaseAbandoned(threadId);
+    expect(await settled(waiting)).toBe(true);
+    // The end of a thread that is not holding it now leaves it held.
+    const worker = new Worker('setTimeout(() => {}, 0)', { eval: true });
+    const workerThread = worker.threadId;
+    await new Promise((resolve) => worker.once('exit', resolve));
+    lock.releaseAbandoned(workerThread);
     const next = lock.acquire();
     expect(await settled(next)).toBe(false);
     lock.release();
     expect(await settled(next)).toBe(true);
+    lock.release();
   });
 });

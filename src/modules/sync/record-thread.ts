@@ -124,13 +124,15 @@ export class RecordThread implements BatchStorage {
     const worker = import.meta.url.endsWith('.ts')
       ? threadFromSource(workerData)
       : new Worker(new URL('./record-thread-main.js', import.meta.url), { workerData });
+    // Read now: a worker's threadId reads -1 once it has stopped.
+    const thread = worker.threadId;
     worker.on('message', (reply: ThreadReply) => this.#settle(reply));
     worker.on('error', (err) => {
       this.logger.error({ err }, 'the sync record thread failed');
-      this.#ended(worker, storageError(err));
+      this.#ended(worker, thread, storageError(err));
     });
     worker.on('exit', (code) =>
-      this.#ended(worker, new StorageError(`the sync record thread exited (${code})`, null)),
+      this.#ended(worker, thread, new StorageError(`the sync record thread exited (${code})`, null)),
     );
     this.#worker = worker;
     return worker;
@@ -155,17 +157,16 @@ export class RecordThread implements BatchStorage {
   }
 
   /** A thread is gone: what it had not answered failed, and a lock it died holding is freed. */
-  #ended(worker: Worker, error: Error): void {
+  #ended(worker: Worker, thread: number, error: Error): void {
     for (const [seq, pending] of this.#pending) {
       if (pending.worker !== worker) continue;
       this.#pending.delete(seq);
       this.#reject(pending, error);
     }
-    // Its successor (started after its error) may hold the lock now: only then is it not the dead one's.
-    if (this.#worker === undefined || this.#worker === worker) {
-      this.#worker = undefined;
-      this.sqlite.writeLock.releaseAbandoned();
-    }
+    if (this.#worker === worker) this.#worker = undefined;
+    // By its thread: a successor already started (after close(), or after this one's error) may
+    // hold the lock, and keeps it.
+    this.sqlite.writeLock.releaseAbandoned(thread);
   }
 }
 

@@ -1,3 +1,5 @@
+import { threadId } from 'node:worker_threads';
+
 /**
  * Turns between the threads of this process that hold connections to the same SQLite file: the
  * main thread's connection and the sync engine's writer thread (src/modules/sync/record-thread.ts).
@@ -7,24 +9,27 @@
  * waits in Atomics.wait. The cell lives in a SharedArrayBuffer both threads map.
  */
 export class SqliteWriteLock {
-  // The cell holds who has the lock: free, the main thread, or the writer thread.
+  // The cell holds who has the lock: 0 when free, else the holding thread's threadId + 1 (the main
+  // thread's is 0), so that a dead thread's lock can be told from its successor's.
   static readonly #FREE = 0;
-  static readonly #MAIN = 1;
-  static readonly #THREAD = 2;
   readonly #cell: Int32Array;
 
   constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)) {
     this.#cell = new Int32Array(buffer);
   }
 
-  #tryAcquire(holder: number): number {
-    return Atomics.compareExchange(this.#cell, 0, SqliteWriteLock.#FREE, holder);
+  static #holder(thread: number): number {
+    return thread + 1;
+  }
+
+  #tryAcquire(): number {
+    return Atomics.compareExchange(this.#cell, 0, SqliteWriteLock.#FREE, SqliteWriteLock.#holder(threadId));
   }
 
   /** On the main thread: resolves once this thread holds the lock. */
   async acquire(): Promise<void> {
     for (;;) {
-      const held = this.#tryAcquire(SqliteWriteLock.#MAIN);
+      const held = this.#tryAcquire();
       if (held === SqliteWriteLock.#FREE) return;
       const wait = Atomics.waitAsync(this.#cell, 0, held);
       if (wait.async) await wait.value;
@@ -34,7 +39,7 @@ export class SqliteWriteLock {
   /** On the writer thread: blocks until it holds the lock. */
   acquireSync(): void {
     for (;;) {
-      const held = this.#tryAcquire(SqliteWriteLock.#THREAD);
+      const held = this.#tryAcquire();
       if (held === SqliteWriteLock.#FREE) return;
       Atomics.wait(this.#cell, 0, held);
     }
@@ -45,12 +50,10 @@ export class SqliteWriteLock {
     Atomics.notify(this.#cell, 0);
   }
 
-  /** After the writer thread ended: frees the lock if it died holding it. */
-  releaseAbandoned(): void {
-    if (
-      Atomics.compareExchange(this.#cell, 0, SqliteWriteLock.#THREAD, SqliteWriteLock.#FREE) ===
-      SqliteWriteLock.#THREAD
-    ) {
+  /** After thread `thread` (its threadId) ended: frees the lock if that thread died holding it. */
+  releaseAbandoned(thread: number): void {
+    const dead = SqliteWriteLock.#holder(thread);
+    if (Atomics.compareExchange(this.#cell, 0, dead, SqliteWriteLock.#FREE) === dead) {
       Atomics.notify(this.#cell, 0);
     }
   }
