@@ -21,8 +21,8 @@ import {
   PROVIDER_TOKEN,
   runEnded,
   seedConnections,
-  TrivialConnector,
   triggerSync,
+  trivialConnector,
 } from './harness.js';
 import { storageFloorMs } from './storage-floor.js';
 
@@ -230,14 +230,14 @@ async function memory(providerUrl: string, records: number, timeoutMs: number) {
 async function scheduler(connections: number, windowMs: number, speed: number) {
   const origin = new Date(Math.ceil(Date.now() / 1000) * 1000);
   const clock = acceleratedClock(origin, speed);
-  const engine = await openEngine({ connectors: [new TrivialConnector()], clock, tick: false });
+  const engine = await openEngine({ connectors: [trivialConnector()], clock, tick: false });
   try {
     const { db } = engine.ctx.database;
     const settings = engine.ctx.config.sync;
     // Evenly spread: slot i falls (i + 1)/N of the way through the window.
     const slot = (i: number) => new Date(origin.getTime() + ((i + 1) / connections) * windowMs);
     const seedStarted = performance.now();
-    await seedConnections(engine, 'bench-trivial', connections, (i) => slot(i).toISOString());
+    await seedConnections(engine, 'scripted', connections, (i) => slot(i).toISOString());
     const seedMs = performance.now() - seedStarted;
 
     const dispatchedAt = new Map<string, number>();
@@ -335,10 +335,10 @@ async function scheduler(connections: number, windowMs: number, speed: number) {
  * best (noise only ever slows a round down), as for throughput.
  */
 async function runsPerSecond(runs: number, warmup: number, parallel: number, rounds: number) {
-  const engine = await openEngine({ connectors: [new TrivialConnector()] });
+  const engine = await openEngine({ connectors: [trivialConnector()] });
   try {
     const { db } = engine.ctx.database;
-    const ids = await seedConnections(engine, 'bench-trivial', warmup + runs * rounds, () => null);
+    const ids = await seedConnections(engine, 'scripted', warmup + runs * rounds, () => null);
     const actor: Actor = { type: 'user', id: engine.userId, name: 'Bench', requestId: null, ip: null };
     const sync = engine.app.services.sync;
     const finished = async (n: number) => {

@@ -4,7 +4,7 @@
 import { type Insertable, sql } from 'kysely';
 import { type App, buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import type { Connector, ConnectorDefinition, SyncBatch } from '../../src/connectors/sdk.js';
+import type { Connector } from '../../src/connectors/sdk.js';
 import type { AppContext } from '../../src/context.js';
 import { registerAccount } from '../../src/modules/auth/accounts.js';
 import { syncCatalog } from '../../src/modules/catalog/service.js';
@@ -17,39 +17,21 @@ import type { IntegrationConnectionsTable } from '../../src/platform/db/tables.j
 import { newId } from '../../src/platform/ids.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { closeContext, openContext } from '../../src/runtime.js';
+import { ScriptedConnector } from '../../test/fakes/scripted-connector.js';
 
 /** The provider process's bearer token; the connector sends it on every page request. */
 export const PROVIDER_TOKEN = 'bench-token';
 /** Records per page, on the engine's requests and the bare loop's alike. */
 export const PER_PAGE = 100;
 
-export const trivialDefinition: ConnectorDefinition = {
-  slug: 'bench-trivial',
-  name: 'Bench trivial',
-  provider: 'bench_trivial',
-  category: 'custom',
-  shortDescription: 'Syncs one tiny record without calling anything: measures the engine alone.',
-  description: 'A connector whose sync yields a single batch of one record.',
-  iconUrl: 'https://example.com/icon.svg',
-  authType: 'none',
-  configSchema: { type: 'object', properties: {} },
-  capabilities: ['sync_resources'],
-  entities: [{ name: 'items', description: 'Items' }],
-  version: '1.0.0',
-  tags: ['bench'],
-};
-
-/** A run of it is pure engine cost: claim, one batch (one record, its cursor), finish. */
-export class TrivialConnector implements Connector {
-  readonly definition = trivialDefinition;
-
-  async test() {
-    return { ok: true as const, message: 'Connected', details: {} };
-  }
-
-  async *sync(): AsyncIterable<SyncBatch> {
-    yield { entity: 'items', records: [{ id: 'one', data: { ok: true } }], cursor: '1' };
-  }
+/**
+ * The trivial connector: a run of it is pure engine cost (claim, one batch of one record and its
+ * cursor, finish), calling nothing.
+ */
+export function trivialConnector(): ScriptedConnector {
+  const connector = new ScriptedConnector();
+  connector.batches = [{ entity: 'items', records: [{ id: 'one', data: { ok: true } }], cursor: '1' }];
+  return connector;
 }
 
 export interface Engine {

@@ -130,22 +130,43 @@ export function noCounts(): RecordCounts {
 }
 
 /** A batch's stats so far on its run, if the run is still this worker's (running, its lease). */
-export const RUN_PROGRESS = new QueryTemplate(
-  ['stats', 'log_counts', 'error_details', 'updated_at', 'id', 'owner'],
-  (db, slot) =>
-    db
-      .updateTable('sync_runs')
-      .set({
-        // JSON values: the template sends them as JSON text, as every query does.
-        stats: sql<Record<string, number>>`${slot.stats}`,
-        log_counts: sql<Record<string, number>>`${slot.log_counts}`,
-        error_details: sql<Record<string, unknown> | null>`${slot.error_details}`,
-        updated_at: slot.updated_at,
-      })
-      .where('id', '=', slot.id)
-      .where('status', '=', 'running' satisfies RunStatus)
-      .where('lease_owner', '=', slot.owner),
+const RUN_PROGRESS_SLOTS = ['stats', 'log_counts', 'error_details', 'updated_at', 'id', 'owner'] as const;
+
+export const RUN_PROGRESS = new QueryTemplate(RUN_PROGRESS_SLOTS, (db, slot) =>
+  db
+    .updateTable('sync_runs')
+    .set({
+      // JSON values: the template sends them as JSON text, as every query does.
+      stats: sql<Record<string, number>>`${slot.stats}`,
+      log_counts: sql<Record<string, number>>`${slot.log_counts}`,
+      error_details: sql<Record<string, unknown> | null>`${slot.error_details}`,
+      updated_at: slot.updated_at,
+    })
+    .where('id', '=', slot.id)
+    .where('status', '=', 'running' satisfies RunStatus)
+    .where('lease_owner', '=', slot.owner),
 );
+
+/**
+ * The values of RUN_PROGRESS for a batch: its run's stats once its records (`counts`) are added to
+ * what its attempt wrote before it, and the rest as the batch carries them.
+ */
+export function runProgress(
+  batch: BatchWrite,
+  writtenBefore: RecordCounts,
+  counts: WriteCounts,
+): Record<(typeof RUN_PROGRESS_SLOTS)[number], unknown> {
+  const written = { ...writtenBefore };
+  addCounts(written, counts);
+  return {
+    stats: statsAfter(batch, written),
+    log_counts: batch.log_counts,
+    error_details: batch.error_details,
+    updated_at: batch.at,
+    id: batch.scope.runId,
+    owner: batch.owner,
+  };
+}
 
 /**
  * Stores through the process's own connection (PostgreSQL): each batch one transaction, one after
@@ -183,16 +204,7 @@ export class TransactionBatchSink implements BatchSink {
       if (batch.cursor) await saveCursor(tx, scope, batch.entity, batch.cursor, now);
       await insertEvidence(tx, scope, batch.evidence, now);
       await insertLogs(tx, { id: scope.runId, org_id: scope.orgId }, batch.logs);
-      const written = { ...this.#written };
-      addCounts(written, counts);
-      const owned = await RUN_PROGRESS.execute(tx, {
-        stats: statsAfter(batch, written),
-        log_counts: batch.log_counts,
-        error_details: batch.error_details,
-        updated_at: at,
-        id: scope.runId,
-        owner: batch.owner,
-      });
+      const owned = await RUN_PROGRESS.execute(tx, runProgress(batch, this.#written, counts));
       // Cancelled or reaped meanwhile: nothing of this batch is kept.
       if (owned.numAffectedRows === 0n) throw new RunLostError('run cancelled or taken over');
       addCounts(this.#written, counts);

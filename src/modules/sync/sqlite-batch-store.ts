@@ -5,14 +5,7 @@ import type { QueryTemplate } from '../../platform/db/query-template.js';
 import { JsonSqliteDialect } from '../../platform/db/sqlite.js';
 import type { Tables } from '../../platform/db/tables.js';
 import { newId } from '../../platform/ids.js';
-import {
-  addCounts,
-  type BatchWrite,
-  type RecordCounts,
-  RUN_PROGRESS,
-  RunLostError,
-  statsAfter,
-} from './batch-sink.js';
+import { type BatchWrite, type RecordCounts, RUN_PROGRESS, RunLostError, runProgress } from './batch-sink.js';
 import {
   CURSOR_UPSERT,
   compareRecords,
@@ -152,16 +145,7 @@ export class SqliteBatchStore {
         line.created_at,
       );
     }
-    const written = { ...writtenBefore };
-    addCounts(written, counts);
-    const owned = this.#templates.progress({
-      stats: statsAfter(batch, written),
-      log_counts: batch.log_counts,
-      error_details: batch.error_details,
-      updated_at: at,
-      id: scope.runId,
-      owner: batch.owner,
-    });
+    const owned = this.#templates.progress(runProgress(batch, writtenBefore, counts));
     if (owned.changes === 0) throw new RunLostError('run cancelled or taken over');
     return counts;
   }
