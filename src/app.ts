@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type onRouteHookHandler,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -18,6 +19,7 @@ import { catalogRoutes } from './modules/catalog/routes.js';
 import { connectRoutes } from './modules/connections/connect-routes.js';
 import { connectionRoutes } from './modules/connections/routes.js';
 import { userConnectRoutes } from './modules/connections/user-connect-routes.js';
+import { eventRoutes } from './modules/events/routes.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
 import type { QueueBackend } from './modules/sync/engine.js';
@@ -25,15 +27,16 @@ import { syncRoutes } from './modules/sync/routes.js';
 import { systemRoutes } from './modules/system/routes.js';
 import { teamRoutes } from './modules/teams/routes.js';
 import { userRoutes } from './modules/users/routes.js';
-import { registerErrorHandling } from './platform/http/error-handler.js';
+import { parserRefusal, registerErrorHandling, routerRefusal } from './platform/http/error-handler.js';
 import { registerJsonBodyParser } from './platform/http/json-body.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.js';
-import { RequestObserver } from './platform/http/request-observer.js';
+import { checkSecretParams, RequestObserver } from './platform/http/request-observer.js';
 import { registerCors, securityHeaders } from './platform/http/security-headers.js';
 import { createValidatorCompiler, lazySerializers } from './platform/http/validation.js';
 import { LazyChildLogger } from './platform/logging/lazy-child-logger.js';
-import { registerRateLimiting } from './platform/ratelimit/register.js';
+import type { LimitName } from './platform/ratelimit/limits.js';
+import { limitScope, registerRateLimiting } from './platform/ratelimit/register.js';
 import { closeServices, createServices, type Services } from './services.js';
 
 export type App = FastifyInstance<
@@ -63,27 +66,33 @@ export interface AppOptions {
   connectors?: readonly Connector[];
   /** The run queue; by default BullMQ when Redis is configured (tests run both). */
   queueBackend?: QueueBackend;
+  /** Sees every route as it is registered (tests walk the whole route table with it). */
+  onRoute?: onRouteHookHandler;
 }
 
-const apiModules: ModuleRoutes[] = [
-  authRoutes,
-  orgRoutes,
-  userRoutes,
-  teamRoutes,
-  apiKeyRoutes,
-  auditRoutes,
-  catalogRoutes,
-  catalogAdminRoutes,
-  connectionRoutes,
-  connectRoutes,
-  userConnectRoutes,
-  healthRoutes,
-  syncRoutes,
+/**
+ * The modules, each with the rate-limit class of its routes (integration-provider-api.md, "Rate
+ * Limiting"); a route that declares its own `config.limit` keeps it.
+ */
+const apiModules: [ModuleRoutes, LimitName?][] = [
+  [authRoutes],
+  [orgRoutes],
+  [userRoutes],
+  [teamRoutes],
+  [apiKeyRoutes],
+  [auditRoutes],
+  [catalogRoutes, 'integration'],
+  [catalogAdminRoutes, 'provider'],
+  [connectionRoutes, 'integration'],
+  [connectRoutes, 'connection'],
+  [userConnectRoutes, 'connection'],
+  [healthRoutes, 'integration'],
+  [syncRoutes, 'integration'],
+  [eventRoutes],
 ];
 
 /** The static security headers and the request id, in one hook: each hook costs (bench/http). */
-function registerResponseHeaders(app: App): void {
-  const headers = securityHeaders();
+function registerResponseHeaders(app: App, headers: Record<string, string>): void {
   app.addHook('onRequest', (request, reply, done) => {
     // Among Fastify's reply headers, so a route that sets one of them (the /docs page's CSP) wins.
     // Handed to Node in one writeHead, this measured cheaper than setHeader on the raw response,
@@ -107,6 +116,7 @@ function endKeepAliveOnClose(app: App): void {
 }
 
 export async function buildApp(ctx: AppContext, options: AppOptions = { surface: 'api' }): Promise<App> {
+  const headers = securityHeaders();
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     logController: new RequestObserver(ctx.metrics, ctx.logger.isLevelEnabled('debug')),
@@ -117,10 +127,16 @@ export async function buildApp(ctx: AppContext, options: AppOptions = { surface:
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     schemaController: { compilersFactory: { buildSerializer: lazySerializers() } },
+    // Requests refused before any route or hook runs answer with the envelope and headers too.
+    frameworkErrors: routerRefusal(headers),
+    clientErrorHandler: parserRefusal(ctx.logger, headers),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // First, so that it sees every route, whichever scope registers it.
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  app.addHook('onRoute', checkSecretParams);
   app.setValidatorCompiler(createValidatorCompiler());
-  registerResponseHeaders(app);
+  registerResponseHeaders(app, headers);
   endKeepAliveOnClose(app);
   registerErrorHandling(app);
   registerJsonBodyParser(app);
@@ -136,7 +152,13 @@ export async function buildApp(ctx: AppContext, options: AppOptions = { surface:
       async (api) => {
         registerGuard(api, services.authenticator);
         await registerRateLimiting(api, ctx);
-        for (const routes of apiModules) await routes(api as App, services);
+        for (const [routes, limit] of apiModules) {
+          // Each module in a scope of its own, which gives its routes their rate-limit class.
+          await api.register(async (scope) => {
+            if (limit) limitScope(scope, limit);
+            await routes(scope as App, services);
+          });
+        }
         if (options.extraRoutes) await options.extraRoutes(api as App, services);
       },
       { prefix: '/api/v1' },

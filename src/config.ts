@@ -52,12 +52,14 @@ export const settingsSchema = Type.Object({
     default: 'info',
     description: 'fatal, error, warn, info, debug, trace or silent.',
   },
-  SWITCHBOARD_PUBLIC_URL: Type.String({
-    pattern: '^https?://[^\\s/]+(/[^\\s]*)?$',
-    hint: 'must be an http:// or https:// URL',
-    default: 'http://localhost:8090',
-    description: 'Base URL the outside world uses to reach this service (webhook and OAuth redirect URLs).',
-  }),
+  SWITCHBOARD_PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s/]+(/[^\\s]*)?$',
+      hint: 'must be an http:// or https:// URL',
+      description:
+        'Base URL the outside world uses to reach this service (webhook and OAuth redirect URLs). Unset: http://localhost:<PORT>.',
+    }),
+  ),
   SWITCHBOARD_CORS_ORIGINS: Type.String({
     default: '',
     description: 'Comma-separated origins allowed by CORS. Empty: CORS off.',
@@ -220,6 +222,13 @@ export const settingsSchema = Type.Object({
     default: 3,
     description: 'Consecutive failures at which a connection reads `unhealthy`.',
   }),
+  SWITCHBOARD_EVENT_RETENTION_DAYS: Type.Integer({
+    minimum: 1,
+    maximum: 3650,
+    default: 30,
+    description:
+      'Days an event is kept in the outbox (`GET /api/v1/events`, event consumers) before the scheduler prunes it.',
+  }),
   SWITCHBOARD_DEMO: Type.Boolean({
     default: false,
     description:
@@ -265,6 +274,8 @@ export interface Config {
   demo: boolean;
   /** The sync engine (see modules/sync). */
   sync: SyncSettings;
+  /** The event outbox (see modules/events). */
+  events: { retentionDays: number };
 }
 
 export interface SyncSettings {
@@ -321,6 +332,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 function toConfig(s: Settings): Config {
   const dataDir = path.resolve(s.SWITCHBOARD_DATA_DIR);
+  // Unset, it follows the port the server listens on, and the OAuth return origins follow it.
+  const publicUrl = s.SWITCHBOARD_PUBLIC_URL ?? `http://localhost:${s.PORT}`;
   return {
     port: s.PORT,
     host: s.HOST,
@@ -330,8 +343,8 @@ function toConfig(s: Settings): Config {
       : { kind: 'sqlite', file: path.join(dataDir, 'switchboard.db') },
     redis: s.REDIS_URL ? { url: s.REDIS_URL, keyPrefix: s.REDIS_KEY_PREFIX } : undefined,
     logLevel: s.LOG_LEVEL,
-    publicUrl: s.SWITCHBOARD_PUBLIC_URL.replace(/\/+$/, ''),
-    oauthReturnOrigins: (s.SWITCHBOARD_OAUTH_RETURN_ORIGINS ?? new URL(s.SWITCHBOARD_PUBLIC_URL).origin)
+    publicUrl: publicUrl.replace(/\/+$/, ''),
+    oauthReturnOrigins: (s.SWITCHBOARD_OAUTH_RETURN_ORIGINS ?? new URL(publicUrl).origin)
       .split(',')
       .map((o) => new URL(o.trim()).origin),
     corsOrigins: s.SWITCHBOARD_CORS_ORIGINS.split(',')
@@ -371,5 +384,6 @@ function toConfig(s: Settings): Config {
         unhealthyAt: Math.max(s.SWITCHBOARD_HEALTH_UNHEALTHY_AT, s.SWITCHBOARD_HEALTH_DEGRADED_AT),
       },
     },
+    events: { retentionDays: s.SWITCHBOARD_EVENT_RETENTION_DAYS },
   };
 }

@@ -1,14 +1,15 @@
 import { connectors as builtInConnectors } from './connectors/registry.js';
 import type { Connector } from './connectors/sdk.js';
 import type { AppContext } from './context.js';
-import { ApiKeyCache } from './modules/api-keys/cache.js';
 import { ApiKeyUsage } from './modules/api-keys/usage.js';
 import { AccessTokens } from './modules/auth/access-tokens.js';
 import { Authenticator } from './modules/auth/authenticator.js';
+import { PrincipalCache } from './modules/auth/principal-cache.js';
 import { Sessions } from './modules/auth/sessions.js';
 import { resolveSigningKey } from './modules/auth/signing-key.js';
 import { OAuthTokens } from './modules/connections/oauth-tokens.js';
 import { ConnectionSecrets } from './modules/connections/secrets.js';
+import { EventService } from './modules/events/service.js';
 import { HealthService } from './modules/health/service.js';
 import { createRunQueue, type QueueBackend } from './modules/sync/engine.js';
 import { SyncService } from './modules/sync/service.js';
@@ -25,7 +26,8 @@ export interface Services {
   readonly sessions: Sessions;
   readonly authenticator: Authenticator;
   readonly apiKeyUsage: ApiKeyUsage;
-  readonly apiKeyCache: ApiKeyCache;
+  /** The current state behind credentials; invalidate it after changing keys, members, users or sessions. */
+  readonly principalCache: PrincipalCache;
   readonly invalidation: InvalidationBus;
   /** The connectors the catalog offers: this build's, or a test's fixtures. */
   readonly connectors: readonly Connector[];
@@ -39,6 +41,8 @@ export interface Services {
   readonly sync: SyncService;
   /** Connection health checks and reports. */
   readonly health: HealthService;
+  /** The event outbox: the org's events, consumers reading them after a durable cursor, retention. */
+  readonly events: EventService;
 }
 
 export function createServices(
@@ -54,7 +58,7 @@ export function createServices(
   );
   const apiKeyUsage = new ApiKeyUsage(database.db, logger);
   const invalidation = new InvalidationBus(ctx.redis, logger);
-  const apiKeyCache = new ApiKeyCache(invalidation);
+  const principalCache = new PrincipalCache(invalidation);
   const secretBox = resolveSecretBox(config, logger);
   const queue = createRunQueue(ctx, queueBackend);
   const oauthTokens = new OAuthTokens(
@@ -66,6 +70,7 @@ export function createServices(
   );
   return {
     oauthTokens,
+    events: new EventService(database, invalidation, config.events, clock, logger),
     health: new HealthService(
       database.db,
       connectors,
@@ -80,16 +85,16 @@ export function createServices(
     ctx,
     accessTokens,
     apiKeyUsage,
-    apiKeyCache,
+    principalCache,
     invalidation,
     connectors,
     secretBox,
-    sessions: new Sessions(database.db, accessTokens, config.auth, clock),
+    sessions: new Sessions(database.db, accessTokens, config.auth, clock, principalCache),
     authenticator: new Authenticator(
       database.db,
       accessTokens,
       apiKeyUsage,
-      apiKeyCache,
+      principalCache,
       config.apiKeys.prefix,
       clock,
     ),
@@ -100,5 +105,6 @@ export function createServices(
 export async function closeServices(services: Services): Promise<void> {
   await services.apiKeyUsage.close();
   await services.queue.close();
+  await services.events.close();
   services.invalidation.close();
 }

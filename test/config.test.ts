@@ -18,6 +18,20 @@ describe('configuration', () => {
     });
   });
 
+  it('derives the public URL and the OAuth return origins from PORT when the public URL is unset', () => {
+    expect(loadConfig({ PORT: '9123' })).toMatchObject({
+      publicUrl: 'http://localhost:9123',
+      oauthReturnOrigins: ['http://localhost:9123'],
+    });
+    // A public URL set wins over the port, and gives its origin.
+    expect(
+      loadConfig({ PORT: '9123', SWITCHBOARD_PUBLIC_URL: 'https://sb.example.com/base/' }),
+    ).toMatchObject({
+      publicUrl: 'https://sb.example.com/base',
+      oauthReturnOrigins: ['https://sb.example.com'],
+    });
+  });
+
   it('switches to PostgreSQL and Redis when their URLs are set', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://u:p@db:5432/sb',

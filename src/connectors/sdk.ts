@@ -86,7 +86,9 @@ export interface ConnectorDefinition {
   category: Category;
   shortDescription: string;
   description: string;
+  /** A URL, or a path on this server (`/…`) for what the server itself serves. */
   iconUrl: string;
+  /** Every built-in connector sets both (the contract suite checks); https, or a path on this server. */
   documentationUrl?: string;
   websiteUrl?: string;
   authType: AuthType;

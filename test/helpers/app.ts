@@ -73,6 +73,7 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     extraRoutes: options.extraRoutes,
     connectors: options.connectors,
     queueBackend: options.queueBackend,
+    onRoute: options.onRoute,
   });
   const worker = options.worker ? createSyncWorker(app.services, backgroundTasks(app.services)) : undefined;
   worker?.start({ tick: false });

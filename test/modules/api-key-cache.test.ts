@@ -40,7 +40,7 @@ describe.runIf(REDIS_URL)('API key revocation across processes', () => {
     expect((await viaB()).statusCode).toBe(200);
     expect((await viaB()).statusCode).toBe(200);
     // B now answers from its cache...
-    expect(b.app.services.apiKeyCache.get(sha256Hex(key.key))).toBeDefined();
+    expect(b.app.services.principalCache.get('api_key', sha256Hex(key.key))).toBeDefined();
 
     const revoked = await a.app.inject({
       method: 'DELETE',

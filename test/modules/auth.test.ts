@@ -206,13 +206,20 @@ describe('authentication', () => {
   describe('access tokens', () => {
     let userId: string;
     let orgId: string;
+    let sessionId: string;
     beforeAll(async () => {
       const s = await register('jwt@example.com');
       userId = s.user.id;
       orgId = s.org.id;
+      const token = await t.ctx.database.db
+        .selectFrom('refresh_tokens')
+        .select('family_id')
+        .where('token_hash', '=', sha256Hex(s.refresh_token))
+        .executeTakeFirstOrThrow();
+      sessionId = token.family_id;
     });
     const forge = (key: string, claims: Record<string, unknown> = {}, alg = 'HS256') =>
-      new SignJWT({ org: orgId, role: 'tenant_admin', name: 'x', sa: false })
+      new SignJWT({ org: orgId, sid: 'sid' in claims ? claims.sid : sessionId })
         .setProtectedHeader({ alg })
         .setSubject(userId)
         .setIssuer(String(claims.iss ?? 'switchboard'))
@@ -240,18 +247,8 @@ describe('authentication', () => {
             .setExpirationTime('10m')
             .encode(),
       ],
-      [
-        'with a role that does not exist',
-        () =>
-          new SignJWT({ org: orgId, role: 'god' })
-            .setProtectedHeader({ alg: 'HS256' })
-            .setSubject(userId)
-            .setIssuer('switchboard')
-            .setAudience('switchboard-api')
-            .setIssuedAt(Math.floor(clock.now().getTime() / 1000))
-            .setExpirationTime(Math.floor(clock.now().getTime() / 1000) + 600)
-            .sign(new TextEncoder().encode(TEST_JWT_SECRET)),
-      ],
+      ['without a session', () => forge(TEST_JWT_SECRET, { sid: undefined })],
+      ['of a session that does not exist', () => forge(TEST_JWT_SECRET, { sid: 'no-such-login' })],
       ['that is not a JWT at all', async () => 'garbage'],
     ])('refuses a token %s', async (_why, make) => {
       const res = await me(await make());

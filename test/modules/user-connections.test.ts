@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoConnector } from '../../src/connectors/demo/index.js';
 import { reencryptSecrets } from '../../src/modules/connections/rotate-key.js';
 import { ConnectionSecrets } from '../../src/modules/connections/secrets.js';
 import { findConnection } from '../../src/modules/connections/store.js';
@@ -99,6 +100,7 @@ describe('user-scoped connections (a user’s own OAuth credential, against oidc
             scopes: ['repo.read'],
           },
         }),
+        demoConnector,
       ],
     });
     t = oauthApp.t;
@@ -166,18 +168,48 @@ describe('user-scoped connections (a user’s own OAuth credential, against oidc
     expect(t.logs.text()).not.toContain(String(tokens.access_token));
   });
 
+  it('reads `{ connected: false }` until the user connects; 404 for a connection without OAuth', async () => {
+    const id = await createConnection();
+    const before = await call('GET', `/user/integrations/${id}/connection`, alice.auth);
+    expect(before.statusCode, before.body).toBe(200);
+    expect(before.json()).toEqual({ data: { connected: false } });
+    expect(await credentialOf(id, alice.id)).toBeUndefined();
+
+    const demo = await db()
+      .selectFrom('integration_definitions')
+      .select('id')
+      .where('slug', '=', 'demo')
+      .executeTakeFirstOrThrow();
+    const created = await call('POST', '/integration-connections', bob.auth, {
+      definition_id: demo.id,
+      name: `Token ${++counter}`,
+      config: { api_token: 'x' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const res = await call('GET', `/user/integrations/${created.json().data.id}/connection`, alice.auth);
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error).toMatchObject({
+      code: 'USER_CREDENTIAL_NOT_FOUND',
+      details: { auth_type: 'api_key' },
+    });
+  });
+
   it('hides a user’s credential from every other user, admin or not, and from API keys', async () => {
     const id = await createConnection();
     await connectAs(alice, id, 'alice-at-provider');
     const before = await credentialOf(id, alice.id);
 
+    // Bob has not connected: Alice's credential does not show through.
+    const bobs = await call('GET', `/user/integrations/${id}/connection`, bob.auth);
+    expect(bobs.statusCode, bobs.body).toBe(200);
+    expect(bobs.json()).toEqual({ data: { connected: false } });
+    const bobDisconnect = await call('POST', `/user/integrations/${id}/disconnect`, bob.auth);
+    expect(bobDisconnect.statusCode).toBe(404);
+    expect(bobDisconnect.json().error.code).toBe('USER_CREDENTIAL_NOT_FOUND');
     for (const [method, path] of [
       ['GET', 'connection'],
       ['POST', 'disconnect'],
     ] as const) {
-      const res = await call(method, `/user/integrations/${id}/${path}`, bob.auth);
-      expect([path, res.statusCode]).toEqual([path, 404]);
-      expect(res.json().error.code).toBe('USER_CREDENTIAL_NOT_FOUND');
       const foreign = await call(method, `/user/integrations/${id}/${path}`, outsider.auth);
       expect([path, foreign.statusCode]).toEqual([path, 404]);
       expect(foreign.json().error.code).toBe('CONNECTION_NOT_FOUND');

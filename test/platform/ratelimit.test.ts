@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import Type from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModuleRoutes } from '../../src/app.js';
+import { AppError } from '../../src/platform/http/errors.js';
+import { limitScope } from '../../src/platform/ratelimit/register.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 import { suiteDatabase } from '../helpers/databases.js';
 import { REDIS_URL, uniqueName } from '../helpers/env.js';
@@ -17,14 +19,25 @@ const limitedRoutes: ModuleRoutes = async (app) => {
   app.get('/limited/connection', { config: { access: 'authenticated', limit: 'connection' } }, ok);
   app.get('/limited/public', { config: { access: 'public', limit: 'search' } }, ok);
   app.get('/unlimited', { config: { access: 'public' } }, ok);
+  // Like login: a wrong password answers 401 (counted against the account), a server fault 500.
   app.post(
     '/limited/login',
     {
       config: { access: 'public', limit: ['login_ip', 'login_account'] },
-      schema: { body: Type.Object({ email: Type.String() }) },
+      schema: { body: Type.Object({ email: Type.String(), password: Type.Optional(Type.String()) }) },
     },
-    ok,
+    async (request) => {
+      if (request.body.password === 'wrong') throw new AppError('INVALID_CREDENTIALS');
+      if (request.body.password === 'fault') throw new Error('the database went away');
+      return ok();
+    },
   );
+  // A module's scope with a class: its routes count against it unless they declare their own.
+  await app.register(async (scope) => {
+    limitScope(scope, 'search');
+    scope.get('/scoped/default', ok);
+    scope.get('/scoped/own', { config: { limit: 'connection' } }, ok);
+  });
 };
 
 /** Sends `count` requests one after another (each must be counted before the next). */
@@ -154,27 +167,35 @@ describe.each(backends)('rate limiting with $name counters', ({ env }) => {
     expect(header(otherClass, 'x-ratelimit-remaining')).toBe('49');
   });
 
-  it('limits login attempts per account, whatever the address and the email case', async () => {
-    const login = (email: string, ip = freshIp()): InjectOptions => ({
+  it('limits failed login attempts per account, whatever the address and the email case', async () => {
+    const login = (email: string, password: string): InjectOptions => ({
       method: 'POST',
       url: '/api/v1/limited/login',
-      payload: { email },
-      remoteAddress: ip,
+      payload: { email, password },
+      remoteAddress: freshIp(),
     });
     const victim = `${uniqueName('victim')}@example.com`;
-    const first = await t.app.inject(login(victim));
-    // The account limit (10 per 15 minutes) is tighter than the address limit (20 per minute).
+    const first = await t.app.inject(login(victim, 'wrong'));
+    expect(first.statusCode).toBe(401);
+    // The account limit (10 failures per 15 minutes) is tighter than the address limit (20 per minute).
     expect(header(first, 'x-ratelimit-limit')).toBe('10');
     expect(header(first, 'x-ratelimit-remaining')).toBe('9');
-    for (let i = 0; i < 9; i++) {
-      const res = await t.app.inject(login(i % 2 ? victim.toUpperCase() : ` ${victim}`));
-      expect(res.statusCode).toBe(200);
+    // Successes and server faults are not the caller's failures: they leave the count alone.
+    for (const password of ['right', 'fault']) {
+      const res = await t.app.inject(login(victim, password));
+      expect(res.statusCode).toBe(password === 'right' ? 200 : 500);
+      expect(header(res, 'x-ratelimit-remaining')).toBe('9');
     }
-    const refused = await t.app.inject(login(victim));
+    for (let i = 0; i < 9; i++) {
+      const res = await t.app.inject(login(i % 2 ? victim.toUpperCase() : ` ${victim}`, 'wrong'));
+      expect(res.statusCode).toBe(401);
+      expect(header(res, 'x-ratelimit-remaining')).toBe(String(8 - i));
+    }
+    const refused = await t.app.inject(login(victim, 'right'));
     expect(refused.statusCode).toBe(429);
     expect(refused.json().error.retry_after).toBe(Number(header(refused, 'retry-after')));
     expect(Number(header(refused, 'retry-after'))).toBeGreaterThan(60);
-    expect((await t.app.inject(login(`${uniqueName('other')}@example.com`))).statusCode).toBe(200);
+    expect((await t.app.inject(login(`${uniqueName('other')}@example.com`, 'wrong'))).statusCode).toBe(401);
   });
 
   it('limits login attempts per address, whatever the account', async () => {
@@ -194,6 +215,25 @@ describe.each(backends)('rate limiting with $name counters', ({ env }) => {
     expect(header(refused, 'x-ratelimit-limit')).toBe('20');
     expect(refused.json().error.code).toBe('RATE_LIMIT_EXCEEDED');
     expect((await t.app.inject(attempt(freshIp()))).statusCode).toBe(200);
+  });
+
+  it("counts a scope's routes against its class, unless a route declares its own", async () => {
+    const user = await seedUser(t);
+    await send(t, 29, { method: 'GET', url: '/api/v1/limited/search', headers: user.auth });
+    const scoped = await t.app.inject({ method: 'GET', url: '/api/v1/scoped/default', headers: user.auth });
+    expect(scoped.statusCode).toBe(200);
+    expect(header(scoped, 'x-ratelimit-limit')).toBe('30');
+    expect(header(scoped, 'x-ratelimit-remaining')).toBe('0');
+    expect(
+      (await t.app.inject({ method: 'GET', url: '/api/v1/scoped/default', headers: user.auth })).statusCode,
+    ).toBe(429);
+
+    const own = await t.app.inject({ method: 'GET', url: '/api/v1/scoped/own', headers: user.auth });
+    expect(own.statusCode).toBe(200);
+    expect(header(own, 'x-ratelimit-limit')).toBe('50');
+    expect(header(own, 'x-ratelimit-remaining')).toBe('49');
+    // The scope's class stays in the scope.
+    expect(hasLimitHeaders(await t.app.inject({ method: 'GET', url: '/api/v1/unlimited' }))).toBe(false);
   });
 
   it('sends no rate-limit headers on a route without a limit', async () => {

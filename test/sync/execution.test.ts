@@ -22,7 +22,13 @@ describe('sync execution: diffing, deletes, cursors, retries, cancel, logs', () 
       worker: true,
       queueBackend: 'in-process',
       clock,
-      env: { ...LONG_TOKENS, SWITCHBOARD_SYNC_RETRY_BASE_MS: '10000', SWITCHBOARD_SYNC_MAX_RETRIES: '2' },
+      env: {
+        ...LONG_TOKENS,
+        SWITCHBOARD_SYNC_RETRY_BASE_MS: '10000',
+        SWITCHBOARD_SYNC_MAX_RETRIES: '2',
+        // These tests poll runs through the API far faster than the integration class's 200/min.
+        SWITCHBOARD_RATE_LIMITS: 'false',
+      },
     });
     admin = await seedUser(t);
     h = syncHarness(t, admin);

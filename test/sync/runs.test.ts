@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type PagedProvider, startPagedProvider } from '../fakes/paged-provider.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 import { type SeededUser, seedUser } from '../helpers/identity.js';
@@ -118,6 +118,23 @@ describe('sync runs through the API (demo connector, in-process worker)', () => 
     ).rejects.toThrow();
     provider.release();
     expect((await h.settled(id, runId)).status).toBe('completed');
+  });
+
+  it('gives every log entry an object as details, `{}` for a line written without context', async () => {
+    const id = await h.connected('paged-fake', { base_url: provider.url, api_token: 'tok' });
+    const held = provider.hold(2);
+    const runId = await h.trigger(id);
+    await held;
+    // The cancel line is written with no details.
+    const cancelled = await h.call('POST', `/integration-connections/${id}/runs/${runId}/cancel`);
+    expect(cancelled.statusCode).toBe(200);
+    await vi.waitFor(() => expect(t.worker?.activeRuns).toBe(0), { timeout: 5000, interval: 5 });
+    provider.release();
+    const res = await h.call('GET', `/integration-connections/${id}/runs/${runId}/logs?per_page=200`);
+    expect(res.statusCode).toBe(200);
+    const entries = res.json().data as { message: string; details: unknown }[];
+    expect(entries.find((e) => e.message.startsWith('Sync cancelled by'))?.details).toEqual({});
+    for (const entry of entries) expect(entry.details).toEqual(expect.any(Object));
   });
 
   it('answers 422 unless the connection is connected, 404 for unknown runs and connections', async () => {

@@ -51,6 +51,9 @@ export const demoDefinition: ConnectorDefinition = {
     'tried without a real account.',
   // Inline, because a provider with no external service should not depend on one for its icon.
   iconUrl: ICON,
+  // The provider is this server: its documentation and its site are the server's own reference page.
+  documentationUrl: '/docs',
+  websiteUrl: '/docs',
   authType: 'api_key',
   configSchema: {
     type: 'object',

@@ -14,6 +14,7 @@ import { recordAudit } from '../audit/service.js';
 import { principalOf, userOf } from '../auth/guard.js';
 import { PERMISSIONS } from '../auth/permissions.js';
 import { actorOf, type Principal } from '../auth/principal.js';
+import { recordEvent } from '../events/outbox.js';
 import {
   type ApiKeyRow,
   findApiKey,
@@ -65,7 +66,7 @@ function requireGrantable(principal: Principal, scopes: readonly string[]): void
 }
 
 /** The organisation's API keys: `Authorization: Bearer sk_…` with a subset of its creator's rights. */
-export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, apiKeyCache }) => {
+export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, principalCache }) => {
   const db = ctx.database.db;
   const { prefix: keyPrefix, expiryDays } = ctx.config.apiKeys;
 
@@ -147,6 +148,16 @@ export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, apiKeyCache }) => {
           },
           now,
         );
+        await recordEvent(
+          tx,
+          {
+            type: 'api_key.created',
+            orgId: principal.orgId,
+            subjectId: key.id,
+            payload: { name: key.name, scopes: [...key.scopes], expires_at: key.expires_at },
+          },
+          now,
+        );
       });
       return reply.code(201).send({ data: { ...key, key: secret.key } });
     },
@@ -182,11 +193,22 @@ export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, apiKeyCache }) => {
             },
             now,
           );
+          const revoked = await findApiKey(tx, principal.orgId, id);
+          await recordEvent(
+            tx,
+            {
+              type: 'api_key.revoked',
+              orgId: principal.orgId,
+              subjectId: id,
+              payload: { name: revoked?.name ?? '' },
+            },
+            now,
+          );
         } else if (!(await findApiKey(tx, principal.orgId, id))) {
           throw new AppError('API_KEY_NOT_FOUND');
         }
       });
-      await apiKeyCache.invalidate();
+      await principalCache.invalidate();
       return reply.code(204).send(null);
     },
   );
@@ -233,9 +255,14 @@ export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, apiKeyCache }) => {
           },
           now,
         );
+        await recordEvent(
+          tx,
+          { type: 'api_key.rotated', orgId: principal.orgId, subjectId: id, payload: { name: key.name } },
+          now,
+        );
         return { ...key, prefix: secret.prefix };
       });
-      await apiKeyCache.invalidate();
+      await principalCache.invalidate();
       return { data: { ...key, key: secret.key } };
     },
   );

@@ -2,18 +2,21 @@ import { errors, jwtVerify, SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../platform/clock.js';
 import { AppError } from '../../platform/http/errors.js';
-import { isOrgRole, type OrgRole } from './permissions.js';
 
 const ALGORITHM = 'HS256';
 const ISSUER = 'switchboard';
 const AUDIENCE = 'switchboard-api';
 
+/**
+ * Who the token was issued to, for which org, in which login session. Never the role or the
+ * account state: those are read as they are now on every request (Authenticator), so that a
+ * removal, demotion, deactivation or logout takes effect at once.
+ */
 export interface AccessClaims {
   userId: string;
   orgId: string;
-  role: OrgRole;
-  name: string;
-  isSuperAdmin: boolean;
+  /** The refresh-token family (one login) the token was issued in. */
+  sessionId: string;
   expiresAt: Date;
 }
 
@@ -34,12 +37,7 @@ export class AccessTokens {
   async sign(claims: Omit<AccessClaims, 'expiresAt'>): Promise<{ token: string; expiresAt: Date }> {
     const now = Math.floor(this.clock.now().getTime() / 1000);
     const exp = now + this.ttlSeconds;
-    const token = await new SignJWT({
-      org: claims.orgId,
-      role: claims.role,
-      name: claims.name,
-      sa: claims.isSuperAdmin,
-    })
+    const token = await new SignJWT({ org: claims.orgId, sid: claims.sessionId })
       .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
       .setSubject(claims.userId)
       .setIssuer(ISSUER)
@@ -71,16 +69,14 @@ export class AccessTokens {
       if (error instanceof errors.JWTExpired) throw new AppError('UNAUTHORIZED', 'Access token expired');
       throw new AppError('UNAUTHORIZED', 'Invalid access token');
     }
-    const { sub, org, role, name, sa, exp } = payload;
-    if (typeof sub !== 'string' || typeof org !== 'string' || typeof role !== 'string' || !isOrgRole(role)) {
+    const { sub, org, sid, exp } = payload;
+    if (typeof sub !== 'string' || typeof org !== 'string' || typeof sid !== 'string') {
       throw new AppError('UNAUTHORIZED', 'Invalid access token');
     }
     const claims: AccessClaims = {
       userId: sub,
       orgId: org,
-      role,
-      name: typeof name === 'string' ? name : '',
-      isSuperAdmin: sa === true,
+      sessionId: sid,
       expiresAt: new Date(Number(exp) * 1000),
     };
     this.#verified.set(token, claims);

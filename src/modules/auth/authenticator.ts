@@ -2,21 +2,25 @@ import type { Clock } from '../../platform/clock.js';
 import { sha256Hex } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
-import type { ApiKeyCache, LiveKey } from '../api-keys/cache.js';
 import type { ApiKeyUsage } from '../api-keys/usage.js';
-import type { AccessTokens } from './access-tokens.js';
+import type { AccessClaims, AccessTokens } from './access-tokens.js';
 import { isOrgRole, ORG_ROLES, type Permission, permissionsOf } from './permissions.js';
 import type { Principal } from './principal.js';
+import type { LivePrincipal, PrincipalCache } from './principal-cache.js';
 
 const rolePermissions = new Map(ORG_ROLES.map((r) => [r, permissionsOf(r)] as const));
 
-/** Turns an `Authorization` header into a Principal: a JWT access token or an API key, one path. */
+/**
+ * Turns an `Authorization` header into a Principal: a JWT access token or an API key, one path.
+ * Either way the principal is the credential's current state (membership, role, account, session,
+ * key), from the PrincipalCache when warm, never from what was true when the credential was issued.
+ */
 export class Authenticator {
   constructor(
     private readonly db: Db,
     private readonly accessTokens: AccessTokens,
     private readonly usage: ApiKeyUsage,
-    private readonly cache: ApiKeyCache,
+    private readonly cache: PrincipalCache,
     private readonly apiKeyPrefix: string,
     private readonly clock: Clock,
   ) {}
@@ -31,22 +35,54 @@ export class Authenticator {
   }
 
   async #accessToken(token: string): Promise<Principal> {
-    const claims = await this.accessTokens.verify(token);
-    return {
-      kind: 'user',
-      id: claims.userId,
-      userId: claims.userId,
-      name: claims.name,
-      orgId: claims.orgId,
-      role: claims.role,
-      permissions: rolePermissions.get(claims.role)!,
-      isSuperAdmin: claims.isSuperAdmin,
+    const live = await this.#liveSession(await this.accessTokens.verify(token));
+    if (!live) throw new AppError('UNAUTHORIZED', 'Session ended or no longer a member of this organisation');
+    return live.principal;
+  }
+
+  /**
+   * The user of a live session, with their role in the session's org as it is now: from the cache,
+   * or from the database (then cached). Undefined once the session has ended (logout, reuse,
+   * membership removed, deactivation) or the user is no longer an active member.
+   */
+  async #liveSession(claims: AccessClaims): Promise<LivePrincipal | undefined> {
+    const cached = this.cache.get('user', claims.sessionId);
+    if (cached) return cached;
+    const generation = this.cache.generation;
+    const row = await this.db
+      .selectFrom('refresh_tokens as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .innerJoin('memberships as m', (j) =>
+        j.onRef('m.org_id', '=', 't.org_id').onRef('m.user_id', '=', 't.user_id'),
+      )
+      .select(['u.name', 'u.is_super_admin', 'u.is_active', 'm.role'])
+      .where('t.family_id', '=', claims.sessionId)
+      .where('t.user_id', '=', claims.userId)
+      .where('t.org_id', '=', claims.orgId)
+      .where('t.revoked_at', 'is', null)
+      .limit(1)
+      .executeTakeFirst();
+    if (!row?.is_active || !isOrgRole(row.role)) return undefined;
+    const live: LivePrincipal = {
+      expiresAt: null,
+      principal: {
+        kind: 'user',
+        id: claims.userId,
+        userId: claims.userId,
+        name: row.name,
+        orgId: claims.orgId,
+        role: row.role,
+        permissions: rolePermissions.get(row.role)!,
+        isSuperAdmin: row.is_super_admin,
+      },
     };
+    this.cache.remember('user', claims.sessionId, live, generation);
+    return live;
   }
 
   /** A live key, as a principal with its expiry: from the cache, or from the database (then cached). */
-  async #liveKey(hash: string): Promise<LiveKey | undefined> {
-    const cached = this.cache.get(hash);
+  async #liveKey(hash: string): Promise<LivePrincipal | undefined> {
+    const cached = this.cache.get('api_key', hash);
     if (cached) return cached;
     const generation = this.cache.generation;
     const row = await this.db
@@ -54,6 +90,7 @@ export class Authenticator {
       .leftJoin('memberships as m', (j) =>
         j.onRef('m.org_id', '=', 'k.org_id').onRef('m.user_id', '=', 'k.created_by'),
       )
+      .leftJoin('users as u', 'u.id', 'k.created_by')
       .select([
         'k.id',
         'k.name',
@@ -63,14 +100,18 @@ export class Authenticator {
         'k.expires_at',
         'k.revoked_at',
         'm.role',
+        'u.is_active',
       ])
       .where('k.key_hash', '=', hash)
       .executeTakeFirst();
     if (!row || row.revoked_at !== null) return undefined;
-    // A key never exceeds its creator: its scopes, cut down to what the creator may still do.
+    // A key never exceeds its creator: its scopes, cut down to what the creator may still do (nothing
+    // once the creator has left the org or been deactivated).
     const creator: ReadonlySet<Permission> =
-      row.role && isOrgRole(row.role) ? rolePermissions.get(row.role)! : new Set<Permission>();
-    const live: LiveKey = {
+      row.is_active && row.role && isOrgRole(row.role)
+        ? rolePermissions.get(row.role)!
+        : new Set<Permission>();
+    const live: LivePrincipal = {
       expiresAt: Date.parse(row.expires_at),
       principal: {
         kind: 'api_key',
@@ -83,7 +124,7 @@ export class Authenticator {
         isSuperAdmin: false,
       },
     };
-    this.cache.remember(hash, live, generation);
+    this.cache.remember('api_key', hash, live, generation);
     return live;
   }
 
@@ -91,7 +132,8 @@ export class Authenticator {
     const key = await this.#liveKey(sha256Hex(token));
     if (!key) throw new AppError('UNAUTHORIZED', 'Invalid or revoked API key');
     const now = this.clock.now();
-    if (key.expiresAt <= now.getTime()) throw new AppError('UNAUTHORIZED', 'API key expired');
+    if (key.expiresAt !== null && key.expiresAt <= now.getTime())
+      throw new AppError('UNAUTHORIZED', 'API key expired');
     this.usage.record(key.principal.id, now);
     return key.principal;
   }

@@ -11,6 +11,7 @@ export const PERMISSIONS = [
   'teams:manage',
   'api_keys:manage',
   'audit:read',
+  'events:read',
   'catalog:read',
   'connections:read',
   'connections:create',
@@ -47,6 +48,9 @@ const BASE: Permission[] = ['org:read', 'users:read', 'teams:read'];
 const VIEW: Permission[] = [
   'catalog:read',
   'connections:read',
+  // The event stream is about connections, runs and the org's keys and members: whoever views
+  // connections and runs reads it (tenant admins too, through every permission).
+  'events:read',
   'runs:read',
   'dashboard:read',
   'preview:read',

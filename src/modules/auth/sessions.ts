@@ -8,6 +8,7 @@ import { recordAudit } from '../audit/service.js';
 import type { AccessTokens } from './access-tokens.js';
 import { isOrgRole } from './permissions.js';
 import type { Actor } from './principal.js';
+import type { PrincipalCache } from './principal-cache.js';
 
 /** At most this many live refresh tokens per user; a new one revokes the oldest. */
 export const MAX_ACTIVE_REFRESH_TOKENS = 5;
@@ -25,6 +26,8 @@ export interface TokenPair {
  * Login sessions: short-lived access tokens and opaque refresh tokens that rotate on every use.
  * Tokens descend from one login in a family; presenting a token that was already rotated means it
  * leaked, so the whole family is revoked. Refresh after the org's inactivity timeout is refused.
+ * The family id is the session id access tokens carry: once no token of the family is live, its
+ * access tokens are refused too, so everything that ends sessions tells the PrincipalCache.
  */
 export class Sessions {
   constructor(
@@ -32,19 +35,22 @@ export class Sessions {
     private readonly accessTokens: AccessTokens,
     private readonly config: Config['auth'],
     private readonly clock: Clock,
+    private readonly principals: PrincipalCache,
   ) {}
 
   /** Starts a new family for a user in an org (login, register, switch-org). */
   async start(userId: string, orgId: string): Promise<TokenPair> {
-    return this.db.transaction().execute(async (tx) => {
+    const { pair, capped } = await this.db.transaction().execute(async (tx) => {
       const pair = await this.#issue(tx, userId, orgId, newId());
-      await this.#enforceCap(tx, userId);
-      return pair;
+      return { pair, capped: await this.#enforceCap(tx, userId) };
     });
+    if (capped) await this.principals.invalidate();
+    return pair;
   }
 
   async refresh(refreshToken: string, actor: Omit<Actor, 'type' | 'id' | 'name'>): Promise<TokenPair> {
     const now = this.clock.now();
+    let ended = false;
     const outcome = await this.db.transaction().execute(async (tx) => {
       const token = await tx
         .selectFrom('refresh_tokens as t')
@@ -66,6 +72,7 @@ export class Sessions {
       if (token.revoked_at !== null) {
         if (token.revoked_reason === 'rotated') {
           await this.#revokeFamily(tx, token.family_id, 'reuse_detected', now);
+          ended = true;
           await recordAudit(
             tx,
             tokenActor,
@@ -91,6 +98,7 @@ export class Sessions {
       const idleMs = now.getTime() - new Date(token.created_at).getTime();
       if (idleMs > token.session_timeout_mins * 60_000) {
         await this.#revokeFamily(tx, token.family_id, 'inactivity', now);
+        ended = true;
         return { error: new AppError('SESSION_EXPIRED') };
       }
       // Only one concurrent refresh of the same token can win the rotation.
@@ -104,6 +112,7 @@ export class Sessions {
         return { error: new AppError('UNAUTHORIZED', 'Refresh token revoked') };
       return { pair: await this.#issue(tx, token.user_id, token.org_id, token.family_id) };
     });
+    if (ended) await this.principals.invalidate();
     if ('error' in outcome) throw outcome.error;
     return outcome.pair;
   }
@@ -117,18 +126,27 @@ export class Sessions {
       .executeTakeFirst();
     if (!token) return null;
     await this.#revokeFamily(this.db, token.family_id, 'logout', this.clock.now());
+    await this.principals.invalidate();
     return token.user_id;
   }
 
-  /** Revokes every session a user has in an org (membership removed). */
-  async endAllInOrg(db: Db, userId: string, orgId: string): Promise<void> {
-    await db
+  /**
+   * Revokes every session a user has (in one org, when given), inside the caller's transaction: a
+   * membership removed, an account deactivated. The caller changes the membership or user in the
+   * same transaction and invalidates the PrincipalCache once it has committed.
+   */
+  async endAll(
+    tx: Db,
+    scope: { userId: string; orgId?: string },
+    reason: 'membership_removed' | 'deactivated',
+  ): Promise<void> {
+    let q = tx
       .updateTable('refresh_tokens')
-      .set({ revoked_at: this.clock.now().toISOString(), revoked_reason: 'membership_removed' })
-      .where('user_id', '=', userId)
-      .where('org_id', '=', orgId)
-      .where('revoked_at', 'is', null)
-      .execute();
+      .set({ revoked_at: this.clock.now().toISOString(), revoked_reason: reason })
+      .where('user_id', '=', scope.userId)
+      .where('revoked_at', 'is', null);
+    if (scope.orgId !== undefined) q = q.where('org_id', '=', scope.orgId);
+    await q.execute();
   }
 
   async #issue(db: Db, userId: string, orgId: string, familyId: string): Promise<TokenPair> {
@@ -136,7 +154,7 @@ export class Sessions {
     const member = await db
       .selectFrom('memberships as m')
       .innerJoin('users as u', 'u.id', 'm.user_id')
-      .select(['m.role', 'u.name', 'u.is_super_admin', 'u.is_active'])
+      .select(['m.role', 'u.is_active'])
       .where('m.user_id', '=', userId)
       .where('m.org_id', '=', orgId)
       .executeTakeFirst();
@@ -159,13 +177,7 @@ export class Sessions {
         created_at: now.toISOString(),
       })
       .execute();
-    const access = await this.accessTokens.sign({
-      userId,
-      orgId,
-      role: member.role,
-      name: member.name,
-      isSuperAdmin: member.is_super_admin,
-    });
+    const access = await this.accessTokens.sign({ userId, orgId, sessionId: familyId });
     return {
       access_token: access.token,
       token_type: 'Bearer',
@@ -176,7 +188,8 @@ export class Sessions {
     };
   }
 
-  async #enforceCap(db: Db, userId: string): Promise<void> {
+  /** True when it ended sessions. */
+  async #enforceCap(db: Db, userId: string): Promise<boolean> {
     const now = this.clock.now().toISOString();
     const active = await db
       .selectFrom('refresh_tokens')
@@ -188,12 +201,13 @@ export class Sessions {
       .orderBy('id', 'desc')
       .execute();
     const excess = active.slice(MAX_ACTIVE_REFRESH_TOKENS).map((t) => t.id);
-    if (excess.length === 0) return;
+    if (excess.length === 0) return false;
     await db
       .updateTable('refresh_tokens')
       .set({ revoked_at: now, revoked_reason: 'session_limit' })
       .where('id', 'in', excess)
       .execute();
+    return true;
   }
 
   async #revokeFamily(db: Db, familyId: string, reason: string, at: Date): Promise<void> {

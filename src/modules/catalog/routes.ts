@@ -115,7 +115,12 @@ export const catalogRoutes: ModuleRoutes = async (app, { ctx }) => {
         response: { 200: DataEnvelope(CatalogDetailView), ...errorResponses(401, 403, 404) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      // Reserved words are routes of their own (or will be), never an entry: answered as an unknown route.
+      if (RESERVED_SLUGS.includes(request.params.id)) {
+        reply.callNotFound();
+        return reply;
+      }
       const entry = await findCatalogEntry(db, principalOf(request).orgId, request.params.id);
       if (!entry) throw new AppError('INTEGRATION_NOT_FOUND');
       return { data: entry };

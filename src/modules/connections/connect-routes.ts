@@ -192,6 +192,9 @@ export const connectRoutes: ModuleRoutes = async (app, services) => {
   app.get(
     '/integrations/oauth/callback',
     {
+      // Limited like the module's other routes, per address as nobody is signed in: anyone can call
+      // it and each call costs lookups and perhaps a token exchange, while a person's browser only
+      // comes back here once per connect.
       config: { access: 'public' },
       schema: {
         tags: ['connections'],

@@ -11,6 +11,7 @@ import { recordAudit } from '../audit/service.js';
 import type { Actor } from '../auth/principal.js';
 import { validateConfig } from '../catalog/config-schema.js';
 import { runConnectorTest } from '../catalog/connector-test.js';
+import { recordEvent } from '../events/outbox.js';
 import { changeConnection } from './change.js';
 import type { OAuthTokens } from './oauth-tokens.js';
 import { checkCron, checkTimezone, nextHealthCheckAt, nextSyncAt } from './schedule.js';
@@ -197,6 +198,21 @@ export class ConnectionService {
           { orgId, action: 'connection.created', targetType: 'connection', targetId: id },
           now,
         );
+        await recordEvent(
+          tx,
+          {
+            type: 'connection.created',
+            orgId,
+            subjectId: id,
+            payload: {
+              name: input.name,
+              connector: definition.connector,
+              definition_id: definition.id,
+              status: 'pending_setup',
+            },
+          },
+          now,
+        );
         const row = await requireConnection(tx, orgId, id);
         return { ...detail(row, Object.keys(secret)), message: CREATED_MESSAGE };
       }),
@@ -287,6 +303,11 @@ export class ConnectionService {
         tx,
         actor,
         { orgId, action: 'connection.deleted', targetType: 'connection', targetId: id },
+        now,
+      );
+      await recordEvent(
+        tx,
+        { type: 'connection.deleted', orgId, subjectId: id, payload: { name: row.name } },
         now,
       );
     });

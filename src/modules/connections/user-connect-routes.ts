@@ -14,13 +14,14 @@ import {
 import { OAUTH_STATE_TTL_MS } from './oauth.js';
 import { UserCredentialService } from './user-credentials.js';
 
+/** Until the user has connected, only `connected: false` (the spec's shape). */
 const UserConnectionView = Type.Object({
-  connection_id: Type.String(),
+  connection_id: Type.Optional(Type.String()),
   connected: Type.Boolean({ description: 'Whether the credential can be used: `status` is `active`' }),
-  status: Status,
-  expires_at: Nullable(Type.String()),
-  last_connected_at: Nullable(Type.String()),
-  validation_error: Nullable(Type.String()),
+  status: Type.Optional(Status),
+  expires_at: Type.Optional(Nullable(Type.String())),
+  last_connected_at: Type.Optional(Nullable(Type.String())),
+  validation_error: Type.Optional(Nullable(Type.String())),
 });
 
 const PERSONAL =
@@ -76,7 +77,9 @@ export const userConnectRoutes: ModuleRoutes = async (app, services) => {
       schema: {
         tags: ['connections'],
         summary: 'The state of your own credential to a connection',
-        description: `${PERSONAL} 404 \`USER_CREDENTIAL_NOT_FOUND\` until you have connected.`,
+        description:
+          `${PERSONAL} Until you have connected, \`{ "connected": false }\` alone. ` +
+          '404 `USER_CREDENTIAL_NOT_FOUND` when the connection does not use OAuth.',
         params: IdParams,
         response: { 200: DataEnvelope(UserConnectionView), ...errorResponses(401, 403, 404) },
       },

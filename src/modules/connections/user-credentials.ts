@@ -74,7 +74,7 @@ export async function storeUserGrant(
 /**
  * A user's own credentials for the org's connections (spec: user-scoped connection endpoints). Every
  * method takes the caller's own user id: there is no way to name another user's credential, and a
- * caller without one gets 404 whoever else has one.
+ * caller without one reads `connected: false` (or gets 404 from disconnect) whoever else has one.
  */
 export class UserCredentialService {
   constructor(
@@ -82,9 +82,19 @@ export class UserCredentialService {
     private readonly tokens: OAuthTokens,
   ) {}
 
+  /** `{ connected: false }` alone until the user has connected (the spec's shape). */
   async connection(key: UserCredentialKey, now: Date) {
-    await this.#connection(key);
-    const credential = await this.#require(key);
+    const row = await this.#connection(key);
+    // Only an OAuth connection can hold a credential of the user's own.
+    if (row.auth_type !== 'oauth2') {
+      throw new AppError(
+        'USER_CREDENTIAL_NOT_FOUND',
+        `This integration authenticates with ${row.auth_type}: there is no credential of your own to connect`,
+        { auth_type: row.auth_type },
+      );
+    }
+    const credential = await this.#find(key);
+    if (!credential) return { connected: false };
     const status = credentialStatusAt(credential.status, credential.expires_at, now);
     return {
       connection_id: key.connectionId,
@@ -137,14 +147,18 @@ export class UserCredentialService {
     return row;
   }
 
-  async #require(key: UserCredentialKey) {
-    const credential = await this.db
+  #find(key: UserCredentialKey) {
+    return this.db
       .selectFrom('user_credentials')
       .select(['status', 'expires_at', 'last_connected_at', 'error'])
       .where('connection_id', '=', key.connectionId)
       .where('user_id', '=', key.userId)
       .where('org_id', '=', key.orgId)
       .executeTakeFirst();
+  }
+
+  async #require(key: UserCredentialKey) {
+    const credential = await this.#find(key);
     if (!credential) throw new AppError('USER_CREDENTIAL_NOT_FOUND');
     return credential;
   }

@@ -1,5 +1,6 @@
 import type { Expression, SqlBool } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
+import { changeHealth } from '../connections/change.js';
 import { nextHealthCheckAt } from '../connections/schedule.js';
 import type { Health } from '../connections/store.js';
 import { SUCCESSFUL_STATUSES } from '../sync/model.js';
@@ -136,11 +137,6 @@ export async function recordCheck(
   if (!row) return undefined;
   // The row stays locked until commit, so the count read back is the one health is computed from.
   const health = healthFor(row.consecutive_failures, thresholds);
-  await tx
-    .updateTable('integration_connections')
-    .set({ health })
-    .where('id', '=', target.id)
-    .where('org_id', '=', target.orgId)
-    .execute();
+  await changeHealth(tx, target.id, health, now);
   return { consecutive_failures: row.consecutive_failures, health };
 }

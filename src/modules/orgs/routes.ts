@@ -19,9 +19,10 @@ import { checkCredentials, insertUser, normaliseEmail } from '../auth/accounts.j
 import { principalOf, userOf } from '../auth/guard.js';
 import { ORG_ROLES, type OrgRole } from '../auth/permissions.js';
 import { type Actor, actorOf } from '../auth/principal.js';
+import { recordEvent } from '../events/outbox.js';
 import { UserView } from '../users/routes.js';
 import { listOrgUsers, USER_SORTS } from '../users/store.js';
-import { createOrgWithOwner } from './service.js';
+import { changeMemberRole, createOrgWithOwner, removeMember } from './service.js';
 
 const INVITATION_TTL_DAYS = 7;
 
@@ -43,8 +44,9 @@ const MemberParams = Type.Object({
 });
 
 /** Organisations, their members, and invitations to join them. */
-export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions, apiKeyCache }) => {
+export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions, principalCache }) => {
   const db = ctx.database.db;
+  const membership = { db, sessions, principals: principalCache };
 
   /** Org-scoped routes act on the caller's active org; any other org id reads as missing. */
   const activeOrg = (request: FastifyRequest, orgId: string) => {
@@ -57,28 +59,6 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions, apiKeyCache 
     const org = await db.selectFrom('orgs').selectAll().where('id', '=', orgId).executeTakeFirst();
     if (!org) throw new AppError('ORG_NOT_FOUND');
     return { ...org, role };
-  };
-
-  const memberOf = async (tx: typeof db, orgId: string, userId: string) => {
-    const member = await tx
-      .selectFrom('memberships')
-      .select('role')
-      .where('org_id', '=', orgId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    if (!member) throw new AppError('MEMBER_NOT_FOUND');
-    return member;
-  };
-
-  /** Refuses a change that would leave the org without a tenant_admin. */
-  const keepAnAdmin = async (tx: typeof db, orgId: string, userId: string) => {
-    const admins = await tx
-      .selectFrom('memberships')
-      .select('user_id')
-      .where('org_id', '=', orgId)
-      .where('role', '=', 'tenant_admin')
-      .execute();
-    if (admins.length === 1 && admins[0]!.user_id === userId) throw new AppError('LAST_ADMIN');
   };
 
   app.get(
@@ -261,7 +241,7 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions, apiKeyCache 
       schema: {
         tags: ['orgs'],
         summary: "Change a member's role",
-        description: 'Takes effect on the member’s next login or token refresh.',
+        description: 'Takes effect on the member’s next request, for their sessions and their API keys.',
         params: MemberParams,
         body: Type.Object({ role: Role }, { additionalProperties: false }),
         response: {
@@ -274,32 +254,14 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions, apiKeyCache 
       const principal = activeOrg(request, request.params.id);
       const { userId } = request.params;
       const role: OrgRole = request.body.role;
-      const now = ctx.clock.now();
-      await db.transaction().execute(async (tx) => {
-        const member = await memberOf(tx, principal.orgId, userId);
-        if (member.role === 'tenant_admin' && role !== 'tenant_admin')
-          await keepAnAdmin(tx, principal.orgId, userId);
-        await tx
-          .updateTable('memberships')
-          .set({ role, updated_at: now.toISOString() })
-          .where('org_id', '=', principal.orgId)
-          .where('user_id', '=', userId)
-          .execute();
-        await recordAudit(
-          tx,
-          actorOf(principal, request),
-          {
-            orgId: principal.orgId,
-            action: 'member.role_changed',
-            targetType: 'user',
-            targetId: userId,
-            changedFields: ['role'],
-          },
-          now,
-        );
-      });
-      // The member's API keys are bounded by their role.
-      await apiKeyCache.invalidate();
+      await changeMemberRole(
+        membership,
+        principal.orgId,
+        userId,
+        role,
+        actorOf(principal, request),
+        ctx.clock.now(),
+      );
       return { data: { user_id: userId, role } };
     },
   );
@@ -310,37 +272,20 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions, apiKeyCache 
       config: { access: 'members:manage' },
       schema: {
         tags: ['orgs'],
-        summary: 'Remove a member; their sessions in this organisation end',
+        summary: 'Remove a member; their sessions in this organisation end at once',
         params: MemberParams,
         response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
       const principal = activeOrg(request, request.params.id);
-      const { userId } = request.params;
-      const now = ctx.clock.now();
-      await db.transaction().execute(async (tx) => {
-        const member = await memberOf(tx, principal.orgId, userId);
-        if (member.role === 'tenant_admin') await keepAnAdmin(tx, principal.orgId, userId);
-        await tx
-          .deleteFrom('team_members')
-          .where('org_id', '=', principal.orgId)
-          .where('user_id', '=', userId)
-          .execute();
-        await tx
-          .deleteFrom('memberships')
-          .where('org_id', '=', principal.orgId)
-          .where('user_id', '=', userId)
-          .execute();
-        await sessions.endAllInOrg(tx, userId, principal.orgId);
-        await recordAudit(
-          tx,
-          actorOf(principal, request),
-          { orgId: principal.orgId, action: 'member.removed', targetType: 'user', targetId: userId },
-          now,
-        );
-      });
-      await apiKeyCache.invalidate();
+      await removeMember(
+        membership,
+        principal.orgId,
+        request.params.userId,
+        actorOf(principal, request),
+        ctx.clock.now(),
+      );
       return reply.code(204).send(null);
     },
   );
@@ -426,7 +371,8 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions, apiKeyCache 
   app.post(
     '/invitations/:token/accept',
     {
-      config: { access: 'optional', limit: 'ACCEPT_INVITATION' },
+      // The token is the invitation's bearer secret: no log line may show it.
+      config: { access: 'optional', limit: 'ACCEPT_INVITATION', secretParams: ['token'] },
       schema: {
         tags: ['orgs'],
         summary: 'Accept an invitation',
@@ -522,6 +468,16 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, sessions, apiKeyCache 
               updated_at: now.toISOString(),
             })
             .execute();
+          await recordEvent(
+            tx,
+            {
+              type: 'member.added',
+              orgId: invitation.org_id,
+              subjectId: user.id,
+              payload: { user_id: user.id, role: invitation.role },
+            },
+            now,
+          );
         }
         const actor: Actor = {
           type: 'user',

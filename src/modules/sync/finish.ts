@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
+import { changeHealth } from '../connections/change.js';
 import type { ConnectionStatus } from '../connections/store.js';
+import { recordEvent } from '../events/outbox.js';
 import { type HealthThresholds, healthFor } from '../health/levels.js';
 import type { LogCounts, RunStats, RunStatus } from './model.js';
 import { lockRunConnection, type RunRow } from './runs-store.js';
@@ -58,8 +60,28 @@ export async function finishRun(
   else if ('owner' in guard) q = q.where('status', '=', 'running').where('lease_owner', '=', guard.owner);
   else
     q = q.where('status', '=', 'running').where('lease_expires_at', '<', guard.expiredBefore.toISOString());
-  const result = await q.executeTakeFirst();
-  if (result.numUpdatedRows === 0n) return false;
+  const ended = await q
+    .returning(['org_id', 'trigger', 'retry_count', 'stats', 'error_class', 'error_message'])
+    .executeTakeFirst();
+  if (!ended) return false;
+  await recordEvent(
+    tx,
+    {
+      type: `sync.run.${outcome.status}`,
+      orgId: ended.org_id,
+      subjectId: run.id,
+      payload: {
+        connection_id: run.connection_id,
+        trigger: ended.trigger,
+        retry_count: ended.retry_count,
+        duration_ms: durationMs,
+        stats: ended.stats,
+        error_class: ended.error_class,
+        error_message: ended.error_message,
+      },
+    },
+    now,
+  );
 
   const back: ConnectionStatus = outcome.connectionError ? 'error' : 'connected';
   const status = sql<string>`case when status = 'syncing' then ${back} else status end`;
@@ -93,13 +115,8 @@ export async function finishRun(
     .where('id', '=', run.connection_id)
     .returning('consecutive_failures')
     .executeTakeFirst();
-  if (counted) {
-    await tx
-      .updateTable('integration_connections')
-      .set({ health: healthFor(counted.consecutive_failures, thresholds) })
-      .where('id', '=', run.connection_id)
-      .execute();
-  }
+  if (counted)
+    await changeHealth(tx, run.connection_id, healthFor(counted.consecutive_failures, thresholds), now);
   return true;
 }
 

@@ -75,7 +75,7 @@ const LogView = Type.Object({
   id: Type.String(),
   level: Type.String({ description: LOG_LEVELS.join(' | ') }),
   message: Type.String(),
-  details: Nullable(FreeObject('Structured context')),
+  details: FreeObject('Structured context; `{}` when there is none'),
   source: Nullable(Type.String()),
   item_ref: Nullable(Type.String()),
   created_at: Type.String(),

@@ -5,6 +5,7 @@ import { contains } from '../../platform/db/search.js';
 import type { SyncRunsTable } from '../../platform/db/tables.js';
 import { type PageQuery, pageWindow, type SortOrder } from '../../platform/http/envelope.js';
 import { newId } from '../../platform/ids.js';
+import { recordEvent } from '../events/outbox.js';
 import type { LogLevel, RunSort, RunStatus, Trigger } from './model.js';
 import type { RunLogEntry } from './run-log.js';
 
@@ -73,7 +74,20 @@ export async function claimRun(
     at: now.toISOString(),
     lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
   });
-  return rows[0];
+  const run = rows[0];
+  if (run) {
+    await recordEvent(
+      db,
+      {
+        type: 'sync.run.started',
+        orgId: run.org_id,
+        subjectId: run.id,
+        payload: { connection_id: run.connection_id, trigger: run.trigger, retry_count: run.retry_count },
+      },
+      now,
+    );
+  }
+  return run;
 }
 
 /** Extends the lease; false when the run is no longer this worker's (cancelled, or reaped). */
@@ -164,7 +178,7 @@ export async function listLogs(db: Db, runId: string, filter: LogFilter, page: P
   if (filter.level) q = q.where('level', '=', filter.level);
   if (filter.search) q = q.where(contains('message', filter.search));
   const { limit, offset } = pageWindow(page);
-  const [rows, count] = await Promise.all([
+  const [entries, count] = await Promise.all([
     q
       .select(['id', 'level', 'message', 'details', 'source', 'item_ref', 'created_at'])
       // Ids are UUIDv7: their order is the order entries were made.
@@ -174,5 +188,7 @@ export async function listLogs(db: Db, runId: string, filter: LogFilter, page: P
       .execute(),
     q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
   ]);
+  // The spec's entries always carry an object; lines written without context are stored as null.
+  const rows = entries.map((entry) => ({ ...entry, details: entry.details ?? {} }));
   return { rows, total: Number(count.total) };
 }

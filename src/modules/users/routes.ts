@@ -14,6 +14,7 @@ import { recordAudit } from '../audit/service.js';
 import { principalOf, userOf } from '../auth/guard.js';
 import { ORG_ROLES } from '../auth/permissions.js';
 import { actorOf } from '../auth/principal.js';
+import { setUserActive } from './service.js';
 import { findOrgUser, listOrgUsers, USER_SORTS } from './store.js';
 
 export const UserView = Type.Object({
@@ -29,8 +30,8 @@ export const UserView = Type.Object({
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
-/** The people of the caller's organisation, and the caller's own profile. */
-export const userRoutes: ModuleRoutes = async (app, { ctx }) => {
+/** The people of the caller's organisation, the caller's own profile, and (super admins) accounts. */
+export const userRoutes: ModuleRoutes = async (app, { ctx, sessions, principalCache }) => {
   const db = ctx.database.db;
 
   app.get(
@@ -141,9 +142,42 @@ export const userRoutes: ModuleRoutes = async (app, { ctx }) => {
           now,
         );
       });
+      // The caller's name is part of the cached principal (audit entries carry it).
+      if (name !== undefined) await principalCache.invalidate();
       const user = await findOrgUser(db, principal.orgId, principal.id);
       if (!user) throw new AppError('USER_NOT_FOUND');
       return { data: user };
     },
+  );
+
+  app.patch(
+    '/admin/users/:id/status',
+    {
+      config: { access: 'super_admin' },
+      schema: {
+        tags: ['users'],
+        summary: 'Deactivate or reactivate an account',
+        description:
+          'A deactivated user can no longer log in, and their sessions and API keys are refused from the ' +
+          'next request on, in every organisation. A reactivated user logs in again.',
+        params: IdParams,
+        body: Type.Object({ is_active: Type.Boolean() }, { additionalProperties: false }),
+        response: {
+          200: DataEnvelope(
+            Type.Object({ id: Type.String(), is_active: Type.Boolean(), updated_at: Type.String() }),
+          ),
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) => ({
+      data: await setUserActive(
+        { db, sessions, principals: principalCache },
+        request.params.id,
+        request.body.is_active,
+        actorOf(principalOf(request), request),
+        ctx.clock.now(),
+      ),
+    }),
   );
 };

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config.js';
 import type { Logger } from '../logging/logger.js';
+import { createPrivateFile } from '../private-files.js';
 import { SecretBox, SecretBoxError } from './secret-box.js';
 
 export const ENCRYPTION_KEY_BYTES = 32;
@@ -77,19 +78,12 @@ export function resolveSecretBox(config: Config, logger: Logger): SecretBox {
 
 function embeddedKey(dataDir: string, logger: Logger): Buffer {
   const file = path.join(dataDir, 'encryption-key');
-  fs.mkdirSync(dataDir, { recursive: true });
-  try {
-    fs.writeFileSync(file, `${randomBytes(ENCRYPTION_KEY_BYTES).toString('base64')}\n`, {
-      mode: 0o600,
-      flag: 'wx',
-    });
+  // Never overwritten: the key already there is the one existing secrets were sealed with.
+  if (createPrivateFile(file, `${randomBytes(ENCRYPTION_KEY_BYTES).toString('base64')}\n`)) {
     logger.warn(
       { file },
       'SWITCHBOARD_ENCRYPTION_KEY is not set: generated an encryption key into the data directory (back it up: stored credentials cannot be decrypted without it)',
     );
-  } catch (error) {
-    // Never overwritten: the key already there is the one existing secrets were sealed with.
-    if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
   }
   return decodeEncryptionKey(fs.readFileSync(file, 'utf8'), file);
 }

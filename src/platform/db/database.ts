@@ -1,6 +1,7 @@
 import { type Dialect, Kysely, type Migration, Migrator, PostgresAdapter, sql } from 'kysely';
 import type { Config } from '../../config.js';
 import { columnTypes } from './column-types.js';
+import { CommitSignal, watchingCommits } from './commit-signal.js';
 import { migrations } from './migrations/index.js';
 import { openPostgres } from './postgres.js';
 import { openSqlite } from './sqlite.js';
@@ -20,6 +21,8 @@ export interface Database {
   readonly dialect: DialectName;
   /** A SQLite database's file, and the lock its other connections in this process take turns by. */
   readonly sqlite?: { readonly file: string; readonly writeLock: SqliteWriteLock };
+  /** Tells listeners when inserts into a table have committed (see commit-signal.ts). */
+  readonly commits: CommitSignal;
   /** Throws when the database cannot answer a trivial query. */
   ping(): Promise<void>;
   /** Applies pending migrations; returns the names applied. */
@@ -40,7 +43,8 @@ export function openDatabase(options: Config['database']): Database {
     dialect = opened.dialect;
     sqlite = { file: options.file, writeLock: opened.writeLock };
   }
-  const db = new Kysely<Tables>({ dialect });
+  const commits = new CommitSignal();
+  const db = new Kysely<Tables>({ dialect: watchingCommits(dialect, commits) });
   const types = columnTypes(name);
   const migrator = new Migrator({
     db,
@@ -61,6 +65,7 @@ export function openDatabase(options: Config['database']): Database {
   return {
     db,
     dialect: name,
+    commits,
     ...(sqlite ? { sqlite } : {}),
     async ping() {
       await sql`select 1`.execute(db);

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   type DatabaseConnection,
@@ -12,6 +10,7 @@ import {
   SqliteQueryCompiler,
   type SqliteStatement,
 } from 'kysely';
+import { createPrivateFile } from '../private-files.js';
 import { SQLITE_JSON_TYPE } from './column-types.js';
 import { encodingJsonParameters } from './json-parameters.js';
 import { SqliteWriteLock } from './sqlite-write-lock.js';
@@ -134,7 +133,8 @@ class LockingSqliteDialect extends JsonSqliteDialect {
 
 /** The settings every connection to the file gets, the main thread's and the writer thread's. */
 export function openSqliteConnection(file: string): BetterSqlite3.Database {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  // SQLite gives the -wal and -shm files the database file's mode.
+  if (file !== ':memory:') createPrivateFile(file);
   const raw = new BetterSqlite3(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');

@@ -296,6 +296,28 @@ export interface SyncEvidenceTable {
 }
 
 /** Every table, as Kysely sees it. Modules add theirs here with their migration. */
+export interface EventsTable {
+  seq: Generated<number>;
+  tx_id: Generated<number>;
+  id: string;
+  org_id: string;
+  type: string;
+  version: number;
+  subject_type: string;
+  subject_id: string;
+  payload: Json<Record<string, unknown>>;
+  occurred_at: Timestamp;
+}
+
+export interface EventConsumersTable {
+  name: string;
+  last_tx_id: number;
+  last_seq: number;
+  lease_owner: string | null;
+  lease_expires_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
 export interface Tables {
   system_settings: SystemSettingsTable;
   orgs: OrgsTable;
@@ -316,4 +338,6 @@ export interface Tables {
   sync_records: SyncRecordsTable;
   sync_cursors: SyncCursorsTable;
   sync_evidence: SyncEvidenceTable;
+  events: EventsTable;
+  event_consumers: EventConsumersTable;
 }

@@ -1,6 +1,11 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from '../logging/logger.js';
 import { ErrorResponse } from './envelope.js';
 import { AppError, type ErrorBody, type ErrorCode } from './errors.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
 
 interface ValidationIssue {
   instancePath: string;
@@ -51,11 +56,19 @@ const frameworkCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
+// The router's refusals: their messages quote the URL back, so the registry's messages stand in.
+const routerCodes: Record<string, ErrorCode> = {
+  FST_ERR_BAD_URL: 'INVALID_URL',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
+};
+
 /** Maps anything thrown to an AppError; unknown failures become INTERNAL_ERROR with no internals. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const fe = error as Partial<FastifyError>;
   if (fe.validation) return validationError(fe as FastifyError);
+  const refused = fe.code ? routerCodes[fe.code] : undefined;
+  if (refused) return new AppError(refused);
   const mapped = fe.code ? frameworkCodes[fe.code] : undefined;
   if (mapped) return new AppError(mapped, fe.message);
   if (fe.statusCode === 413) return new AppError('PAYLOAD_TOO_LARGE');
@@ -102,4 +115,60 @@ export function registerErrorHandling(app: FastifyInstance): void {
       new AppError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`),
     ),
   );
+}
+
+/** Headers every response carries, whatever refused the request: the security headers. */
+type ResponseHeaders = Readonly<Record<string, string>>;
+
+/**
+ * Fastify's `frameworkErrors`: requests its router refuses before any hook runs (a URL that does
+ * not percent-decode, a path parameter over maxParamLength). They answer like every other failure,
+ * so the headers the onRequest hook would have set are set here.
+ */
+export function routerRefusal(headers: ResponseHeaders) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    reply.headers(headers).header(REQUEST_ID_HEADER, request.id);
+    sendError(request, reply, toAppError(error));
+  };
+}
+
+// What Node's HTTP parser refuses, as Node itself would answer it; anything else is a 400.
+const parserCodes: Record<string, ErrorCode> = {
+  HPE_HEADER_OVERFLOW: 'HEADERS_TOO_LARGE',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 'PAYLOAD_TOO_LARGE',
+  ERR_HTTP_REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  // A method no route serves is an unknown route, whether or not Node's parser knows the method.
+  HPE_INVALID_METHOD: 'NOT_FOUND',
+};
+
+/**
+ * Fastify's `clientErrorHandler` (Node's `clientError`): requests Node's HTTP parser refuses
+ * (headers over the size limit, a method it does not know, malformed syntax, too slow to arrive).
+ * There is no request or reply, only the socket, so the response is written raw: the same envelope,
+ * request id and headers as any other, then the connection closes.
+ */
+export function parserRefusal(logger: Logger, headers: ResponseHeaders) {
+  return (error: ConnectionError, socket: Socket): void => {
+    // A reset or closed connection has nobody left to answer.
+    if (error.code === 'ECONNRESET' || !socket.writable) return;
+    const appError = new AppError(parserCodes[error.code] ?? 'BAD_REQUEST');
+    // No request to take a caller's id from.
+    const requestId = randomUUID();
+    const body = JSON.stringify(errorBody(appError, requestId));
+    const head = [
+      `HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}`,
+      'content-type: application/json; charset=utf-8',
+      `content-length: ${Buffer.byteLength(body)}`,
+      'connection: close',
+      `${REQUEST_ID_HEADER}: ${requestId}`,
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    ];
+    // Not `err`: its rawPacket holds the request's bytes, credentials included.
+    logger.info(
+      { request_id: requestId, status_code: appError.status, reason: error.code },
+      'request refused by the HTTP parser',
+    );
+    // Destroyed once flushed: the parser has given up on this connection.
+    socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+  };
 }

@@ -6,6 +6,7 @@ export const errorCodes = {
   VALIDATION_ERROR: { status: 400, message: 'Request validation failed' },
   INVALID_JSON: { status: 400, message: 'Request body is not valid JSON' },
   BAD_REQUEST: { status: 400, message: 'Bad request' },
+  INVALID_URL: { status: 400, message: 'The URL is not valid: it holds a malformed percent-encoding' },
   UNAUTHORIZED: { status: 401, message: 'Authentication required' },
   INVALID_CREDENTIALS: { status: 401, message: 'Invalid email or password' },
   SESSION_EXPIRED: { status: 401, message: 'Session expired after inactivity; log in again' },
@@ -25,6 +26,7 @@ export const errorCodes = {
     message: 'You have no credential of your own for this connection; connect it with connect/oauth first',
   },
   RUN_NOT_FOUND: { status: 404, message: 'Run not found' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time' },
   EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists' },
   SLUG_TAKEN: { status: 409, message: 'An organisation with this slug already exists' },
   NAME_TAKEN: { status: 409, message: 'That name is already used' },
@@ -44,6 +46,7 @@ export const errorCodes = {
   RUN_ALREADY_FINISHED: { status: 409, message: 'The run has already completed, failed or been cancelled' },
   AUTH_TYPE_MISMATCH: { status: 422, message: 'This integration does not authenticate that way' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body is too large' },
+  URI_TOO_LONG: { status: 414, message: 'A segment of the URL is too long' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported media type' },
   CONNECTION_DISABLED: { status: 422, message: 'The connection is disabled; enable it first' },
   CONNECTION_NOT_CONNECTED: {
@@ -61,6 +64,7 @@ export const errorCodes = {
       'The stored credentials cannot be decrypted (altered, or sealed with a key no longer configured); send them again with PUT',
   },
   RATE_LIMIT_EXCEEDED: { status: 429, message: 'Rate limit exceeded. Please try again later.' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request line and headers are too large' },
   INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
   NOT_READY: { status: 503, message: 'Service is not ready' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -1,9 +1,40 @@
-import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { type FastifyReply, type FastifyRequest, LogController, type onRouteHookHandler } from 'fastify';
 import { redactUrl } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Path parameters that are bearer secrets (an invitation token): every request log line shows
+     * `[redacted]` in their place.
+     */
+    secretParams?: readonly string[];
+  }
+}
+
 // Probes and scrapes arrive every few seconds; logging them at info would bury real traffic.
 const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Refuses, at start, a route whose `secretParams` names none of its path parameters: a misspelt
+ * name would log the secret without a sound.
+ */
+export const checkSecretParams: onRouteHookHandler = (route) => {
+  for (const name of route.config?.secretParams ?? []) {
+    if (!route.url.includes(`:${name}`)) {
+      throw new Error(`${route.url}: secretParams names '${name}', which is not one of its path parameters`);
+    }
+  }
+};
+
+/** The URL as a log line may show it: secret query values and declared secret path params masked. */
+function loggedUrl(request: FastifyRequest, route = request.routeOptions): string {
+  const secretParams = route.config?.secretParams;
+  return redactUrl(
+    request.url,
+    secretParams && route.url !== undefined ? { pattern: route.url, secretParams } : undefined,
+  );
+}
 
 /**
  * Sees every request once, when it completes: writes its one log line (request id under
@@ -27,7 +58,8 @@ export class RequestObserver extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
-    const route = request.routeOptions.url;
+    const routeOptions = request.routeOptions;
+    const route = routeOptions.url;
     const status = reply.statusCode;
     // Label by route template, never by raw URL, which would explode the series count.
     this.metrics.observeRequest(
@@ -39,7 +71,7 @@ export class RequestObserver extends LogController {
     if (quiet && !this.logProbes) return;
     const entry = {
       method: request.method,
-      url: redactUrl(request.url),
+      url: loggedUrl(request, routeOptions),
       status_code: status,
       duration_ms: Math.round(reply.elapsedTime * 100) / 100,
       ...(error ? { err: error } : {}),
@@ -47,5 +79,27 @@ export class RequestObserver extends LogController {
     if (error) request.log.error(entry, 'request errored');
     else if (quiet) request.log.debug(entry, 'request completed');
     else request.log.info(entry, 'request completed');
+  }
+
+  // Fastify's own versions of the two lines below log the whole request (`req`), raw URL and params
+  // included: each says only what requestCompleted says about the request.
+
+  /** Our error handler failed and Fastify's default one answered. */
+  override defaultErrorLog(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    const entry = {
+      method: request.method,
+      url: loggedUrl(request),
+      status_code: reply.statusCode,
+      err: error,
+    };
+    if (reply.statusCode >= 500) request.log.error(entry, 'request failed');
+    else request.log.info(entry, 'request failed');
+  }
+
+  override writeHeadError(error: Error, request: FastifyRequest): void {
+    request.log.warn(
+      { method: request.method, url: loggedUrl(request), err: error },
+      'could not write the response head',
+    );
   }
 }

@@ -28,10 +28,34 @@ export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<obje
   return out;
 }
 
-/** Masks the values of secret-looking query parameters (`?token=…`) in a URL before it is logged. */
-export function redactUrl(url: string): string {
+/** The route a URL matched, and which of its path parameters are secrets (`['token']`). */
+export interface SecretPath {
+  /** The route's pattern, e.g. `/api/v1/invitations/:token/accept`. */
+  pattern: string;
+  secretParams: readonly string[];
+}
+
+/** Masks the path segments that hold a secret parameter, matched by position against the pattern. */
+function redactPath(path: string, { pattern, secretParams }: SecretPath): string {
+  const names = pattern.split('/');
+  // A segment is masked whole when it names a secret (`:token`, `:token.json`); erring towards
+  // masking (`:tokenId`) only hides an id.
+  const secret = (segment: string) => secretParams.some((name) => segment.includes(`:${name}`));
+  return path
+    .split('/')
+    .map((segment, i) => (names[i] !== undefined && secret(names[i]) ? REDACTED : segment))
+    .join('/');
+}
+
+/**
+ * Masks what a URL carries that must not be logged: the values of secret-looking query parameters
+ * (`?token=…`) and, given the route it matched, the path segments its route declares secret.
+ */
+export function redactUrl(url: string, secretPath?: SecretPath): string {
   const q = url.indexOf('?');
-  if (q < 0) return url;
+  const path = q < 0 ? url : url.slice(0, q);
+  const loggedPath = secretPath ? redactPath(path, secretPath) : path;
+  if (q < 0) return loggedPath;
   const params = new URLSearchParams(url.slice(q + 1));
   let changed = false;
   for (const key of new Set(params.keys())) {
@@ -40,7 +64,8 @@ export function redactUrl(url: string): string {
       changed = true;
     }
   }
-  return changed ? `${url.slice(0, q)}?${params.toString()}` : url;
+  if (changed) return `${loggedPath}?${params.toString()}`;
+  return loggedPath === path ? url : `${loggedPath}${url.slice(q)}`;
 }
 
 /** JSON logs with secrets redacted; `destination` lets tests capture lines. */

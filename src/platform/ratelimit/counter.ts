@@ -13,8 +13,14 @@ export interface Count {
   exceeded: boolean;
 }
 
-/** Counts a request against one limit (undefined: not counted); rejects when the store (Redis) fails. */
-export type Counter = (request: FastifyRequest) => Promise<Count | undefined>;
+/**
+ * Counts a request against one limit (undefined: not counted), or with `increment: false` only reads
+ * where its caller stands; rejects when the store (Redis) fails.
+ */
+export type Counter = (
+  request: FastifyRequest,
+  options?: { increment?: boolean },
+) => Promise<Count | undefined>;
 
 // Enough callers per limit in memory; the least recent are forgotten beyond it.
 const MEMORY_CALLERS = 10_000;
@@ -45,11 +51,13 @@ export async function createCounter(
       skipOnError: false,
     });
     const check = scope.createRateLimit();
-    counter = async (request) => {
-      const result = await check(request);
+    counter = async (request, options) => {
+      const result = await check(request, options);
       // Only an allow-list (none is configured) exempts a request.
       if (result.isAllowed) return undefined;
-      return { max: result.max, remaining: result.remaining, ttl: result.ttl, exceeded: result.isExceeded };
+      // A read with no window open reports no ttl: the window a first count would open.
+      const ttl = result.ttl > 0 ? result.ttl : policy.windowMs;
+      return { max: result.max, remaining: result.remaining, ttl, exceeded: result.isExceeded };
     };
   });
   if (!counter) throw new Error(`rate limit ${name} was not registered`);

@@ -11,6 +11,11 @@ export interface LimitPolicy {
   readonly max: number;
   readonly windowMs: number;
   readonly per: LimitKey;
+  /**
+   * Only requests answered with a 4xx count (login: wrong passwords). Such a limit is checked before
+   * the handler without counting, and counted once the request has failed.
+   */
+  readonly failuresOnly?: boolean;
 }
 
 /**
@@ -30,7 +35,17 @@ export const rateLimits = {
   ACCEPT_INVITATION: { max: 10, windowMs: MINUTE, per: 'caller' },
   // Brute force against login: one address guessing many accounts, many addresses guessing one.
   login_ip: { max: 20, windowMs: MINUTE, per: 'ip' },
-  login_account: { max: 10, windowMs: 15 * MINUTE, per: 'account' },
+  // Failures only, so that someone logging in often is not locked out of their own account.
+  login_account: { max: 10, windowMs: 15 * MINUTE, per: 'account', failuresOnly: true },
 } as const satisfies Record<string, LimitPolicy>;
 
 export type LimitName = keyof typeof rateLimits;
+
+const windowText = (ms: number) => (ms === MINUTE ? 'min' : ms === HOUR ? 'hour' : `${ms / MINUTE} min`);
+
+/** A limit as the OpenAPI document names it, e.g. `integration (200/min)`. */
+export function describeLimit(name: LimitName): string {
+  const policy: LimitPolicy = rateLimits[name];
+  const failures = policy.failuresOnly ? ', failed requests only' : '';
+  return `${name} (${policy.max}/${windowText(policy.windowMs)}${failures})`;
+}

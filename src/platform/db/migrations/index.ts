@@ -9,6 +9,7 @@ import { oauthStates } from './0006_oauth_states.js';
 import { sync } from './0007_sync.js';
 import { userCredentials } from './0008_user_credentials.js';
 import { connectionListIndexes } from './0009_connection_list_indexes.js';
+import { events } from './0010_events.js';
 
 /** A migration receives the column types of the dialect it runs on, so one set serves both. */
 export interface SchemaMigration {
@@ -26,4 +27,5 @@ export const migrations: Record<string, SchemaMigration> = {
   '0007_sync': sync,
   '0008_user_credentials': userCredentials,
   '0009_connection_list_indexes': connectionListIndexes,
+  '0010_events': events,
 };

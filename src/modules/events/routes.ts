@@ -1,0 +1,136 @@
+import Type from 'typebox';
+import type { ModuleRoutes } from '../../app.js';
+import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
+import { AppError } from '../../platform/http/errors.js';
+import { principalOf } from '../auth/guard.js';
+import { EVENT_TYPE_NAMES, EVENT_TYPES } from './catalogue.js';
+import type { StoredEvent } from './store.js';
+
+const EventView = Type.Object({
+  id: Type.String({ description: 'UUIDv7: ids sort by time' }),
+  type: Type.String({ description: 'One of `GET /event-types`' }),
+  version: Type.Integer({ description: "The version of the type's payload schema" }),
+  subject: Type.Object({ type: Type.String(), id: Type.String() }),
+  payload: Type.Record(Type.String(), Type.Unknown(), { description: "Valid against the type's schema" }),
+  occurred_at: Type.String(),
+});
+
+const EventTypeView = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  version: Type.Integer(),
+  subject_type: Type.String(),
+  schema: Type.Record(Type.String(), Type.Unknown(), { description: 'JSON Schema of the payload' }),
+});
+
+const CursorPagination = Type.Object({
+  per_page: Type.Integer({ minimum: 1 }),
+  next_cursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as `cursor` for the next (older) page; null on the last page',
+  }),
+});
+
+const eventTypes = EVENT_TYPE_NAMES.map((name) => {
+  const { description, version, subject, schema } = EVENT_TYPES[name];
+  return { name, description, version, subject_type: subject, schema: { ...schema } };
+});
+
+function invalidQuery(field: string, message: string): AppError {
+  return new AppError('VALIDATION_ERROR', `Invalid querystring: ${field} ${message}`, {
+    fields: [{ field, location: 'querystring', message }],
+  });
+}
+
+/** The cursor is the last event's id, wrapped so that clients treat it as opaque. */
+const encodeCursor = (id: string) => Buffer.from(id).toString('base64url');
+
+function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const id = Buffer.from(cursor, 'base64url').toString();
+  if (!/^[0-9a-f-]{36}$/.test(id)) throw invalidQuery('cursor', 'is not a cursor this API gave');
+  return id;
+}
+
+const view = (e: StoredEvent) => ({
+  id: e.id,
+  type: e.type,
+  version: e.version,
+  subject: { type: e.subject_type, id: e.subject_id },
+  payload: e.payload,
+  occurred_at: e.occurred_at,
+});
+
+/** The event outbox as an API: the catalogue of event types and an organisation's events. */
+export const eventRoutes: ModuleRoutes = async (app, { events }) => {
+  app.get(
+    '/event-types',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'List the event types and their payload schemas',
+        response: { 200: DataEnvelope(Type.Array(EventTypeView)), ...errorResponses(401) },
+      },
+    },
+    async () => ({ data: eventTypes }),
+  );
+
+  app.get(
+    '/events',
+    {
+      config: { access: 'events:read' },
+      schema: {
+        tags: ['events'],
+        summary: "List the organisation's events",
+        description:
+          "Newest first, paged by cursor: an answer's `pagination.next_cursor` is the `cursor` of the next (older) page. Events are kept for SWITCHBOARD_EVENT_RETENTION_DAYS.",
+        querystring: Type.Object(
+          {
+            per_page: Type.Integer({
+              minimum: 1,
+              maximum: 200,
+              default: 50,
+              description: 'Items per page (max 200)',
+            }),
+            cursor: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 100, description: 'From `next_cursor`' }),
+            ),
+            type: Type.Optional(Type.Enum([...EVENT_TYPE_NAMES])),
+            subject_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+            since: Type.Optional(
+              Type.String({ format: 'date-time', description: 'Events at or after this time' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ data: Type.Array(EventView), pagination: CursorPagination }),
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      let since: string | undefined;
+      if (q.since !== undefined) {
+        const time = new Date(q.since).getTime();
+        if (Number.isNaN(time)) throw invalidQuery('since', 'is not a representable time');
+        since = new Date(time).toISOString();
+      }
+      // One more than a page tells whether another page follows.
+      const rows = await events.list(
+        principalOf(request).orgId,
+        { type: q.type, subjectId: q.subject_id, since, before: decodeCursor(q.cursor) },
+        q.per_page + 1,
+      );
+      const page = rows.slice(0, q.per_page);
+      const last = page[page.length - 1];
+      return {
+        data: page.map(view),
+        pagination: {
+          per_page: q.per_page,
+          next_cursor: rows.length > q.per_page && last ? encodeCursor(last.id) : null,
+        },
+      };
+    },
+  );
+};

@@ -1,0 +1,79 @@
+import type { Clock } from '../../platform/clock.js';
+import type { Database } from '../../platform/db/database.js';
+import type { Logger } from '../../platform/logging/logger.js';
+import type { InvalidationBus } from '../../platform/redis/invalidation.js';
+import { type ConsumerOptions, EventConsumer, type EventHandler } from './consumer.js';
+import { deleteEventsBefore, type EventFilter, listEvents } from './store.js';
+
+const DAY_MS = 86_400_000;
+/** Pruning scans the outbox, so it runs hourly rather than on every scheduler tick. */
+const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_BATCH = 10_000;
+/** The notice topic (platform/redis/invalidation.ts) that wakes consumers in every process. */
+const WAKE_TOPIC = 'events';
+
+/** The event outbox: the org's event list, consumers and their wake-ups, retention. */
+export class EventService {
+  readonly #consumers = new Set<EventConsumer>();
+  readonly #unwatch: () => void;
+  #wakePending = false;
+  #nextPruneAt = 0;
+
+  constructor(
+    private readonly database: Pick<Database, 'db' | 'commits'>,
+    private readonly bus: InvalidationBus,
+    private readonly settings: { retentionDays: number },
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {
+    bus.on(WAKE_TOPIC, () => {
+      for (const consumer of this.#consumers) consumer.wake();
+    });
+    // One notice per turn of the event loop however many events committed in it: on the run hot
+    // path, a Redis publish per event would cost more than the insert.
+    this.#unwatch = database.commits.on('events', () => {
+      if (this.#wakePending) return;
+      this.#wakePending = true;
+      setImmediate(() => {
+        this.#wakePending = false;
+        void this.bus.notify(WAKE_TOPIC);
+      });
+    });
+  }
+
+  list(orgId: string, filter: EventFilter, limit: number) {
+    return listEvents(this.database.db, orgId, filter, limit);
+  }
+
+  /** A consumer reading after its durable cursor `name`; call `start()` to run it. */
+  consumer(name: string, handler: EventHandler, options?: ConsumerOptions): EventConsumer {
+    const subscribe = (consumer: EventConsumer) => {
+      this.#consumers.add(consumer);
+      return () => this.#consumers.delete(consumer);
+    };
+    return new EventConsumer(
+      { db: this.database.db, clock: this.clock, logger: this.logger, subscribe },
+      name,
+      handler,
+      options,
+    );
+  }
+
+  /** Deletes events past the retention period; at most once an hour, in bounded batches. */
+  async prune(now: Date): Promise<number> {
+    if (now.getTime() < this.#nextPruneAt) return 0;
+    this.#nextPruneAt = now.getTime() + PRUNE_EVERY_MS;
+    const cutoff = new Date(now.getTime() - this.settings.retentionDays * DAY_MS).toISOString();
+    let deleted = 0;
+    for (;;) {
+      const batch = await deleteEventsBefore(this.database.db, cutoff, PRUNE_BATCH);
+      deleted += batch;
+      if (batch < PRUNE_BATCH) return deleted;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#unwatch();
+    await Promise.all([...this.#consumers].map((c) => c.stop()));
+  }
+}

@@ -1,0 +1,165 @@
+import { sql } from 'kysely';
+import { type Db, isPostgres } from '../../platform/db/database.js';
+import { EVENT_TYPES, type NewEvent } from './catalogue.js';
+
+/** The only code that reads or writes `events` and `event_consumers`. */
+
+export interface StoredEvent {
+  id: string;
+  org_id: string;
+  type: string;
+  version: number;
+  subject_type: string;
+  subject_id: string;
+  payload: Record<string, unknown>;
+  occurred_at: string;
+}
+
+/** An event with its place in the consumers' order. */
+export interface QueuedEvent extends StoredEvent {
+  seq: number;
+  tx_id: number;
+}
+
+const columns = [
+  'id',
+  'org_id',
+  'type',
+  'version',
+  'subject_type',
+  'subject_id',
+  'payload',
+  'occurred_at',
+] as const;
+
+export async function insertEvent(tx: Db, id: string, event: NewEvent, occurredAt: Date): Promise<void> {
+  const type = EVENT_TYPES[event.type];
+  await tx
+    .insertInto('events')
+    .values({
+      id,
+      org_id: event.orgId,
+      type: event.type,
+      version: type.version,
+      subject_type: type.subject,
+      subject_id: event.subjectId,
+      payload: event.payload,
+      occurred_at: occurredAt.toISOString(),
+    })
+    .execute();
+}
+
+export interface EventFilter {
+  type?: string;
+  subjectId?: string;
+  /** ISO 8601 UTC as stored: events at or after it. */
+  since?: string;
+  /** The id of the last event of the previous page: events older than it. */
+  before?: string;
+}
+
+/** An org's events newest first (UUIDv7 ids sort by time), `limit` at most. */
+export async function listEvents(db: Db, orgId: string, filter: EventFilter, limit: number) {
+  let q = db.selectFrom('events').select(columns).where('org_id', '=', orgId);
+  if (filter.type !== undefined) q = q.where('type', '=', filter.type);
+  if (filter.subjectId !== undefined) q = q.where('subject_id', '=', filter.subjectId);
+  if (filter.since !== undefined) q = q.where('occurred_at', '>=', filter.since);
+  if (filter.before !== undefined) q = q.where('id', '<', filter.before);
+  return q.orderBy('id', 'desc').limit(limit).execute();
+}
+
+/**
+ * Events after `after` in consumers' order, `limit` at most.
+ *
+ * On PostgreSQL a sequence number is taken at insert and becomes visible at commit, so a reader
+ * going by `seq` alone could pass a number whose transaction commits later, and never see it.
+ * Instead events are read in (writing transaction, seq) order, and only those of transactions
+ * older than the oldest one still running (the snapshot's xmin): no transaction can add to that
+ * range any more, so a cursor never skips. A transaction that begins after another commits gets a
+ * later id, so an org's events keep their order. The cost: events wait while an older transaction
+ * (any, in the cluster) is open. SQLite has one writer, and commits in `seq` order.
+ */
+export async function eventsAfter(
+  db: Db,
+  after: { txId: number; seq: number },
+  limit: number,
+): Promise<QueuedEvent[]> {
+  let q = db
+    .selectFrom('events')
+    .select([...columns, 'seq', 'tx_id'])
+    .where((eb) => eb(eb.refTuple('tx_id', 'seq'), '>', eb.tuple(after.txId, after.seq)));
+  if (isPostgres(db)) {
+    q = q.where('tx_id', '<', sql<number>`pg_snapshot_xmin(pg_current_snapshot())::text::bigint`);
+  }
+  return q.orderBy('tx_id').orderBy('seq').limit(limit).execute();
+}
+
+/** Deletes events that occurred before `cutoff`, `batch` at most; returns how many went. */
+export async function deleteEventsBefore(db: Db, cutoff: string, batch: number): Promise<number> {
+  const result = await db
+    .deleteFrom('events')
+    .where('seq', 'in', (eb) =>
+      eb.selectFrom('events').select('seq').where('occurred_at', '<', cutoff).orderBy('seq').limit(batch),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export interface ConsumerCursor {
+  txId: number;
+  seq: number;
+}
+
+/**
+ * Takes (or renews) `name`'s lease for `owner` until `until`, creating the consumer at the start
+ * of the outbox the first time. Returns its cursor, or undefined when another owner holds it.
+ */
+export async function leaseConsumer(
+  db: Db,
+  name: string,
+  owner: string,
+  now: string,
+  until: string,
+): Promise<ConsumerCursor | undefined> {
+  await db
+    .insertInto('event_consumers')
+    .values({ name, last_tx_id: 0, last_seq: 0, lease_owner: null, lease_expires_at: null, updated_at: now })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const row = await db
+    .updateTable('event_consumers')
+    .set({ lease_owner: owner, lease_expires_at: until })
+    .where('name', '=', name)
+    .where((eb) =>
+      eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', owner), eb('lease_expires_at', '<', now)]),
+    )
+    .returning(['last_tx_id', 'last_seq'])
+    .executeTakeFirst();
+  return row && { txId: Number(row.last_tx_id), seq: Number(row.last_seq) };
+}
+
+/** Moves `name`'s cursor, if `owner` still holds its lease; false when it lost it. */
+export async function advanceConsumer(
+  db: Db,
+  name: string,
+  owner: string,
+  cursor: ConsumerCursor,
+  now: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('event_consumers')
+    .set({ last_tx_id: cursor.txId, last_seq: cursor.seq, updated_at: now })
+    .where('name', '=', name)
+    .where('lease_owner', '=', owner)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function releaseConsumer(db: Db, name: string, owner: string): Promise<void> {
+  await db
+    .updateTable('event_consumers')
+    .set({ lease_owner: null, lease_expires_at: null })
+    .where('name', '=', name)
+    .where('lease_owner', '=', owner)
+    .execute();
+}
