@@ -8,7 +8,7 @@ import { FakeClock } from '../helpers/clock.js';
 import { suiteDatabase, type TestDatabase } from '../helpers/databases.js';
 import { REDIS_URL, uniqueName } from '../helpers/env.js';
 import { type SeededUser, seedUser } from '../helpers/identity.js';
-import { LONG_TOKENS, syncConnectors, syncHarness } from '../helpers/sync.js';
+import { SYNC_TEST_ENV, syncConnectors, syncHarness } from '../helpers/sync.js';
 
 const SMALL_DEMO = { api_token: 'x', users: 1, groups: 1, repositories: 1 };
 
@@ -40,7 +40,7 @@ describe('event outbox', () => {
 
   beforeAll(async () => {
     clock = new FakeClock();
-    t = await testApp({ connectors: syncConnectors, worker: true, clock, env: LONG_TOKENS });
+    t = await testApp({ connectors: syncConnectors, worker: true, clock, env: SYNC_TEST_ENV });
     admin = await seedUser(t);
   });
   afterAll(() => t.close());

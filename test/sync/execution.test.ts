@@ -5,7 +5,7 @@ import { type TestApp, testApp } from '../helpers/app.js';
 import { FakeClock } from '../helpers/clock.js';
 import { DATABASE_URL } from '../helpers/env.js';
 import { type SeededUser, seedUser } from '../helpers/identity.js';
-import { LONG_TOKENS, scripted, syncConnectors, syncHarness } from '../helpers/sync.js';
+import { SYNC_TEST_ENV, scripted, syncConnectors, syncHarness } from '../helpers/sync.js';
 
 const SECOND = 1000;
 
@@ -23,11 +23,9 @@ describe('sync execution: diffing, deletes, cursors, retries, cancel, logs', () 
       queueBackend: 'in-process',
       clock,
       env: {
-        ...LONG_TOKENS,
+        ...SYNC_TEST_ENV,
         SWITCHBOARD_SYNC_RETRY_BASE_MS: '10000',
         SWITCHBOARD_SYNC_MAX_RETRIES: '2',
-        // These tests poll runs through the API far faster than the integration class's 200/min.
-        SWITCHBOARD_RATE_LIMITS: 'false',
       },
     });
     admin = await seedUser(t);

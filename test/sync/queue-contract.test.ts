@@ -12,7 +12,7 @@ import { type PagedProvider, startPagedProvider } from '../fakes/paged-provider.
 import { type TestApp, testApp } from '../helpers/app.js';
 import { REDIS_URL, uniqueName } from '../helpers/env.js';
 import { seedUser } from '../helpers/identity.js';
-import { LONG_TOKENS, syncConnectors, syncHarness } from '../helpers/sync.js';
+import { SYNC_TEST_ENV, syncConnectors, syncHarness } from '../helpers/sync.js';
 
 const logger = createLogger('silent');
 
@@ -231,7 +231,7 @@ describe.each(backends)('a sync end to end through the $name queue', (backend) =
       connectors: syncConnectors,
       worker: true,
       queueBackend: backend.name,
-      env: { ...LONG_TOKENS, ...(backend.name === 'bullmq' ? { REDIS_URL: REDIS_URL! } : {}) },
+      env: { ...SYNC_TEST_ENV, ...(backend.name === 'bullmq' ? { REDIS_URL: REDIS_URL! } : {}) },
     });
     provider = await startPagedProvider({ total: 250, token: 'tok' });
   });

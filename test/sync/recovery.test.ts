@@ -11,7 +11,7 @@ import { FakeClock } from '../helpers/clock.js';
 import { postgresDatabase, sqliteDatabase, tempDir } from '../helpers/databases.js';
 import { DATABASE_URL, REDIS_URL, TEST_ENCRYPTION_KEY, TEST_JWT_SECRET, uniqueName } from '../helpers/env.js';
 import { seedUser } from '../helpers/identity.js';
-import { LONG_TOKENS, syncConnectors, syncHarness } from '../helpers/sync.js';
+import { SYNC_TEST_ENV, syncConnectors, syncHarness } from '../helpers/sync.js';
 
 const LOST = 'The worker running this sync stopped responding (its lease expired)';
 const RECOVERED_LOG = 'recovered a run whose worker was lost';
@@ -60,7 +60,7 @@ describe.each(modes)('a `switchboard worker` killed with SIGKILL mid-run ($mode)
       database,
       clock,
       queueBackend: redis ? 'bullmq' : 'in-process',
-      env: { ...LONG_TOKENS, ...shared },
+      env: { ...SYNC_TEST_ENV, ...shared },
     });
     h = syncHarness(t, await seedUser(t));
     provider = await startPagedProvider({ total: 250, token: 'tok' });
@@ -184,7 +184,7 @@ describe('the reaper on an expired lease (a worker that claimed a run and died)'
       connectors: syncConnectors,
       clock,
       queueBackend: 'in-process',
-      env: { ...LONG_TOKENS, SWITCHBOARD_SYNC_RETRY_BASE_MS: '10000', SWITCHBOARD_SYNC_MAX_RETRIES: '2' },
+      env: { ...SYNC_TEST_ENV, SWITCHBOARD_SYNC_RETRY_BASE_MS: '10000', SWITCHBOARD_SYNC_MAX_RETRIES: '2' },
     });
     h = syncHarness(t, await seedUser(t));
     worker = createSyncWorker(t.app.services);
@@ -313,7 +313,7 @@ describe.skipIf(!REDIS_URL)('a BullMQ job lost on purpose', () => {
     t = await testApp({
       connectors: syncConnectors,
       queueBackend: 'bullmq',
-      env: { ...LONG_TOKENS, REDIS_URL: REDIS_URL! },
+      env: { ...SYNC_TEST_ENV, REDIS_URL: REDIS_URL! },
     });
     h = syncHarness(t, await seedUser(t));
     // The same queue, seen from outside the app: BullMQ's prefix is the app's key prefix + "bull".
@@ -379,7 +379,7 @@ describe.skipIf(!REDIS_URL)('a cancel reaching a `switchboard worker` through Re
       connectors: syncConnectors,
       database,
       queueBackend: 'bullmq',
-      env: { ...LONG_TOKENS, ...shared },
+      env: { ...SYNC_TEST_ENV, ...shared },
     });
     h = syncHarness(t, await seedUser(t));
     provider = await startPagedProvider({ total: 250, token: 'tok' });

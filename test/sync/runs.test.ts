@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type PagedProvider, startPagedProvider } from '../fakes/paged-provider.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 import { type SeededUser, seedUser } from '../helpers/identity.js';
-import { LONG_TOKENS, syncConnectors, syncHarness } from '../helpers/sync.js';
+import { SYNC_TEST_ENV, syncConnectors, syncHarness } from '../helpers/sync.js';
 
 describe('sync runs through the API (demo connector, in-process worker)', () => {
   let t: TestApp;
@@ -15,7 +15,7 @@ describe('sync runs through the API (demo connector, in-process worker)', () => 
       connectors: syncConnectors,
       worker: true,
       queueBackend: 'in-process',
-      env: LONG_TOKENS,
+      env: SYNC_TEST_ENV,
     });
     admin = await seedUser(t);
     h = syncHarness(t, admin);

@@ -11,7 +11,7 @@ import { type TestApp, testApp } from '../helpers/app.js';
 import { FakeClock } from '../helpers/clock.js';
 import { DATABASE_URL } from '../helpers/env.js';
 import { type SeededUser, seedUser } from '../helpers/identity.js';
-import { LONG_TOKENS, syncConnectors, syncHarness } from '../helpers/sync.js';
+import { SYNC_TEST_ENV, syncConnectors, syncHarness } from '../helpers/sync.js';
 
 const MINUTE = 60_000;
 const SMALL_DEMO = { api_token: 'x', users: 5, groups: 1, repositories: 1 };
@@ -32,7 +32,7 @@ describe('sync scheduler (fake clock)', () => {
       worker: true,
       queueBackend: 'in-process',
       clock,
-      env: LONG_TOKENS,
+      env: SYNC_TEST_ENV,
     });
     admin = await seedUser(t);
     h = syncHarness(t, admin);
@@ -201,7 +201,7 @@ describe('several schedulers on one database', () => {
   const ROUNDS = 3;
 
   beforeAll(async () => {
-    t = await testApp({ connectors: syncConnectors, clock, env: LONG_TOKENS });
+    t = await testApp({ connectors: syncConnectors, clock, env: SYNC_TEST_ENV });
     h = syncHarness(t, await seedUser(t));
   });
   afterEach(async () => {

@@ -1,25 +1,15 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { type Db, isPostgres } from '../../platform/db/database.js';
+import type { EventsTable } from '../../platform/db/tables.js';
 import { EVENT_TYPES, type NewEvent } from './catalogue.js';
 
 /** The only code that reads or writes `events` and `event_consumers`. */
 
-export interface StoredEvent {
-  id: string;
-  org_id: string;
-  type: string;
-  version: number;
-  subject_type: string;
-  subject_id: string;
-  payload: Record<string, unknown>;
-  occurred_at: string;
-}
+/** An event as stored, without the columns only the consumers' order uses. */
+export type StoredEvent = Omit<Selectable<EventsTable>, 'seq' | 'tx_id'>;
 
 /** An event with its place in the consumers' order. */
-export interface QueuedEvent extends StoredEvent {
-  seq: number;
-  tx_id: number;
-}
+export type QueuedEvent = Selectable<EventsTable>;
 
 const columns = [
   'id',
