@@ -16,14 +16,16 @@ import { registerGuard } from './modules/auth/guard.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { catalogAdminRoutes } from './modules/catalog/admin-routes.js';
 import { catalogRoutes } from './modules/catalog/routes.js';
-import { connectRoutes } from './modules/connections/connect-routes.js';
 import { connectionRoutes } from './modules/connections/routes.js';
-import { userConnectRoutes } from './modules/connections/user-connect-routes.js';
+import { connectRoutes } from './modules/credentials/routes.js';
+import { userConnectRoutes } from './modules/credentials/user-routes.js';
 import { eventRoutes } from './modules/events/routes.js';
 import { healthRoutes } from './modules/health/routes.js';
+import { invitationRoutes } from './modules/invitations/routes.js';
+import { memberRoutes } from './modules/members/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
-import type { QueueBackend } from './modules/sync/engine.js';
-import { syncRoutes } from './modules/sync/routes.js';
+import { syncRoutes } from './modules/sync/api/routes.js';
+import type { QueueBackend } from './modules/sync/engine/engine.js';
 import { systemRoutes } from './modules/system/routes.js';
 import { teamRoutes } from './modules/teams/routes.js';
 import { userRoutes } from './modules/users/routes.js';
@@ -77,6 +79,8 @@ export interface AppOptions {
 const apiModules: [ModuleRoutes, LimitName?][] = [
   [authRoutes],
   [orgRoutes],
+  [memberRoutes],
+  [invitationRoutes],
   [userRoutes],
   [teamRoutes],
   [apiKeyRoutes],

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from './config.js';
 import { createAdmin, describeAdmin } from './modules/auth/bootstrap.js';
-import { reencryptSecrets } from './modules/connections/rotate-key.js';
+import { reencryptSecrets } from './modules/credentials/rotate-key.js';
 import { resolveSecretBox } from './platform/crypto/key-ring.js';
 import { openDatabase } from './platform/db/database.js';
 import { tuneHeapForServing } from './platform/heap-tuning.js';

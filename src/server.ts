@@ -6,10 +6,8 @@ import type { AppContext } from './context.js';
 import { type AdminCreated, bootstrapAdmin, describeAdmin } from './modules/auth/bootstrap.js';
 import { syncCatalog } from './modules/catalog/service.js';
 import { describeDemo, seedDemoConnections } from './modules/connections/demo-seed.js';
-import { ConnectionSecrets } from './modules/connections/secrets.js';
-import { ConnectionService } from './modules/connections/service.js';
-import { backgroundTasks } from './modules/sync/background.js';
-import { createSyncWorker } from './modules/sync/engine.js';
+import { backgroundTasks } from './modules/sync/engine/background.js';
+import { createSyncWorker } from './modules/sync/engine/engine.js';
 import { createLogger, type Logger } from './platform/logging/logger.js';
 import { closeContext, openContext } from './runtime.js';
 import { VERSION } from './version.js';
@@ -62,17 +60,12 @@ export async function startServer(
       extraRoutes: options.extraRoutes,
     });
     // Only when this start created the admin, i.e. the database was empty; seeded before listening
-    // so the first request already sees the demo. The app's services hold the vault key it needs.
+    // so the first request already sees the demo.
     const demo =
       admin && !admin.promoted && config.demo
         ? await seedDemoConnections(
             ctx.database.db,
-            new ConnectionService(
-              ctx.database.db,
-              new ConnectionSecrets(app.services.secretBox),
-              app.services.connectors,
-              logger,
-            ),
+            app.services.connections,
             app.services.sync,
             admin,
             ctx.clock,

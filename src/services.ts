@@ -1,18 +1,31 @@
 import { connectors as builtInConnectors } from './connectors/registry.js';
 import type { Connector } from './connectors/sdk.js';
 import type { AppContext } from './context.js';
+import { ApiKeyService } from './modules/api-keys/service.js';
 import { ApiKeyUsage } from './modules/api-keys/usage.js';
+import { AuditService } from './modules/audit/service.js';
 import { AccessTokens } from './modules/auth/access-tokens.js';
 import { Authenticator } from './modules/auth/authenticator.js';
 import { PrincipalCache } from './modules/auth/principal-cache.js';
+import { AuthService } from './modules/auth/service.js';
 import { Sessions } from './modules/auth/sessions.js';
 import { resolveSigningKey } from './modules/auth/signing-key.js';
-import { OAuthTokens } from './modules/connections/oauth-tokens.js';
+import { CatalogService } from './modules/catalog/service.js';
 import { ConnectionSecrets } from './modules/connections/secrets.js';
+import { ConnectionService } from './modules/connections/service.js';
+import { OAuthService } from './modules/credentials/oauth.js';
+import { OAuthTokens } from './modules/credentials/oauth-tokens.js';
+import { CredentialService } from './modules/credentials/service.js';
+import { UserCredentialService } from './modules/credentials/user-credentials.js';
 import { EventService } from './modules/events/service.js';
 import { HealthService } from './modules/health/service.js';
-import { createRunQueue, type QueueBackend } from './modules/sync/engine.js';
-import { SyncService } from './modules/sync/service.js';
+import { InvitationService } from './modules/invitations/service.js';
+import { MemberService } from './modules/members/service.js';
+import { OrgService } from './modules/orgs/service.js';
+import { SyncService } from './modules/sync/api/service.js';
+import { createRunQueue, type QueueBackend } from './modules/sync/engine/engine.js';
+import { TeamService } from './modules/teams/service.js';
+import { UserService } from './modules/users/service.js';
 import { resolveSecretBox } from './platform/crypto/key-ring.js';
 import type { SecretBox } from './platform/crypto/secret-box.js';
 import { keyedLock } from './platform/db/keyed-lock.js';
@@ -26,6 +39,20 @@ export interface Services {
   readonly sessions: Sessions;
   readonly authenticator: Authenticator;
   readonly apiKeyUsage: ApiKeyUsage;
+  /** Registration, login, refresh, logout, the caller's identity, switching org. */
+  readonly auth: AuthService;
+  /** Organisations themselves: create, read, settings. */
+  readonly orgs: OrgService;
+  /** An org's members: list, role changes, removal. */
+  readonly members: MemberService;
+  /** Invitations to join an org, and their acceptance. */
+  readonly invitations: InvitationService;
+  /** The people of an org and their accounts. */
+  readonly users: UserService;
+  readonly teams: TeamService;
+  readonly apiKeys: ApiKeyService;
+  /** The org's audit trail as the API reads it (mutations write it with recordAudit). */
+  readonly audit: AuditService;
   /** The current state behind credentials; invalidate it after changing keys, members, users or sessions. */
   readonly principalCache: PrincipalCache;
   readonly invalidation: InvalidationBus;
@@ -35,6 +62,16 @@ export interface Services {
   readonly secretBox: SecretBox;
   /** OAuth access tokens of connections and users: refreshed when due, revoked at disconnect. */
   readonly oauthTokens: OAuthTokens;
+  /** The integration catalog, and its administration by the platform. */
+  readonly catalog: CatalogService;
+  /** The org's connections: CRUD, test, enable, disable. */
+  readonly connections: ConnectionService;
+  /** Connect flows with credentials the client sends, their status, disconnect. */
+  readonly credentials: CredentialService;
+  /** The OAuth connect flow, for a connection's credential or a user's own. */
+  readonly oauth: OAuthService;
+  /** Users' own credentials for the org's connections. */
+  readonly userCredentials: UserCredentialService;
   /** Carries sync run ids to workers (in-process, or BullMQ in scale-out). */
   readonly queue: JobQueue;
   /** Sync runs: trigger, history, cancel, logs. */
@@ -61,22 +98,34 @@ export function createServices(
   const principalCache = new PrincipalCache(invalidation);
   const secretBox = resolveSecretBox(config, logger);
   const queue = createRunQueue(ctx, queueBackend);
-  const oauthTokens = new OAuthTokens(
-    database.db,
-    new ConnectionSecrets(secretBox),
-    keyedLock(database),
-    clock,
-    logger,
-  );
+  const sessions = new Sessions(database.db, accessTokens, config.auth, clock, principalCache);
+  const secrets = new ConnectionSecrets(secretBox);
+  const oauthTokens = new OAuthTokens(database.db, secrets, keyedLock(database), clock, logger);
+  // OAuth-backed connections test and check with their (refreshed) access token.
+  const auth = oauthTokens.authFor.bind(oauthTokens);
+  const catalog = new CatalogService(database.db, connectors, logger);
+  const connections = new ConnectionService(database.db, secrets, connectors, catalog, logger, auth);
   return {
     oauthTokens,
+    catalog,
+    connections,
+    credentials: new CredentialService(database.db, connections, oauthTokens),
+    oauth: new OAuthService(
+      database.db,
+      connections,
+      secretBox,
+      secrets,
+      { publicUrl: config.publicUrl, returnOrigins: config.oauthReturnOrigins },
+      logger,
+    ),
+    userCredentials: new UserCredentialService(database.db, connections, oauthTokens),
     events: new EventService(database, invalidation, config.events, clock, logger),
     health: new HealthService(
       database.db,
+      connections,
       connectors,
-      new ConnectionSecrets(secretBox),
-      // OAuth-backed connections check with their (refreshed) access token.
-      (row) => oauthTokens.authFor(row),
+      secrets,
+      auth,
       config.sync.health,
       logger,
     ),
@@ -89,7 +138,15 @@ export function createServices(
     invalidation,
     connectors,
     secretBox,
-    sessions: new Sessions(database.db, accessTokens, config.auth, clock, principalCache),
+    sessions,
+    auth: new AuthService(database.db, sessions, accessTokens, config.auth.allowRegistration),
+    orgs: new OrgService(database.db),
+    members: new MemberService(database.db, sessions, principalCache),
+    invitations: new InvitationService(database.db, sessions, config.publicUrl),
+    users: new UserService(database.db, sessions, principalCache),
+    teams: new TeamService(database.db),
+    apiKeys: new ApiKeyService(database.db, principalCache, config.apiKeys),
+    audit: new AuditService(database.db),
     authenticator: new Authenticator(
       database.db,
       accessTokens,

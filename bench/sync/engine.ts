@@ -5,9 +5,10 @@
 import fs from 'node:fs';
 import { sql } from 'kysely';
 import { request } from 'undici';
+import { demoConnector } from '../../src/connectors/demo/index.js';
 import type { Actor } from '../../src/modules/auth/principal.js';
-import { RunReaper } from '../../src/modules/sync/reaper.js';
-import { SyncScheduler } from '../../src/modules/sync/scheduler.js';
+import { RunReaper } from '../../src/modules/sync/engine/reaper.js';
+import { SyncScheduler } from '../../src/modules/sync/engine/scheduler.js';
 import { isPostgres } from '../../src/platform/db/database.js';
 import { tuneHeapForServing } from '../../src/platform/heap-tuning.js';
 import { PagedConnector } from '../../test/fakes/paged-connector.js';
@@ -161,6 +162,24 @@ async function throughput(providerUrl: string, records: number, rounds: number, 
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * The engine serving its API on a socket, as a deployed `serve` process does, with `connections`
+ * connections of the demo connector ready to sync `records` users each (the demo computes its pages:
+ * all of a sync's work is on this process's threads), after one untimed sync (JIT, SQLite's page
+ * cache). The bench process calls the API from outside and triggers the syncs. Runs until stopped.
+ */
+async function serve(records: number, connections: number) {
+  const engine = await openEngine({ connectors: [demoConnector] });
+  const demo = { api_token: 'bench', users: records, groups: 0, repositories: 0 };
+  await runEnded(engine, await triggerSync(engine, await connectThroughApi(engine, 'demo', 'Warm-up', demo)));
+  const ids: string[] = [];
+  for (let i = 0; i < connections; i++) ids.push(await connectThroughApi(engine, 'demo', `Demo ${i}`, demo));
+  const url = await engine.app.listen({ port: 0, host: '127.0.0.1' });
+  print({ msg: 'serve', url, token: engine.token, connections: ids });
+  // The listening socket keeps the process up; SIGTERM ends it.
+  await new Promise(() => {});
 }
 
 /** The CREATE TABLE statement SQLite keeps for `table`. */
@@ -409,6 +428,7 @@ try {
   else if (mode === 'memory') await memory(args[0]!, n(1), n(2));
   else if (mode === 'scheduler') await scheduler(n(0), n(1), n(2));
   else if (mode === 'runs') await runsPerSecond(n(0), n(1), n(2), n(3));
+  else if (mode === 'serve') await serve(n(0), n(1));
   else throw new Error(`unknown mode ${mode}`);
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

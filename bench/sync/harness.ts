@@ -8,9 +8,9 @@ import type { Connector } from '../../src/connectors/sdk.js';
 import type { AppContext } from '../../src/context.js';
 import { registerAccount } from '../../src/modules/auth/accounts.js';
 import { syncCatalog } from '../../src/modules/catalog/service.js';
-import { backgroundTasks } from '../../src/modules/sync/background.js';
-import { createSyncWorker } from '../../src/modules/sync/engine.js';
-import type { SyncWorker } from '../../src/modules/sync/worker.js';
+import { backgroundTasks } from '../../src/modules/sync/engine/background.js';
+import { createSyncWorker } from '../../src/modules/sync/engine/engine.js';
+import type { SyncWorker } from '../../src/modules/sync/engine/worker.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { randomToken } from '../../src/platform/crypto/tokens.js';
 import type { IntegrationConnectionsTable } from '../../src/platform/db/tables.js';
@@ -40,6 +40,8 @@ export interface Engine {
   worker: SyncWorker;
   orgId: string;
   userId: string;
+  /** The org admin's access token, for requests from outside the process. */
+  token: string;
   /** A request to the API as the org's admin, through Fastify's inject (no socket). */
   call(method: 'GET' | 'POST', url: string, payload?: object): Promise<{ status: number; body: unknown }>;
   definitionId(slug: string): Promise<string>;
@@ -80,6 +82,7 @@ export async function openEngine(options: {
     worker,
     orgId: org.id,
     userId: user.id,
+    token,
     async call(method, url, payload) {
       const res = await app.inject({
         method,

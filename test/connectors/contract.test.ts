@@ -29,7 +29,7 @@ import { createLogger, looksSecret } from '../../src/platform/logging/logger.js'
 const Ajv2020 = Ajv2020Module.default;
 const addFormats = formatsModule.default;
 
-const CONNECTORS_DIR = fileURLToPath(new URL('../../src/connectors/', import.meta.url));
+const CONNECTORS_DIR = fileURLToPath(new URL('../../src/connectors', import.meta.url));
 const SYNC_CAPABILITIES = ['sync_users', 'sync_resources', 'sync_configurations'];
 // A Record, so the compiler fails this file when the sdk adds an error type.
 const ERROR_TYPES: Record<ProviderErrorType, true> = {

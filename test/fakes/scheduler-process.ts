@@ -6,7 +6,7 @@
  */
 import { createInterface } from 'node:readline';
 import { type Config, loadConfig } from '../../src/config.js';
-import { SyncScheduler } from '../../src/modules/sync/scheduler.js';
+import { SyncScheduler } from '../../src/modules/sync/engine/scheduler.js';
 import { openDatabase } from '../../src/platform/db/database.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 

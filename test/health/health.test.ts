@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConnectionSecrets } from '../../src/modules/connections/secrets.js';
-import { HealthService } from '../../src/modules/health/service.js';
+import type { HealthService } from '../../src/modules/health/service.js';
 import { newId } from '../../src/platform/ids.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 import { FakeClock } from '../helpers/clock.js';
@@ -443,15 +442,7 @@ describe('scheduled health checks (runDue)', () => {
   beforeAll(async () => {
     t = await testApp({ clock, env: { SWITCHBOARD_RATE_LIMITS: 'false' } });
     admin = await seedUser(t);
-    const { services } = t.app;
-    health = new HealthService(
-      t.ctx.database.db,
-      services.connectors,
-      new ConnectionSecrets(services.secretBox),
-      (row) => services.oauthTokens.authFor(row),
-      t.ctx.config.sync.health,
-      t.ctx.logger,
-    );
+    health = t.app.services.health;
   });
   beforeEach(() => h.login(admin));
   afterAll(async () => {

@@ -72,12 +72,20 @@ describe('event outbox', () => {
       // enable: configuring → connected
       'connection.updated',
       'connection.status_changed',
+      // the run: claimed (connected → syncing), ended (syncing → connected)
+      'connection.status_changed',
+      'connection.status_changed',
       'connection.deleted',
     ]);
     expect(of(runId)).toEqual(['sync.run.started', 'sync.run.completed']);
     expect(of(keyId)).toEqual(['api_key.created', 'api_key.revoked']);
-    const enabled = rows.filter((e) => e.type === 'connection.status_changed').at(-1);
-    expect(enabled?.payload).toEqual({ from: 'configuring', to: 'connected' });
+    const statuses = rows.filter((e) => e.subject_id === id && e.type === 'connection.status_changed');
+    expect(statuses.map((e) => e.payload)).toEqual([
+      { from: 'pending_setup', to: 'configuring' },
+      { from: 'configuring', to: 'connected' },
+      { from: 'connected', to: 'syncing' },
+      { from: 'syncing', to: 'connected' },
+    ]);
 
     for (const row of rows) {
       const type = EVENT_TYPES[row.type as EventTypeName];

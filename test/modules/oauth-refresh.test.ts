@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OAuthTokens, REFRESH_MARGIN_MS } from '../../src/modules/connections/oauth-tokens.js';
 import { ConnectionSecrets } from '../../src/modules/connections/secrets.js';
 import { findConnection } from '../../src/modules/connections/store.js';
+import { OAuthTokens, REFRESH_MARGIN_MS } from '../../src/modules/credentials/oauth-tokens.js';
 import { openDatabase } from '../../src/platform/db/database.js';
 import { keyedLock } from '../../src/platform/db/keyed-lock.js';
 import type { TestApp } from '../helpers/app.js';
@@ -260,6 +260,21 @@ describe('OAuth access-token refresh (against oidc-provider)', () => {
     const audits = await auditsOf(id, 'connection.credential_expired');
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({ actor_type: 'system' });
+    // The lifecycle's events, written with the change.
+    const events = await t.ctx.database.db
+      .selectFrom('events')
+      .select(['type', 'payload'])
+      .where('subject_id', '=', id)
+      .orderBy('seq')
+      .execute();
+    expect(events.slice(-3)).toEqual([
+      { type: 'connection.status_changed', payload: { from: expect.any(String), to: 'error' } },
+      { type: 'connection.health_changed', payload: { from: expect.any(String), to: 'unhealthy' } },
+      {
+        type: 'credential.expired',
+        payload: { action: 'connection.credential_expired', reason: row.credential_error },
+      },
+    ]);
     const status = await t.app.inject({
       method: 'GET',
       url: `/api/v1/integration-connections/${id}/connection`,

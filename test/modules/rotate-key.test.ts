@@ -1,7 +1,7 @@
 import type { NotNull } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reencryptRow, reencryptSecrets } from '../../src/modules/connections/rotate-key.js';
 import { ConnectionSecrets } from '../../src/modules/connections/secrets.js';
+import { reencryptRow, reencryptSecrets } from '../../src/modules/credentials/rotate-key.js';
 import { KeyRing } from '../../src/platform/crypto/key-ring.js';
 import { SecretBox } from '../../src/platform/crypto/secret-box.js';
 import { newId } from '../../src/platform/ids.js';
@@ -132,6 +132,51 @@ describe('rotate-key: re-encrypting connection secrets', () => {
 
     expect(await reencryptRow(db(), rotated, stale)).toBe('changed');
     expect(await secretsOf(id)).toBe(concurrent);
+  });
+
+  it('records each re-seal as an event and an audit entry; a row changed meanwhile records none', async () => {
+    const resealedOf = async (id: string) => ({
+      events: await db()
+        .selectFrom('events')
+        .select(['type', 'payload'])
+        .where('subject_id', '=', id)
+        .where('type', '=', 'connection.updated')
+        .execute()
+        .then((rows) => rows.filter((e) => e.payload.action === 'connection.secrets_resealed')),
+      audits: await db()
+        .selectFrom('audit_log')
+        .select(['actor_type', 'changed_fields'])
+        .where('target_id', '=', id)
+        .where('action', '=', 'connection.secrets_resealed')
+        .execute(),
+    });
+    const sealedRow = (id: string) =>
+      db()
+        .selectFrom('integration_connections')
+        .select(['id', 'org_id', 'secrets'])
+        .where('id', '=', id)
+        .$narrowType<{ secrets: NotNull }>()
+        .executeTakeFirstOrThrow();
+    const [resealed, overtaken] = [await create(), await create()];
+    const stale = await sealedRow(overtaken);
+    await db()
+      .updateTable('integration_connections')
+      .set({ secrets: underB.seal(admin.orgId, overtaken, { api_token: 'sk-newer' }) })
+      .where('id', '=', overtaken)
+      .execute();
+
+    expect(await reencryptRow(db(), rotated, await sealedRow(resealed))).toBe('reencrypted');
+    expect(await reencryptRow(db(), rotated, stale)).toBe('changed');
+    expect(await resealedOf(resealed)).toEqual({
+      events: [
+        {
+          type: 'connection.updated',
+          payload: { action: 'connection.secrets_resealed', changed_fields: ['secrets'] },
+        },
+      ],
+      audits: [{ actor_type: 'system', changed_fields: ['secrets'] }],
+    });
+    expect(await resealedOf(overtaken)).toEqual({ events: [], audits: [] });
   });
 
   it('counts a row whose ciphertext does not decrypt as failed, by id, and carries on', async () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoConnector } from '../../src/connectors/demo/index.js';
-import { reencryptSecrets } from '../../src/modules/connections/rotate-key.js';
 import { ConnectionSecrets } from '../../src/modules/connections/secrets.js';
 import { findConnection } from '../../src/modules/connections/store.js';
+import { reencryptSecrets } from '../../src/modules/credentials/rotate-key.js';
 import { KeyRing } from '../../src/platform/crypto/key-ring.js';
 import { SecretBox } from '../../src/platform/crypto/secret-box.js';
 import type { TestApp } from '../helpers/app.js';

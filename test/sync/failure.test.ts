@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StorageError } from '../../src/modules/sync/batch-sink.js';
-import { classify, MAX_RETRY_DELAY_MS, retryDelayMs } from '../../src/modules/sync/failure.js';
+import { classify, MAX_RETRY_DELAY_MS, retryDelayMs } from '../../src/modules/sync/engine/failure.js';
+import { StorageError } from '../../src/modules/sync/storage/batch-sink.js';
 
 const BASE = 10_000;
 const lowest = () => 0;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BatchWrite, RunLostError, storedRecords } from '../../src/modules/sync/batch-sink.js';
 import { emptyLogCounts, emptyStats } from '../../src/modules/sync/model.js';
-import { RecordGroups } from '../../src/modules/sync/record-groups.js';
-import { RecordThread } from '../../src/modules/sync/record-thread.js';
-import { SqliteBatchStore } from '../../src/modules/sync/sqlite-batch-store.js';
+import { type BatchWrite, RunLostError, storedRecords } from '../../src/modules/sync/storage/batch-sink.js';
+import { RecordGroups } from '../../src/modules/sync/storage/record-groups.js';
+import { RecordThread } from '../../src/modules/sync/storage/record-thread.js';
+import { SqliteBatchStore } from '../../src/modules/sync/storage/sqlite-batch-store.js';
 import { openSqliteConnection } from '../../src/platform/db/sqlite.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 import { DATABASE_URL } from '../helpers/env.js';

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSyncWorker } from '../../src/modules/sync/engine.js';
-import { claimRun } from '../../src/modules/sync/runs-store.js';
-import type { SyncWorker } from '../../src/modules/sync/worker.js';
+import { createSyncWorker } from '../../src/modules/sync/engine/engine.js';
+import type { SyncWorker } from '../../src/modules/sync/engine/worker.js';
+import { claimRun } from '../../src/modules/sync/storage/runs.js';
 import { type PagedProvider, startPagedProvider } from '../fakes/paged-provider.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 import { type CliProcess, startCli } from '../helpers/cli.js';

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../src/config.js';
-import { SyncScheduler } from '../../src/modules/sync/scheduler.js';
+import { SyncScheduler } from '../../src/modules/sync/engine/scheduler.js';
 import { openDatabase } from '../../src/platform/db/database.js';
 import { newId } from '../../src/platform/ids.js';
 import { type PagedProvider, startPagedProvider } from '../fakes/paged-provider.js';

@@ -1,6 +1,5 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
-import { randomToken, sha256Hex } from '../../platform/crypto/tokens.js';
 import {
   DataEnvelope,
   errorResponses,
@@ -8,25 +7,9 @@ import {
   paged,
   pageQuery,
 } from '../../platform/http/envelope.js';
-import { AppError } from '../../platform/http/errors.js';
-import { newId } from '../../platform/ids.js';
-import { recordAudit } from '../audit/service.js';
 import { principalOf, userOf } from '../auth/guard.js';
 import { PERMISSIONS } from '../auth/permissions.js';
-import { actorOf, type Principal } from '../auth/principal.js';
-import { recordEvent } from '../events/outbox.js';
-import {
-  type ApiKeyRow,
-  findApiKey,
-  insertApiKey,
-  listApiKeys,
-  replaceApiKeySecret,
-  revokeApiKey,
-} from './store.js';
-
-const DAY_MS = 86_400_000;
-// Enough of the random part to tell keys apart in a list; far too little to help guess the rest.
-const DISPLAY_CHARS = 8;
+import { actorOf } from '../auth/principal.js';
 
 const Nullable = Type.Union([Type.String(), Type.Null()]);
 
@@ -50,25 +33,9 @@ const NewApiKeyView = Type.Object({
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
-/** A key exists in clear only in the response that hands it out; the database keeps its hash. */
-function newSecret(keyPrefix: string): { key: string; prefix: string; keyHash: string } {
-  const key = `${keyPrefix}${randomToken(32)}`;
-  return { key, prefix: key.slice(0, keyPrefix.length + DISPLAY_CHARS), keyHash: sha256Hex(key) };
-}
-
-/** Whoever receives a key's secret must hold every scope it carries, so a key never exceeds its holder. */
-function requireGrantable(principal: Principal, scopes: readonly string[]): void {
-  const granted: ReadonlySet<string> = principal.permissions;
-  const denied = scopes.filter((s) => !granted.has(s));
-  if (denied.length > 0) {
-    throw new AppError('FORBIDDEN', `You may not grant: ${denied.join(', ')}`, { scopes: denied });
-  }
-}
-
 /** The organisation's API keys: `Authorization: Bearer sk_…` with a subset of its creator's rights. */
-export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, principalCache }) => {
-  const db = ctx.database.db;
-  const { prefix: keyPrefix, expiryDays } = ctx.config.apiKeys;
+export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, apiKeys }) => {
+  const { expiryDays } = ctx.config.apiKeys;
 
   app.get(
     '/api-keys',
@@ -83,7 +50,7 @@ export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, principalCache }) =
       },
     },
     async (request) => {
-      const { rows, total } = await listApiKeys(db, principalOf(request).orgId, request.query);
+      const { rows, total } = await apiKeys.list(principalOf(request).orgId, request.query);
       return paged(rows, request.query, total);
     },
   );
@@ -118,48 +85,14 @@ export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, principalCache }) =
     async (request, reply) => {
       // Only a person receives a key's secret: a key must not mint or re-mint keys.
       const principal = userOf(request);
-      const { name, scopes, expires_in_days: days = expiryDays } = request.body;
-      requireGrantable(principal, scopes);
-      const now = ctx.clock.now();
-      const secret = newSecret(keyPrefix);
-      const key: ApiKeyRow = {
-        id: newId(),
-        name,
-        prefix: secret.prefix,
-        scopes,
-        created_by: principal.id,
-        expires_at: new Date(now.getTime() + days * DAY_MS).toISOString(),
-        revoked_at: null,
-        last_used_at: null,
-        usage_count: 0,
-        created_at: now.toISOString(),
-      };
-      await db.transaction().execute(async (tx) => {
-        await insertApiKey(tx, principal.orgId, key, secret.keyHash);
-        await recordAudit(
-          tx,
-          actorOf(principal, request),
-          {
-            orgId: principal.orgId,
-            action: 'api_key.created',
-            targetType: 'api_key',
-            targetId: key.id,
-            changedFields: ['name', 'scopes', 'expires_at'],
-          },
-          now,
-        );
-        await recordEvent(
-          tx,
-          {
-            type: 'api_key.created',
-            orgId: principal.orgId,
-            subjectId: key.id,
-            payload: { name: key.name, scopes: [...key.scopes], expires_at: key.expires_at },
-          },
-          now,
-        );
-      });
-      return reply.code(201).send({ data: { ...key, key: secret.key } });
+      const { name, scopes, expires_in_days: expiresInDays } = request.body;
+      const key = await apiKeys.create(
+        principal,
+        { name, scopes, expiresInDays },
+        actorOf(principal, request),
+        ctx.clock.now(),
+      );
+      return reply.code(201).send({ data: key });
     },
   );
 
@@ -177,38 +110,7 @@ export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, principalCache }) =
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const { id } = request.params;
-      const now = ctx.clock.now();
-      await db.transaction().execute(async (tx) => {
-        if (await revokeApiKey(tx, principal.orgId, id, now.toISOString())) {
-          await recordAudit(
-            tx,
-            actorOf(principal, request),
-            {
-              orgId: principal.orgId,
-              action: 'api_key.revoked',
-              targetType: 'api_key',
-              targetId: id,
-              changedFields: ['revoked_at'],
-            },
-            now,
-          );
-          const revoked = await findApiKey(tx, principal.orgId, id);
-          await recordEvent(
-            tx,
-            {
-              type: 'api_key.revoked',
-              orgId: principal.orgId,
-              subjectId: id,
-              payload: { name: revoked?.name ?? '' },
-            },
-            now,
-          );
-        } else if (!(await findApiKey(tx, principal.orgId, id))) {
-          throw new AppError('API_KEY_NOT_FOUND');
-        }
-      });
-      await principalCache.invalidate();
+      await apiKeys.revoke(principal.orgId, request.params.id, actorOf(principal, request), ctx.clock.now());
       return reply.code(204).send(null);
     },
   );
@@ -230,40 +132,13 @@ export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, principalCache }) =
     async (request) => {
       // Only a person receives a key's secret: a key must not mint or re-mint keys.
       const principal = userOf(request);
-      const { id } = request.params;
-      const now = ctx.clock.now();
-      const secret = newSecret(keyPrefix);
-      const key = await db.transaction().execute(async (tx) => {
-        const key = await findApiKey(tx, principal.orgId, id);
-        if (!key) throw new AppError('API_KEY_NOT_FOUND');
-        requireGrantable(principal, key.scopes);
-        if (key.revoked_at !== null) throw new AppError('API_KEY_INACTIVE', 'API key is revoked');
-        if (new Date(key.expires_at) <= now) throw new AppError('API_KEY_INACTIVE', 'API key has expired');
-        // Conditional on the key still being live: a revocation that won the race stays in force.
-        if (!(await replaceApiKeySecret(tx, principal.orgId, id, secret))) {
-          throw new AppError('API_KEY_INACTIVE', 'API key is revoked');
-        }
-        await recordAudit(
-          tx,
-          actorOf(principal, request),
-          {
-            orgId: principal.orgId,
-            action: 'api_key.rotated',
-            targetType: 'api_key',
-            targetId: id,
-            changedFields: ['key'],
-          },
-          now,
-        );
-        await recordEvent(
-          tx,
-          { type: 'api_key.rotated', orgId: principal.orgId, subjectId: id, payload: { name: key.name } },
-          now,
-        );
-        return { ...key, prefix: secret.prefix };
-      });
-      await principalCache.invalidate();
-      return { data: { ...key, key: secret.key } };
+      const key = await apiKeys.rotate(
+        principal,
+        request.params.id,
+        actorOf(principal, request),
+        ctx.clock.now(),
+      );
+      return { data: key };
     },
   );
 };

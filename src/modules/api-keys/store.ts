@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
 import { type PageQuery, pageWindow } from '../../platform/http/envelope.js';
 
@@ -27,6 +28,44 @@ const columns = [
   'usage_count',
   'created_at',
 ] as const;
+
+export interface KeyWithCreator {
+  id: string;
+  name: string;
+  org_id: string;
+  scopes: string[];
+  created_by: string | null;
+  expires_at: string;
+  revoked_at: string | null;
+  role: string | null;
+  is_active: boolean | null;
+}
+
+/**
+ * A key by its hash, with its creator's role in the key's org and whether their account is active
+ * (null once they left): read on every request whose principal is not cached, hence one query.
+ */
+export async function findKeyWithCreator(db: Db, keyHash: string): Promise<KeyWithCreator | undefined> {
+  return db
+    .selectFrom('api_keys as k')
+    .leftJoin('memberships as m', (j) =>
+      j.onRef('m.org_id', '=', 'k.org_id').onRef('m.user_id', '=', 'k.created_by'),
+    )
+    .leftJoin('users as u', 'u.id', 'k.created_by')
+    .select([
+      'k.id',
+      'k.name',
+      'k.org_id',
+      'k.scopes',
+      'k.created_by',
+      'k.expires_at',
+      'k.revoked_at',
+      'm.role',
+      'u.is_active',
+    ])
+    .where('k.key_hash', '=', keyHash)
+    .executeTakeFirst();
+}
 
 export async function listApiKeys(
   db: Db,
@@ -99,4 +138,13 @@ export async function replaceApiKeySecret(
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/** Adds a batch of uses to a key's count. */
+export async function addApiKeyUsage(db: Db, id: string, count: number, lastUsedAt: string): Promise<void> {
+  await db
+    .updateTable('api_keys')
+    .set({ usage_count: sql<number>`usage_count + ${count}`, last_used_at: lastUsedAt })
+    .where('id', '=', id)
+    .execute();
 }

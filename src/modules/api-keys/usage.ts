@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/logging/logger.js';
+import { addApiKeyUsage } from './store.js';
 
 interface Pending {
   count: number;
@@ -43,14 +43,7 @@ export class ApiKeyUsage {
     try {
       await this.db.transaction().execute(async (tx) => {
         for (const [id, { count, lastUsedAt }] of batch) {
-          await tx
-            .updateTable('api_keys')
-            .set({
-              usage_count: sql<number>`usage_count + ${count}`,
-              last_used_at: new Date(lastUsedAt).toISOString(),
-            })
-            .where('id', '=', id)
-            .execute();
+          await addApiKeyUsage(tx, id, count, new Date(lastUsedAt).toISOString());
         }
       });
     } catch (error) {

@@ -4,7 +4,6 @@ import { errorResponses, PagedEnvelope, paged, pageQuery } from '../../platform/
 import { AppError } from '../../platform/http/errors.js';
 import { principalOf } from '../auth/guard.js';
 import type { Actor } from '../auth/principal.js';
-import { listAuditEntries } from './store.js';
 
 const ACTOR_TYPES = ['user', 'api_key', 'system'] as const satisfies readonly Actor['type'][];
 
@@ -42,9 +41,7 @@ function instant(field: string, value: string | undefined): string | undefined {
 }
 
 /** The organisation's audit trail: who changed what, when, from where. */
-export const auditRoutes: ModuleRoutes = async (app, { ctx }) => {
-  const db = ctx.database.db;
-
+export const auditRoutes: ModuleRoutes = async (app, { audit }) => {
   app.get(
     '/audit-logs',
     {
@@ -76,8 +73,7 @@ export const auditRoutes: ModuleRoutes = async (app, { ctx }) => {
       const from = instant('from', q.from);
       const to = instant('to', q.to);
       if (from !== undefined && to !== undefined && from > to) throw invalidQuery('to', 'is before from');
-      const { rows, total } = await listAuditEntries(
-        db,
+      const { rows, total } = await audit.list(
         principalOf(request).orgId,
         {
           actorId: q.actor_id,

@@ -53,6 +53,10 @@ const columns = [
   'created_at',
 ] as const;
 
+export async function insertAuditEntry(db: Db, entry: AuditRow & { org_id: string | null }): Promise<void> {
+  await db.insertInto('audit_log').values(entry).execute();
+}
+
 export async function listAuditEntries(
   db: Db,
   orgId: string,

@@ -2,11 +2,13 @@ import type { Clock } from '../../platform/clock.js';
 import { sha256Hex } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
+import { findKeyWithCreator } from '../api-keys/store.js';
 import type { ApiKeyUsage } from '../api-keys/usage.js';
 import type { AccessClaims, AccessTokens } from './access-tokens.js';
 import { isOrgRole, ORG_ROLES, type Permission, permissionsOf } from './permissions.js';
 import type { Principal } from './principal.js';
 import type { LivePrincipal, PrincipalCache } from './principal-cache.js';
+import { findLiveSession } from './store.js';
 
 const rolePermissions = new Map(ORG_ROLES.map((r) => [r, permissionsOf(r)] as const));
 
@@ -49,19 +51,7 @@ export class Authenticator {
     const cached = this.cache.get('user', claims.sessionId);
     if (cached) return cached;
     const generation = this.cache.generation;
-    const row = await this.db
-      .selectFrom('refresh_tokens as t')
-      .innerJoin('users as u', 'u.id', 't.user_id')
-      .innerJoin('memberships as m', (j) =>
-        j.onRef('m.org_id', '=', 't.org_id').onRef('m.user_id', '=', 't.user_id'),
-      )
-      .select(['u.name', 'u.is_super_admin', 'u.is_active', 'm.role'])
-      .where('t.family_id', '=', claims.sessionId)
-      .where('t.user_id', '=', claims.userId)
-      .where('t.org_id', '=', claims.orgId)
-      .where('t.revoked_at', 'is', null)
-      .limit(1)
-      .executeTakeFirst();
+    const row = await findLiveSession(this.db, claims);
     if (!row?.is_active || !isOrgRole(row.role)) return undefined;
     const live: LivePrincipal = {
       expiresAt: null,
@@ -85,25 +75,7 @@ export class Authenticator {
     const cached = this.cache.get('api_key', hash);
     if (cached) return cached;
     const generation = this.cache.generation;
-    const row = await this.db
-      .selectFrom('api_keys as k')
-      .leftJoin('memberships as m', (j) =>
-        j.onRef('m.org_id', '=', 'k.org_id').onRef('m.user_id', '=', 'k.created_by'),
-      )
-      .leftJoin('users as u', 'u.id', 'k.created_by')
-      .select([
-        'k.id',
-        'k.name',
-        'k.org_id',
-        'k.scopes',
-        'k.created_by',
-        'k.expires_at',
-        'k.revoked_at',
-        'm.role',
-        'u.is_active',
-      ])
-      .where('k.key_hash', '=', hash)
-      .executeTakeFirst();
+    const row = await findKeyWithCreator(this.db, hash);
     if (!row || row.revoked_at !== null) return undefined;
     // A key never exceeds its creator: its scopes, cut down to what the creator may still do (nothing
     // once the creator has left the org or been deactivated).

@@ -1,7 +1,9 @@
 import { randomToken } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
-import { normaliseEmail, registerAccount } from './accounts.js';
+import { normaliseEmail } from '../users/service.js';
+import { findAccountByEmail, hasAnyUser, updateUser } from '../users/store.js';
+import { registerAccount } from './accounts.js';
 
 export const DEFAULT_ADMIN_EMAIL = 'admin@switchboard.local';
 
@@ -25,13 +27,9 @@ export interface AdminCreated {
  */
 export async function createAdmin(db: Db, request: AdminRequest, now: Date): Promise<AdminCreated> {
   const email = normaliseEmail(request.email ?? DEFAULT_ADMIN_EMAIL);
-  const existing = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+  const existing = await findAccountByEmail(db, email);
   if (existing) {
-    await db
-      .updateTable('users')
-      .set({ is_super_admin: true, updated_at: now.toISOString() })
-      .where('id', '=', existing.id)
-      .execute();
+    await updateUser(db, existing.id, { is_super_admin: true, updated_at: now.toISOString() });
     return { email, promoted: true };
   }
   const generatedPassword = request.password ? undefined : randomToken(18);
@@ -55,8 +53,7 @@ export async function createAdmin(db: Db, request: AdminRequest, now: Date): Pro
  * start at once; the one that loses the race on the email finds the admin already there.
  */
 export async function bootstrapAdmin(db: Db, request: AdminRequest, now: Date): Promise<AdminCreated | null> {
-  const anyone = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
-  if (anyone) return null;
+  if (await hasAnyUser(db)) return null;
   try {
     return await createAdmin(db, request, now);
   } catch (error) {

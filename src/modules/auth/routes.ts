@@ -4,10 +4,8 @@ import Type from 'typebox';
 import type { App, ModuleRoutes } from '../../app.js';
 import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
 import { AppError } from '../../platform/http/errors.js';
-import { recordAudit } from '../audit/service.js';
-import { checkCredentials, registerAccount } from './accounts.js';
 import { principalOf, userOf } from './guard.js';
-import type { TokenPair } from './sessions.js';
+import type { SessionView } from './service.js';
 
 const REFRESH_COOKIE = 'sb_refresh';
 const COOKIE_PATH = '/api/v1/auth';
@@ -48,45 +46,21 @@ export const authRoutes: ModuleRoutes = async (api, services) => {
   });
 };
 
-function routes(app: App, { ctx, sessions }: Parameters<ModuleRoutes>[1]): void {
-  const db = ctx.database.db;
+function routes(app: App, { ctx, auth }: Parameters<ModuleRoutes>[1]): void {
   const { config } = ctx;
 
-  const loadUserAndOrg = async (userId: string, orgId: string) => {
-    const row = await db
-      .selectFrom('users as u')
-      .innerJoin('memberships as m', 'm.user_id', 'u.id')
-      .innerJoin('orgs as o', 'o.id', 'm.org_id')
-      .select([
-        'u.id',
-        'u.email',
-        'u.name',
-        'u.is_super_admin',
-        'o.id as org_id',
-        'o.name as org_name',
-        'o.slug',
-      ])
-      .where('u.id', '=', userId)
-      .where('o.id', '=', orgId)
-      .executeTakeFirstOrThrow();
-    return {
-      user: { id: row.id, email: row.email, name: row.name, is_super_admin: row.is_super_admin },
-      org: { id: row.org_id, name: row.org_name, slug: row.slug },
-    };
-  };
-
   /** The session body, with the refresh token also set as a cookie when configured. */
-  const respond = async (reply: FastifyReply, pair: TokenPair, userId: string, orgId: string) => {
+  const respond = (reply: FastifyReply, session: SessionView) => {
     if (config.auth.refreshCookie) {
-      reply.setCookie(REFRESH_COOKIE, pair.refresh_token, {
+      reply.setCookie(REFRESH_COOKIE, session.refresh_token, {
         httpOnly: true,
         secure: true,
         sameSite: 'strict',
         path: COOKIE_PATH,
-        expires: new Date(pair.refresh_expires_at),
+        expires: new Date(session.refresh_expires_at),
       });
     }
-    return { data: { ...pair, ...(await loadUserAndOrg(userId, orgId)) } };
+    return { data: session };
   };
 
   const refreshTokenOf = (request: FastifyRequest, body: { refresh_token?: string }) => {
@@ -121,18 +95,14 @@ function routes(app: App, { ctx, sessions }: Parameters<ModuleRoutes>[1]): void 
       },
     },
     async (request, reply) => {
-      if (!config.auth.allowRegistration) throw new AppError('REGISTRATION_DISABLED');
       const { email, password, name, org_name: orgName } = request.body;
-      const now = ctx.clock.now();
-      const { user, org } = await registerAccount(
-        db,
+      const session = await auth.register(
         { email, password, name, orgName },
         { requestId: request.id, ip: request.ip },
-        now,
+        ctx.clock.now(),
       );
-      const pair = await sessions.start(user.id, org.id);
       reply.code(201);
-      return respond(reply, pair, user.id, org.id);
+      return respond(reply, session);
     },
   );
 
@@ -156,31 +126,13 @@ function routes(app: App, { ctx, sessions }: Parameters<ModuleRoutes>[1]): void 
       },
     },
     async (request, reply) => {
-      const user = await checkCredentials(db, request.body.email, request.body.password);
-      let q = db.selectFrom('memberships').select('org_id').where('user_id', '=', user.id);
-      q = request.body.org_id
-        ? q.where('org_id', '=', request.body.org_id)
-        : q.orderBy('created_at').orderBy('org_id');
-      const membership = await q.executeTakeFirst();
-      if (!membership) {
-        if (request.body.org_id) throw new AppError('ORG_NOT_FOUND');
-        throw new AppError('FORBIDDEN', 'This account is not a member of any organisation');
-      }
-      const now = ctx.clock.now();
-      await db.transaction().execute(async (tx) => {
-        await tx
-          .updateTable('users')
-          .set({ last_login_at: now.toISOString() })
-          .where('id', '=', user.id)
-          .execute();
-        await recordAudit(
-          tx,
-          { type: 'user', id: user.id, name: user.name, requestId: request.id, ip: request.ip },
-          { orgId: membership.org_id, action: 'auth.login', targetType: 'user', targetId: user.id },
-          now,
-        );
-      });
-      return respond(reply, await sessions.start(user.id, membership.org_id), user.id, membership.org_id);
+      const { email, password, org_id: orgId } = request.body;
+      const session = await auth.login(
+        { email, password, orgId },
+        { requestId: request.id, ip: request.ip },
+        ctx.clock.now(),
+      );
+      return respond(reply, session);
     },
   );
 
@@ -198,12 +150,11 @@ function routes(app: App, { ctx, sessions }: Parameters<ModuleRoutes>[1]): void 
       },
     },
     async (request, reply) => {
-      const pair = await sessions.refresh(refreshTokenOf(request, request.body), {
+      const session = await auth.refresh(refreshTokenOf(request, request.body), {
         requestId: request.id,
         ip: request.ip,
       });
-      const claims = await app.services.accessTokens.verify(pair.access_token);
-      return respond(reply, pair, claims.userId, claims.orgId);
+      return respond(reply, session);
     },
   );
 
@@ -220,15 +171,7 @@ function routes(app: App, { ctx, sessions }: Parameters<ModuleRoutes>[1]): void 
     },
     async (request, reply) => {
       const token = refreshTokenOf(request, request.body);
-      const userId = await sessions.end(token);
-      if (userId) {
-        await recordAudit(
-          db,
-          { type: 'user', id: userId, name: null, requestId: request.id, ip: request.ip },
-          { orgId: null, action: 'auth.logout', targetType: 'user', targetId: userId },
-          ctx.clock.now(),
-        );
-      }
+      await auth.logout(token, { requestId: request.id, ip: request.ip }, ctx.clock.now());
       if (config.auth.refreshCookie) reply.clearCookie(REFRESH_COOKIE, { path: COOKIE_PATH });
       return reply.code(204).send(null);
     },
@@ -265,44 +208,7 @@ function routes(app: App, { ctx, sessions }: Parameters<ModuleRoutes>[1]): void 
         },
       },
     },
-    async (request) => {
-      const principal = principalOf(request);
-      const org = await db
-        .selectFrom('orgs')
-        .select(['id', 'name', 'slug'])
-        .where('id', '=', principal.orgId)
-        .executeTakeFirst();
-      if (!org) throw new AppError('UNAUTHORIZED', 'Your organisation no longer exists');
-      const user =
-        principal.kind === 'user'
-          ? await db
-              .selectFrom('users')
-              .select(['id', 'email', 'name', 'is_super_admin'])
-              .where('id', '=', principal.id)
-              .executeTakeFirst()
-          : undefined;
-      const orgs =
-        principal.kind === 'user'
-          ? await db
-              .selectFrom('memberships as m')
-              .innerJoin('orgs as o', 'o.id', 'm.org_id')
-              .select(['o.id', 'o.name', 'o.slug', 'm.role'])
-              .where('m.user_id', '=', principal.id)
-              .orderBy('o.name')
-              .execute()
-          : [{ ...org, role: 'api_key' }];
-      return {
-        data: {
-          kind: principal.kind,
-          user: user ?? null,
-          api_key: principal.kind === 'api_key' ? { id: principal.id, name: principal.name } : null,
-          org,
-          role: principal.role,
-          permissions: [...principal.permissions].sort(),
-          orgs,
-        },
-      };
-    },
+    async (request) => ({ data: await auth.identify(principalOf(request)) }),
   );
 
   app.post(
@@ -318,14 +224,7 @@ function routes(app: App, { ctx, sessions }: Parameters<ModuleRoutes>[1]): void 
     },
     async (request, reply) => {
       const principal = userOf(request);
-      const member = await db
-        .selectFrom('memberships')
-        .select('org_id')
-        .where('user_id', '=', principal.id)
-        .where('org_id', '=', request.body.org_id)
-        .executeTakeFirst();
-      if (!member) throw new AppError('ORG_NOT_FOUND');
-      return respond(reply, await sessions.start(principal.id, member.org_id), principal.id, member.org_id);
+      return respond(reply, await auth.switchOrg(principal.id, request.body.org_id));
     },
   );
 }

@@ -5,10 +5,22 @@ import type { Db } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import { recordAudit } from '../audit/service.js';
+import { findMemberRole } from '../members/store.js';
+import { findOrg } from '../orgs/store.js';
+import { findAccount } from '../users/store.js';
 import type { AccessTokens } from './access-tokens.js';
 import { isOrgRole } from './permissions.js';
 import type { Actor } from './principal.js';
 import type { PrincipalCache } from './principal-cache.js';
+import {
+  findRefreshToken,
+  insertRefreshToken,
+  liveTokenIds,
+  revokeFamily,
+  revokeRefreshToken,
+  revokeTokens,
+  revokeUserTokens,
+} from './store.js';
 
 /** At most this many live refresh tokens per user; a new one revokes the oldest. */
 export const MAX_ACTIVE_REFRESH_TOKENS = 5;
@@ -52,26 +64,13 @@ export class Sessions {
     const now = this.clock.now();
     let ended = false;
     const outcome = await this.db.transaction().execute(async (tx) => {
-      const token = await tx
-        .selectFrom('refresh_tokens as t')
-        .innerJoin('orgs as o', 'o.id', 't.org_id')
-        .select([
-          't.id',
-          't.user_id',
-          't.org_id',
-          't.family_id',
-          't.expires_at',
-          't.revoked_at',
-          't.revoked_reason',
-        ])
-        .select(['t.created_at', 'o.session_timeout_mins'])
-        .where('t.token_hash', '=', sha256Hex(refreshToken))
-        .executeTakeFirst();
-      if (!token) return { error: new AppError('UNAUTHORIZED', 'Invalid refresh token') };
+      const token = await findRefreshToken(tx, sha256Hex(refreshToken));
+      const org = token && (await findOrg(tx, token.org_id));
+      if (!token || !org) return { error: new AppError('UNAUTHORIZED', 'Invalid refresh token') };
       const tokenActor: Actor = { ...actor, type: 'user', id: token.user_id, name: null };
       if (token.revoked_at !== null) {
         if (token.revoked_reason === 'rotated') {
-          await this.#revokeFamily(tx, token.family_id, 'reuse_detected', now);
+          await revokeFamily(tx, token.family_id, 'reuse_detected', now.toISOString());
           ended = true;
           await recordAudit(
             tx,
@@ -96,19 +95,13 @@ export class Sessions {
       if (new Date(token.expires_at) <= now)
         return { error: new AppError('UNAUTHORIZED', 'Refresh token expired') };
       const idleMs = now.getTime() - new Date(token.created_at).getTime();
-      if (idleMs > token.session_timeout_mins * 60_000) {
-        await this.#revokeFamily(tx, token.family_id, 'inactivity', now);
+      if (idleMs > org.session_timeout_mins * 60_000) {
+        await revokeFamily(tx, token.family_id, 'inactivity', now.toISOString());
         ended = true;
         return { error: new AppError('SESSION_EXPIRED') };
       }
       // Only one concurrent refresh of the same token can win the rotation.
-      const rotated = await tx
-        .updateTable('refresh_tokens')
-        .set({ revoked_at: now.toISOString(), revoked_reason: 'rotated' })
-        .where('id', '=', token.id)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      if (Number(rotated.numUpdatedRows) !== 1)
+      if (!(await revokeRefreshToken(tx, token.id, 'rotated', now.toISOString())))
         return { error: new AppError('UNAUTHORIZED', 'Refresh token revoked') };
       return { pair: await this.#issue(tx, token.user_id, token.org_id, token.family_id) };
     });
@@ -119,13 +112,9 @@ export class Sessions {
 
   /** Logout: the presented token's whole family. Unknown tokens are ignored (logout is idempotent). */
   async end(refreshToken: string): Promise<string | null> {
-    const token = await this.db
-      .selectFrom('refresh_tokens')
-      .select(['family_id', 'user_id'])
-      .where('token_hash', '=', sha256Hex(refreshToken))
-      .executeTakeFirst();
+    const token = await findRefreshToken(this.db, sha256Hex(refreshToken));
     if (!token) return null;
-    await this.#revokeFamily(this.db, token.family_id, 'logout', this.clock.now());
+    await revokeFamily(this.db, token.family_id, 'logout', this.clock.now().toISOString());
     await this.principals.invalidate();
     return token.user_id;
   }
@@ -140,43 +129,29 @@ export class Sessions {
     scope: { userId: string; orgId?: string },
     reason: 'membership_removed' | 'deactivated',
   ): Promise<void> {
-    let q = tx
-      .updateTable('refresh_tokens')
-      .set({ revoked_at: this.clock.now().toISOString(), revoked_reason: reason })
-      .where('user_id', '=', scope.userId)
-      .where('revoked_at', 'is', null);
-    if (scope.orgId !== undefined) q = q.where('org_id', '=', scope.orgId);
-    await q.execute();
+    await revokeUserTokens(tx, scope, reason, this.clock.now().toISOString());
   }
 
   async #issue(db: Db, userId: string, orgId: string, familyId: string): Promise<TokenPair> {
     const now = this.clock.now();
-    const member = await db
-      .selectFrom('memberships as m')
-      .innerJoin('users as u', 'u.id', 'm.user_id')
-      .select(['m.role', 'u.is_active'])
-      .where('m.user_id', '=', userId)
-      .where('m.org_id', '=', orgId)
-      .executeTakeFirst();
-    if (!member?.is_active || !isOrgRole(member.role)) {
+    const role = await findMemberRole(db, orgId, userId);
+    const account = await findAccount(db, userId);
+    if (!account?.is_active || role === undefined || !isOrgRole(role)) {
       throw new AppError('UNAUTHORIZED', 'No longer a member of this organisation');
     }
     const refresh = randomToken(32);
     const refreshExpires = new Date(now.getTime() + this.config.refreshTokenTtlDays * 86_400_000);
-    await db
-      .insertInto('refresh_tokens')
-      .values({
-        id: newId(),
-        user_id: userId,
-        org_id: orgId,
-        family_id: familyId,
-        token_hash: sha256Hex(refresh),
-        expires_at: refreshExpires.toISOString(),
-        revoked_at: null,
-        revoked_reason: null,
-        created_at: now.toISOString(),
-      })
-      .execute();
+    await insertRefreshToken(db, {
+      id: newId(),
+      user_id: userId,
+      org_id: orgId,
+      family_id: familyId,
+      token_hash: sha256Hex(refresh),
+      expires_at: refreshExpires.toISOString(),
+      revoked_at: null,
+      revoked_reason: null,
+      created_at: now.toISOString(),
+    });
     const access = await this.accessTokens.sign({ userId, orgId, sessionId: familyId });
     return {
       access_token: access.token,
@@ -191,31 +166,9 @@ export class Sessions {
   /** True when it ended sessions. */
   async #enforceCap(db: Db, userId: string): Promise<boolean> {
     const now = this.clock.now().toISOString();
-    const active = await db
-      .selectFrom('refresh_tokens')
-      .select('id')
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .execute();
-    const excess = active.slice(MAX_ACTIVE_REFRESH_TOKENS).map((t) => t.id);
+    const excess = (await liveTokenIds(db, userId, now)).slice(MAX_ACTIVE_REFRESH_TOKENS);
     if (excess.length === 0) return false;
-    await db
-      .updateTable('refresh_tokens')
-      .set({ revoked_at: now, revoked_reason: 'session_limit' })
-      .where('id', 'in', excess)
-      .execute();
+    await revokeTokens(db, excess, 'session_limit', now);
     return true;
-  }
-
-  async #revokeFamily(db: Db, familyId: string, reason: string, at: Date): Promise<void> {
-    await db
-      .updateTable('refresh_tokens')
-      .set({ revoked_at: at.toISOString(), revoked_reason: reason })
-      .where('family_id', '=', familyId)
-      .where('revoked_at', 'is', null)
-      .execute();
   }
 }

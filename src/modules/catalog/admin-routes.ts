@@ -8,18 +8,10 @@ import {
   paged,
   pageQuery,
 } from '../../platform/http/envelope.js';
-import { AppError } from '../../platform/http/errors.js';
 import { principalOf } from '../auth/guard.js';
 import { actorOf } from '../auth/principal.js';
 import { ConfigSchemaView } from './routes.js';
-import {
-  createIntegration,
-  deleteIntegration,
-  setIntegrationFlag,
-  testIntegration,
-  updateIntegration,
-} from './service.js';
-import { AUDIENCES, findIntegration, listIntegrations, STATUSES } from './store.js';
+import { AUDIENCES, STATUSES } from './store.js';
 
 const Nullable = Type.Union([Type.String(), Type.Null()]);
 
@@ -107,9 +99,7 @@ const TestResultView = Type.Object({
  * Platform administration of the catalog (spec: integration-provider-api.md, super admin
  * endpoints, in this API's style). Platform actions are audited with no organisation.
  */
-export const catalogAdminRoutes: ModuleRoutes = async (app, { ctx, connectors }) => {
-  const db = ctx.database.db;
-
+export const catalogAdminRoutes: ModuleRoutes = async (app, { ctx, catalog }) => {
   app.get(
     '/admin/integrations',
     {
@@ -131,7 +121,7 @@ export const catalogAdminRoutes: ModuleRoutes = async (app, { ctx, connectors })
     },
     async (request) => {
       const { page, per_page, ...filter } = request.query;
-      const { rows, total } = await listIntegrations(db, filter, { page, per_page });
+      const { rows, total } = await catalog.adminList(filter, { page, per_page });
       return paged(rows, { page, per_page }, total);
     },
   );
@@ -176,9 +166,7 @@ export const catalogAdminRoutes: ModuleRoutes = async (app, { ctx, connectors })
       },
     },
     async (request, reply) => {
-      const entry = await createIntegration(
-        db,
-        connectors,
+      const entry = await catalog.create(
         request.body,
         actorOf(principalOf(request), request),
         ctx.clock.now(),
@@ -199,9 +187,7 @@ export const catalogAdminRoutes: ModuleRoutes = async (app, { ctx, connectors })
       },
     },
     async (request) => {
-      const entry = await findIntegration(db, request.params.id);
-      if (!entry) throw new AppError('INTEGRATION_NOT_FOUND');
-      return { data: entry };
+      return { data: await catalog.adminGet(request.params.id) };
     },
   );
 
@@ -233,9 +219,7 @@ export const catalogAdminRoutes: ModuleRoutes = async (app, { ctx, connectors })
       },
     },
     async (request) => {
-      const entry = await updateIntegration(
-        db,
-        connectors,
+      const entry = await catalog.update(
         request.params.id,
         request.body,
         actorOf(principalOf(request), request),
@@ -260,7 +244,7 @@ export const catalogAdminRoutes: ModuleRoutes = async (app, { ctx, connectors })
       },
     },
     async (request, reply) => {
-      await deleteIntegration(db, request.params.id, actorOf(principalOf(request), request), ctx.clock.now());
+      await catalog.delete(request.params.id, actorOf(principalOf(request), request), ctx.clock.now());
       return reply.code(204).send(null);
     },
   );
@@ -281,8 +265,7 @@ export const catalogAdminRoutes: ModuleRoutes = async (app, { ctx, connectors })
       },
     },
     async (request) => {
-      const entry = await setIntegrationFlag(
-        db,
+      const entry = await catalog.setFlag(
         request.params.id,
         { status: request.body.status },
         actorOf(principalOf(request), request),
@@ -305,8 +288,7 @@ export const catalogAdminRoutes: ModuleRoutes = async (app, { ctx, connectors })
       },
     },
     async (request) => {
-      const entry = await setIntegrationFlag(
-        db,
+      const entry = await catalog.setFlag(
         request.params.id,
         { audience: request.body.audience },
         actorOf(principalOf(request), request),
@@ -336,14 +318,12 @@ export const catalogAdminRoutes: ModuleRoutes = async (app, { ctx, connectors })
       },
     },
     async (request) => {
-      const result = await testIntegration(
-        db,
-        connectors,
+      const result = await catalog.test(
         request.params.id,
         request.body.config,
         actorOf(principalOf(request), request),
-        ctx.logger.child({ reqId: request.id }),
         ctx.clock.now(),
+        request.id,
       );
       return { data: result };
     },

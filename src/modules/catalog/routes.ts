@@ -8,9 +8,8 @@ import {
   paged,
   pageQuery,
 } from '../../platform/http/envelope.js';
-import { AppError } from '../../platform/http/errors.js';
 import { principalOf } from '../auth/guard.js';
-import { findCatalogEntry, listCatalog, RESERVED_SLUGS } from './store.js';
+import { RESERVED_SLUGS } from './store.js';
 
 const Nullable = Type.Union([Type.String(), Type.Null()]);
 
@@ -67,9 +66,7 @@ export const CatalogDetailView = Type.Object({
 });
 
 /** The integration catalog as organisations see it (spec: integration-engine-api.md §1). */
-export const catalogRoutes: ModuleRoutes = async (app, { ctx }) => {
-  const db = ctx.database.db;
-
+export const catalogRoutes: ModuleRoutes = async (app, { catalog }) => {
   app.get(
     '/integrations',
     {
@@ -95,7 +92,7 @@ export const catalogRoutes: ModuleRoutes = async (app, { ctx }) => {
     },
     async (request) => {
       const { page, per_page, ...filter } = request.query;
-      const { rows, total } = await listCatalog(db, principalOf(request).orgId, filter, { page, per_page });
+      const { rows, total } = await catalog.list(principalOf(request).orgId, filter, { page, per_page });
       return paged(rows, { page, per_page }, total);
     },
   );
@@ -121,9 +118,7 @@ export const catalogRoutes: ModuleRoutes = async (app, { ctx }) => {
         reply.callNotFound();
         return reply;
       }
-      const entry = await findCatalogEntry(db, principalOf(request).orgId, request.params.id);
-      if (!entry) throw new AppError('INTEGRATION_NOT_FOUND');
-      return { data: entry };
+      return { data: await catalog.get(principalOf(request).orgId, request.params.id) };
     },
   );
 };

@@ -1,6 +1,7 @@
 import type { Capability, Category, Connector, ConnectorDefinition } from '../../connectors/sdk.js';
 import type { Db } from '../../platform/db/database.js';
 import { isForeignKeyViolation, uniqueOr } from '../../platform/db/errors.js';
+import type { PageQuery } from '../../platform/http/envelope.js';
 import { AppError, invalidFields } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logging/logger.js';
@@ -9,12 +10,24 @@ import { type Actor, SYSTEM_ACTOR } from '../auth/principal.js';
 import { checkConfigSchema, validateConfig } from './config-schema.js';
 import { type ConnectorTestResult, runConnectorTest } from './connector-test.js';
 import {
+  type AdminFilter,
   type AdminIntegrationRow,
   type Audience,
+  type CatalogFilter,
   type DefinitionRow,
+  deleteDefinition,
+  findBuiltInId,
+  findBySlugs,
+  findCatalogEntry,
+  findConnectableDefinition,
   findIntegration,
   type IntegrationStatus,
+  insertDefinition,
+  insertDefinitionIfNew,
+  listCatalog,
+  listIntegrations,
   RESERVED_SLUGS,
+  updateDefinition,
 } from './store.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -114,11 +127,7 @@ export async function syncCatalog(db: Db, connectors: readonly Connector[], now:
   if (duplicate) throw new Error(`Two connectors share the slug "${duplicate}"`);
   if (slugs.length === 0) return result;
 
-  const rows = await db
-    .selectFrom('integration_definitions')
-    .selectAll()
-    .where('slug', 'in', slugs)
-    .execute();
+  const rows = await findBySlugs(db, slugs);
   const existing = new Map(rows.map((row) => [row.slug, row]));
   const at = now.toISOString();
   for (const { definition } of connectors) {
@@ -131,38 +140,29 @@ export async function syncCatalog(db: Db, connectors: readonly Connector[], now:
     await db.transaction().execute(async (tx) => {
       if (!row) {
         // DO NOTHING: another process starting at the same moment may have inserted it.
-        const inserted = await tx
-          .insertInto('integration_definitions')
-          .values({
-            id: newId(),
-            slug: definition.slug,
-            ...fields,
-            status: (definition.isBeta ? 'beta' : 'active') satisfies IntegrationStatus,
-            audience: 'tenant' satisfies Audience,
-            is_builtin: true,
-            created_at: at,
-            updated_at: at,
-          })
-          .onConflict((oc) => oc.column('slug').doNothing())
-          .returning('id')
-          .executeTakeFirst();
+        const inserted = await insertDefinitionIfNew(tx, {
+          id: newId(),
+          slug: definition.slug,
+          ...fields,
+          status: (definition.isBeta ? 'beta' : 'active') satisfies IntegrationStatus,
+          audience: 'tenant' satisfies Audience,
+          is_builtin: true,
+          created_at: at,
+          updated_at: at,
+        });
         if (!inserted) return;
         result.added.push(definition.slug);
         await recordAudit(
           tx,
           SYSTEM_ACTOR,
-          { orgId: null, action: 'integration.registered', targetType: 'integration', targetId: inserted.id },
+          { orgId: null, action: 'integration.registered', targetType: 'integration', targetId: inserted },
           now,
         );
         return;
       }
       const changed = CODE_OWNED.filter((field) => canonical(row[field]) !== canonical(fields[field]));
       if (changed.length === 0) return;
-      await tx
-        .updateTable('integration_definitions')
-        .set({ ...fields, updated_at: at })
-        .where('id', '=', row.id)
-        .execute();
+      await updateDefinition(tx, row.id, { ...fields, updated_at: at });
       result.updated.push(definition.slug);
       await recordAudit(
         tx,
@@ -179,6 +179,11 @@ export async function syncCatalog(db: Db, connectors: readonly Connector[], now:
     });
   }
   return result;
+}
+
+/** The id of a connector's built-in entry (the demo seed's), or undefined before the catalog is synced. */
+export function builtInEntryId(db: Db, connector: string): Promise<string | undefined> {
+  return findBuiltInId(db, connector);
 }
 
 function connectorOf(connectors: readonly Connector[], slug: string): Connector | undefined {
@@ -231,67 +236,6 @@ export interface NewIntegration {
   icon_url?: string;
 }
 
-/** Registers an admin-owned catalog entry backed by a connector of this build; what is not given comes from it. */
-export async function createIntegration(
-  db: Db,
-  connectors: readonly Connector[],
-  input: NewIntegration,
-  actor: Actor,
-  now: Date,
-): Promise<AdminIntegrationRow> {
-  const connector = connectorOf(connectors, input.connector);
-  if (!connector) {
-    const known = connectors.map((c) => c.definition.slug).join(', ') || 'none';
-    throw invalidFields([
-      { field: 'connector', location: 'body', message: `must be a connector of this build (${known})` },
-    ]);
-  }
-  const slugIssue = slugProblem(input.slug);
-  if (slugIssue) throw invalidFields([{ field: 'slug', location: 'body', message: slugIssue }]);
-  checkCapabilities(connector, input.capabilities);
-  if (input.config_schema) checkConfigSchema(input.config_schema);
-
-  const defaults = codeOwned(connector.definition);
-  const at = now.toISOString();
-  const entry: AdminIntegrationRow = {
-    ...defaults,
-    id: newId(),
-    slug: input.slug,
-    name: input.name,
-    short_description: input.short_description,
-    description: input.description ?? defaults.description,
-    category: input.category ?? defaults.category,
-    config_schema: input.config_schema ?? defaults.config_schema,
-    capabilities: input.capabilities ?? defaults.capabilities,
-    tags: input.tags ?? defaults.tags,
-    icon_url: input.icon_url ?? defaults.icon_url,
-    status: input.status ?? (connector.definition.isBeta ? 'beta' : 'active'),
-    audience: input.audience ?? 'tenant',
-    is_builtin: false,
-    created_at: at,
-    updated_at: at,
-    connection_count: 0,
-  };
-  const { connection_count: _, ...row } = entry;
-  await uniqueOr(
-    () =>
-      new AppError('SLUG_TAKEN', `An integration with the slug "${input.slug}" already exists`, {
-        slug: input.slug,
-      }),
-    () =>
-      db.transaction().execute(async (tx) => {
-        await tx.insertInto('integration_definitions').values(row).execute();
-        await recordAudit(
-          tx,
-          actor,
-          { orgId: null, action: 'integration.created', targetType: 'integration', targetId: entry.id },
-          now,
-        );
-      }),
-  );
-  return entry;
-}
-
 export interface IntegrationChanges {
   name?: string;
   short_description?: string;
@@ -312,144 +256,224 @@ const EDITABLE = [
   'capabilities',
 ] as const satisfies readonly (keyof IntegrationChanges)[];
 
-/** Applies the fields that differ; a request that changes nothing writes nothing and is not audited. */
-export async function updateIntegration(
-  db: Db,
-  connectors: readonly Connector[],
-  key: string,
-  changes: IntegrationChanges,
-  actor: Actor,
-  now: Date,
-): Promise<AdminIntegrationRow> {
-  if (changes.config_schema) checkConfigSchema(changes.config_schema);
-  return db.transaction().execute(async (tx) => {
-    const entry = await requireIntegration(tx, key);
-    if (changes.capabilities) checkCapabilities(requireConnector(connectors, entry), changes.capabilities);
-    const changed = EDITABLE.filter(
-      (field) => changes[field] !== undefined && canonical(changes[field]) !== canonical(entry[field]),
-    );
-    if (changed.length === 0) return entry;
-    await tx
-      .updateTable('integration_definitions')
-      .set({ ...changes, updated_at: now.toISOString() })
-      .where('id', '=', entry.id)
-      .execute();
-    await recordAudit(
-      tx,
-      actor,
-      {
-        orgId: null,
-        action: 'integration.updated',
-        targetType: 'integration',
-        targetId: entry.id,
-        changedFields: changed,
-      },
-      now,
-    );
-    return requireIntegration(tx, entry.id);
-  });
-}
-
-/** Sets `status` or `audience`; setting the current value changes nothing and is not audited. */
-export async function setIntegrationFlag(
-  db: Db,
-  key: string,
-  change: { status: IntegrationStatus } | { audience: Audience },
-  actor: Actor,
-  now: Date,
-): Promise<AdminIntegrationRow> {
-  const [field, value] =
-    'status' in change ? (['status', change.status] as const) : (['audience', change.audience] as const);
-  return db.transaction().execute(async (tx) => {
-    const entry = await requireIntegration(tx, key);
-    if (entry[field] === value) return entry;
-    const updated = { ...entry, ...change, updated_at: now.toISOString() };
-    await tx
-      .updateTable('integration_definitions')
-      .set({ ...change, updated_at: updated.updated_at })
-      .where('id', '=', entry.id)
-      .execute();
-    await recordAudit(
-      tx,
-      actor,
-      {
-        orgId: null,
-        action: `integration.${field}_changed`,
-        targetType: 'integration',
-        targetId: entry.id,
-        changedFields: [field],
-      },
-      now,
-    );
-    return updated;
-  });
-}
-
-/** Deletes an admin-created entry no organisation uses. */
-export async function deleteIntegration(db: Db, key: string, actor: Actor, now: Date): Promise<void> {
-  try {
-    await deleteUnused(db, key, actor, now);
-  } catch (error) {
-    // A connection created between the check and the delete: its foreign key refuses the delete.
-    if (isForeignKeyViolation(error)) throw new AppError('INTEGRATION_IN_USE');
-    throw error;
-  }
-}
-
-async function deleteUnused(db: Db, key: string, actor: Actor, now: Date): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    const entry = await requireIntegration(tx, key);
-    if (entry.is_builtin) {
-      throw new AppError(
-        'INTEGRATION_BUILTIN',
-        `"${entry.slug}" is built in: it would come back at the next start. Set its status to disabled or its audience to system instead`,
-      );
-    }
-    if (entry.connection_count > 0) {
-      throw new AppError(
-        'INTEGRATION_IN_USE',
-        `"${entry.slug}" has ${entry.connection_count} connection(s); delete them first or disable the integration`,
-        { connections: entry.connection_count },
-      );
-    }
-    await tx.deleteFrom('integration_definitions').where('id', '=', entry.id).execute();
-    await recordAudit(
-      tx,
-      actor,
-      { orgId: null, action: 'integration.deleted', targetType: 'integration', targetId: entry.id },
-      now,
-    );
-  });
-}
-
 export type IntegrationTestResult = ConnectorTestResult & { integration_id: string; tested_at: string };
 
 /**
- * Runs the connector's credential test with a config supplied by a platform admin, validated
- * against the entry's schema. Nothing is stored but the audit entry (never the config).
+ * The catalog: what organisations may connect, and its administration by the platform. Built once
+ * (services.ts) over the process's connectors.
  */
-export async function testIntegration(
-  db: Db,
-  connectors: readonly Connector[],
-  key: string,
-  config: Record<string, unknown>,
-  actor: Actor,
-  logger: Logger,
-  now: Date,
-): Promise<IntegrationTestResult> {
-  const entry = await requireIntegration(db, key);
-  const connector = requireConnector(connectors, entry);
-  const checked = validateConfig(entry.config_schema, config);
-  const result = await runConnectorTest(
-    connector,
-    checked,
-    logger.child({ integration_id: entry.id, connector: entry.connector }),
-  );
-  await recordAudit(
-    db,
-    actor,
-    { orgId: null, action: 'integration.tested', targetType: 'integration', targetId: entry.id },
-    now,
-  );
-  return { integration_id: entry.id, ...result, tested_at: now.toISOString() };
+export class CatalogService {
+  constructor(
+    private readonly db: Db,
+    private readonly connectors: readonly Connector[],
+    private readonly logger: Logger,
+  ) {}
+
+  /** The entries offered to the org, with its connections to each. */
+  list(orgId: string, filter: CatalogFilter, page: PageQuery) {
+    return listCatalog(this.db, orgId, filter, page);
+  }
+
+  /** An entry the org may read, by id or slug. */
+  async get(orgId: string, key: string) {
+    const entry = await findCatalogEntry(this.db, orgId, key);
+    if (!entry) throw new AppError('INTEGRATION_NOT_FOUND');
+    return entry;
+  }
+
+  /** A definition the org may connect now (offered, active or beta), or undefined. */
+  connectable(definitionId: string) {
+    return findConnectableDefinition(this.db, definitionId);
+  }
+
+  adminList(filter: AdminFilter, page: PageQuery) {
+    return listIntegrations(this.db, filter, page);
+  }
+
+  adminGet(key: string): Promise<AdminIntegrationRow> {
+    return requireIntegration(this.db, key);
+  }
+
+  /** Registers an admin-owned entry backed by a connector of this build; what is not given comes from it. */
+  async create(input: NewIntegration, actor: Actor, now: Date): Promise<AdminIntegrationRow> {
+    const connector = connectorOf(this.connectors, input.connector);
+    if (!connector) {
+      const known = this.connectors.map((c) => c.definition.slug).join(', ') || 'none';
+      throw invalidFields([
+        { field: 'connector', location: 'body', message: `must be a connector of this build (${known})` },
+      ]);
+    }
+    const slugIssue = slugProblem(input.slug);
+    if (slugIssue) throw invalidFields([{ field: 'slug', location: 'body', message: slugIssue }]);
+    checkCapabilities(connector, input.capabilities);
+    if (input.config_schema) checkConfigSchema(input.config_schema);
+
+    const defaults = codeOwned(connector.definition);
+    const at = now.toISOString();
+    const entry: AdminIntegrationRow = {
+      ...defaults,
+      id: newId(),
+      slug: input.slug,
+      name: input.name,
+      short_description: input.short_description,
+      description: input.description ?? defaults.description,
+      category: input.category ?? defaults.category,
+      config_schema: input.config_schema ?? defaults.config_schema,
+      capabilities: input.capabilities ?? defaults.capabilities,
+      tags: input.tags ?? defaults.tags,
+      icon_url: input.icon_url ?? defaults.icon_url,
+      status: input.status ?? (connector.definition.isBeta ? 'beta' : 'active'),
+      audience: input.audience ?? 'tenant',
+      is_builtin: false,
+      created_at: at,
+      updated_at: at,
+      connection_count: 0,
+    };
+    const { connection_count: _, ...row } = entry;
+    await uniqueOr(
+      () =>
+        new AppError('SLUG_TAKEN', `An integration with the slug "${input.slug}" already exists`, {
+          slug: input.slug,
+        }),
+      () =>
+        this.db.transaction().execute(async (tx) => {
+          await insertDefinition(tx, row);
+          await recordAudit(
+            tx,
+            actor,
+            { orgId: null, action: 'integration.created', targetType: 'integration', targetId: entry.id },
+            now,
+          );
+        }),
+    );
+    return entry;
+  }
+
+  /** Applies the fields that differ; a request that changes nothing writes nothing and is not audited. */
+  async update(
+    key: string,
+    changes: IntegrationChanges,
+    actor: Actor,
+    now: Date,
+  ): Promise<AdminIntegrationRow> {
+    if (changes.config_schema) checkConfigSchema(changes.config_schema);
+    return this.db.transaction().execute(async (tx) => {
+      const entry = await requireIntegration(tx, key);
+      if (changes.capabilities)
+        checkCapabilities(requireConnector(this.connectors, entry), changes.capabilities);
+      const changed = EDITABLE.filter(
+        (field) => changes[field] !== undefined && canonical(changes[field]) !== canonical(entry[field]),
+      );
+      if (changed.length === 0) return entry;
+      await updateDefinition(tx, entry.id, { ...changes, updated_at: now.toISOString() });
+      await recordAudit(
+        tx,
+        actor,
+        {
+          orgId: null,
+          action: 'integration.updated',
+          targetType: 'integration',
+          targetId: entry.id,
+          changedFields: changed,
+        },
+        now,
+      );
+      return requireIntegration(tx, entry.id);
+    });
+  }
+
+  /** Sets `status` or `audience`; setting the current value changes nothing and is not audited. */
+  async setFlag(
+    key: string,
+    change: { status: IntegrationStatus } | { audience: Audience },
+    actor: Actor,
+    now: Date,
+  ): Promise<AdminIntegrationRow> {
+    const [field, value] =
+      'status' in change ? (['status', change.status] as const) : (['audience', change.audience] as const);
+    return this.db.transaction().execute(async (tx) => {
+      const entry = await requireIntegration(tx, key);
+      if (entry[field] === value) return entry;
+      const updated = { ...entry, ...change, updated_at: now.toISOString() };
+      await updateDefinition(tx, entry.id, { ...change, updated_at: updated.updated_at });
+      await recordAudit(
+        tx,
+        actor,
+        {
+          orgId: null,
+          action: `integration.${field}_changed`,
+          targetType: 'integration',
+          targetId: entry.id,
+          changedFields: [field],
+        },
+        now,
+      );
+      return updated;
+    });
+  }
+
+  /** Deletes an admin-created entry no organisation uses. */
+  async delete(key: string, actor: Actor, now: Date): Promise<void> {
+    try {
+      await this.#deleteUnused(key, actor, now);
+    } catch (error) {
+      // A connection created between the check and the delete: its foreign key refuses the delete.
+      if (isForeignKeyViolation(error)) throw new AppError('INTEGRATION_IN_USE');
+      throw error;
+    }
+  }
+
+  async #deleteUnused(key: string, actor: Actor, now: Date): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const entry = await requireIntegration(tx, key);
+      if (entry.is_builtin) {
+        throw new AppError(
+          'INTEGRATION_BUILTIN',
+          `"${entry.slug}" is built in: it would come back at the next start. Set its status to disabled or its audience to system instead`,
+        );
+      }
+      if (entry.connection_count > 0) {
+        throw new AppError(
+          'INTEGRATION_IN_USE',
+          `"${entry.slug}" has ${entry.connection_count} connection(s); delete them first or disable the integration`,
+          { connections: entry.connection_count },
+        );
+      }
+      await deleteDefinition(tx, entry.id);
+      await recordAudit(
+        tx,
+        actor,
+        { orgId: null, action: 'integration.deleted', targetType: 'integration', targetId: entry.id },
+        now,
+      );
+    });
+  }
+
+  /**
+   * Runs the connector's credential test with a config supplied by a platform admin, validated
+   * against the entry's schema. Nothing is stored but the audit entry (never the config).
+   */
+  async test(
+    key: string,
+    config: Record<string, unknown>,
+    actor: Actor,
+    now: Date,
+    requestId: string,
+  ): Promise<IntegrationTestResult> {
+    const entry = await requireIntegration(this.db, key);
+    const connector = requireConnector(this.connectors, entry);
+    const checked = validateConfig(entry.config_schema, config);
+    const result = await runConnectorTest(
+      connector,
+      checked,
+      this.logger.child({ reqId: requestId, integration_id: entry.id, connector: entry.connector }),
+    );
+    await recordAudit(
+      this.db,
+      actor,
+      { orgId: null, action: 'integration.tested', targetType: 'integration', targetId: entry.id },
+      now,
+    );
+    return { integration_id: entry.id, ...result, tested_at: now.toISOString() };
+  }
 }

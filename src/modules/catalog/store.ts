@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
+import { type ExpressionBuilder, type Insertable, type Selectable, sql, type Updateable } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
 import { contains } from '../../platform/db/search.js';
 import type { IntegrationDefinitionsTable, Tables } from '../../platform/db/tables.js';
@@ -216,4 +216,61 @@ export async function findIntegration(db: Db, key: string): Promise<AdminIntegra
     .selectAll('d')
     .select(connectionCount(null, 'connection_count'))
     .executeTakeFirst();
+}
+
+/** The entries holding these slugs, built in or not. */
+export function findBySlugs(db: Db, slugs: readonly string[]): Promise<DefinitionRow[]> {
+  return db.selectFrom('integration_definitions').selectAll().where('slug', 'in', slugs).execute();
+}
+
+export async function insertDefinition(db: Db, row: Insertable<IntegrationDefinitionsTable>): Promise<void> {
+  await db.insertInto('integration_definitions').values(row).execute();
+}
+
+/** Inserts the entry unless its slug is taken (another process starting at the same moment); its id, or undefined. */
+export async function insertDefinitionIfNew(
+  db: Db,
+  row: Insertable<IntegrationDefinitionsTable>,
+): Promise<string | undefined> {
+  const inserted = await db
+    .insertInto('integration_definitions')
+    .values(row)
+    .onConflict((oc) => oc.column('slug').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted?.id;
+}
+
+export async function updateDefinition(
+  db: Db,
+  id: string,
+  set: Updateable<IntegrationDefinitionsTable>,
+): Promise<void> {
+  await db.updateTable('integration_definitions').set(set).where('id', '=', id).execute();
+}
+
+export async function deleteDefinition(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('integration_definitions').where('id', '=', id).execute();
+}
+
+/** A definition an org may connect: offered to tenants, and active or beta. */
+export function findConnectableDefinition(db: Db, definitionId: string) {
+  return db
+    .selectFrom('integration_definitions')
+    .select(['id', 'connector', 'config_schema'])
+    .where('id', '=', definitionId)
+    .where('audience', '=', 'tenant' satisfies Audience)
+    .where('status', 'in', OFFERED)
+    .executeTakeFirst();
+}
+
+/** The id of the built-in entry of a connector, or undefined. */
+export async function findBuiltInId(db: Db, connector: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('integration_definitions')
+    .select('id')
+    .where('connector', '=', connector)
+    .where('is_builtin', '=', true)
+    .executeTakeFirst();
+  return row?.id;
 }

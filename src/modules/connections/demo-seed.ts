@@ -3,7 +3,10 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import type { AdminCreated } from '../auth/bootstrap.js';
 import { SYSTEM_ACTOR } from '../auth/principal.js';
-import type { SyncService } from '../sync/service.js';
+import { builtInEntryId } from '../catalog/service.js';
+import { firstOrgOf } from '../members/store.js';
+import type { SyncService } from '../sync/api/service.js';
+import { findAccountByEmail } from '../users/store.js';
 import type { ConnectionService } from './service.js';
 
 interface DemoConnection {
@@ -36,6 +39,14 @@ export interface DemoSeeded {
   connections: { id: string; name: string; status: string }[];
 }
 
+/** The admin's first org: the one bootstrapAdmin created with the account. */
+async function firstOrgOfAdmin(db: Db, admin: AdminCreated): Promise<string> {
+  const account = await findAccountByEmail(db, admin.email);
+  const orgId = account && (await firstOrgOf(db, account.id));
+  if (orgId === undefined) throw new Error(`${admin.email} has no organisation to seed`);
+  return orgId;
+}
+
 /**
  * Adds the demo connections to the first org of an admin bootstrapAdmin has just created, so it
  * runs once, on an empty database. Each goes through the usual create → test → enable lifecycle
@@ -49,20 +60,9 @@ export async function seedDemoConnections(
   admin: AdminCreated,
   clock: Clock,
 ): Promise<DemoSeeded> {
-  const { org_id: orgId } = await db
-    .selectFrom('memberships as m')
-    .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select('m.org_id')
-    .where('u.email', '=', admin.email)
-    .orderBy('m.created_at')
-    .limit(1)
-    .executeTakeFirstOrThrow();
-  const { id: definitionId } = await db
-    .selectFrom('integration_definitions')
-    .select('id')
-    .where('connector', '=', 'demo')
-    .where('is_builtin', '=', true)
-    .executeTakeFirstOrThrow();
+  const orgId = await firstOrgOfAdmin(db, admin);
+  const definitionId = await builtInEntryId(db, 'demo');
+  if (definitionId === undefined) throw new Error('the demo connector has no catalog entry');
   const seeded: DemoSeeded['connections'] = [];
   for (const demo of DEMO_CONNECTIONS) {
     const { id } = await connections.create(

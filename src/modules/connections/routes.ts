@@ -15,14 +15,8 @@ import {
 import { bodyOptional } from '../../platform/http/validation.js';
 import { principalOf } from '../auth/guard.js';
 import { actorOf } from '../auth/principal.js';
-import { ConnectionSecrets } from './secrets.js';
-import {
-  ConnectionService,
-  DEFAULT_HEALTH_CHECK_INTERVAL_MINS,
-  DEFAULT_SYNC_INTERVAL_MINS,
-  listItem,
-} from './service.js';
-import { CONNECTION_SORTS, CONNECTION_STATUSES, HEALTHS, listConnections } from './store.js';
+import { DEFAULT_HEALTH_CHECK_INTERVAL_MINS, DEFAULT_SYNC_INTERVAL_MINS } from './service.js';
+import { CONNECTION_SORTS, CONNECTION_STATUSES, HEALTHS } from './store.js';
 
 const SyncStats = Nullable(
   Type.Record(Type.String(), Type.Number(), {
@@ -153,16 +147,7 @@ const InputFields = {
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /** The organisation's connections (spec: integration-engine-api.md §2). */
-export const connectionRoutes: ModuleRoutes = async (app, { ctx, secretBox, connectors, oauthTokens }) => {
-  const db = ctx.database.db;
-  const service = new ConnectionService(
-    db,
-    new ConnectionSecrets(secretBox),
-    connectors,
-    ctx.logger,
-    oauthTokens,
-  );
-
+export const connectionRoutes: ModuleRoutes = async (app, { ctx, connections: service }) => {
   app.get(
     '/integration-connections',
     {
@@ -190,8 +175,8 @@ export const connectionRoutes: ModuleRoutes = async (app, { ctx, secretBox, conn
     async (request) => {
       const { page, per_page, sort, order, ...filter } = request.query;
       const query = { page, per_page, sort, order };
-      const { rows, total } = await listConnections(db, principalOf(request).orgId, filter, query);
-      return paged(rows.map(listItem), query, total);
+      const { items, total } = await service.list(principalOf(request).orgId, filter, query);
+      return paged(items, query, total);
     },
   );
 

@@ -1,19 +1,20 @@
-import type { Updateable } from 'kysely';
 import type { Connector } from '../../connectors/sdk.js';
 import { SecretBoxError } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/database.js';
 import { uniqueOr } from '../../platform/db/errors.js';
-import type { IntegrationConnectionsTable } from '../../platform/db/tables.js';
+import type { PageQuery, SortOrder } from '../../platform/http/envelope.js';
 import { AppError, invalidFields } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logging/logger.js';
+import type { ProviderAuth } from '../../platform/outbound/provider-fetch.js';
 import { recordAudit } from '../audit/service.js';
 import type { Actor } from '../auth/principal.js';
 import { validateConfig } from '../catalog/config-schema.js';
 import { runConnectorTest } from '../catalog/connector-test.js';
+import type { CatalogService } from '../catalog/service.js';
 import { recordEvent } from '../events/outbox.js';
-import { changeConnection } from './change.js';
-import type { OAuthTokens } from './oauth-tokens.js';
+import { type ConnectionEdit, changeConnection } from './change.js';
+import { assertAllowed, INITIAL_STATE, move } from './lifecycle.js';
 import { checkCron, checkTimezone, nextHealthCheckAt, nextSyncAt } from './schedule.js';
 import {
   type Config,
@@ -27,12 +28,17 @@ import {
   withoutTokens,
 } from './secrets.js';
 import {
+  type ConnectionFilter,
   type ConnectionListRow,
+  type ConnectionSort,
   type ConnectionStatus,
   type ConnectionWithDefinition,
-  findConnectableDefinition,
+  claimHealthCheckSlot,
+  deleteConnection,
+  dueHealthChecks,
   findConnection,
-  type Health,
+  insertConnection,
+  listConnections,
 } from './store.js';
 
 export const DEFAULT_SYNC_INTERVAL_MINS = 360;
@@ -86,13 +92,7 @@ const SCALAR_FIELDS = [
   'health_check_interval_mins',
 ] as const;
 
-const DISABLE_FIELDS = [
-  'status',
-  'sync_enabled',
-  'next_sync_at',
-  'next_health_check_at',
-  'disabled_reason',
-] as const;
+const DISABLE_FIELDS = ['sync_enabled', 'next_sync_at', 'next_health_check_at', 'disabled_reason'] as const;
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -126,20 +126,50 @@ export class ConnectionService {
     private readonly db: Db,
     private readonly secrets: ConnectionSecrets,
     private readonly connectors: readonly Connector[],
+    private readonly catalog: CatalogService,
     private readonly logger: Logger,
-    /** Without it (demo seeding), OAuth connections are tested with no bearer token. */
-    private readonly tokens?: OAuthTokens,
+    /** The provider credential beyond the config (OAuth tokens) a test runs with. */
+    private readonly auth: (row: ConnectionWithDefinition) => ProviderAuth | undefined,
   ) {}
+
+  async list(
+    orgId: string,
+    filter: ConnectionFilter,
+    page: PageQuery & { sort: ConnectionSort; order: SortOrder },
+  ) {
+    const { rows, total } = await listConnections(this.db, orgId, filter, page);
+    return { items: rows.map(listItem), total };
+  }
 
   async get(orgId: string, id: string): Promise<ConnectionDetail> {
     const row = await requireConnection(this.db, orgId, id);
     return detail(row, this.#storedSecretNames(row));
   }
 
+  /** The connection with its definition, as the engine uses it; undefined when the org has none such. */
+  find(orgId: string, id: string, db: Db = this.db): Promise<ConnectionWithDefinition | undefined> {
+    return findConnection(db, orgId, id);
+  }
+
+  /** The same, or CONNECTION_NOT_FOUND. */
+  require(orgId: string, id: string, db: Db = this.db): Promise<ConnectionWithDefinition> {
+    return requireConnection(db, orgId, id);
+  }
+
+  /** Connections whose scheduled health check is due at `now`, oldest slot first. */
+  dueHealthChecks(now: Date, limit: number) {
+    return dueHealthChecks(this.db, now, limit);
+  }
+
+  /** Takes a due health-check slot by moving it to `next`; false when another scheduler took it. */
+  claimHealthCheckSlot(id: string, slot: string, next: string): Promise<boolean> {
+    return claimHealthCheckSlot(this.db, id, slot, next);
+  }
+
   async create(orgId: string, input: ConnectionInput, actor: Actor, now: Date) {
     if (input.sync_cron) checkCron(input.sync_cron);
     if (input.sync_timezone) checkTimezone(input.sync_timezone);
-    const definition = await findConnectableDefinition(this.db, input.definition_id);
+    const definition = await this.catalog.connectable(input.definition_id);
     if (!definition) {
       throw new AppError('INTEGRATION_NOT_FOUND', undefined, { definition_id: input.definition_id });
     }
@@ -150,48 +180,43 @@ export class ConnectionService {
     const at = now.toISOString();
     return withUniqueName(input.name, () =>
       this.db.transaction().execute(async (tx) => {
-        await tx
-          .insertInto('integration_connections')
-          .values({
-            id,
-            org_id: orgId,
-            definition_id: definition.id,
-            name: input.name,
-            description: input.description ?? null,
-            instance_label: input.instance_label ?? null,
-            status: 'pending_setup' satisfies ConnectionStatus,
-            health: 'unknown' satisfies Health,
-            config: plain,
-            secrets: this.secrets.seal(orgId, id, secret),
-            sync_enabled: input.sync_enabled ?? true,
-            sync_interval_mins: input.sync_interval_mins ?? DEFAULT_SYNC_INTERVAL_MINS,
-            sync_cron: input.sync_cron ?? null,
-            sync_timezone: input.sync_timezone ?? null,
-            health_check_interval_mins:
-              input.health_check_interval_mins ?? DEFAULT_HEALTH_CHECK_INTERVAL_MINS,
-            next_sync_at: null,
-            next_health_check_at: null,
-            last_sync_at: null,
-            last_sync_status: null,
-            last_sync_error: null,
-            last_sync_duration_ms: null,
-            last_sync_stats: null,
-            last_health_check_at: null,
-            last_health_error: null,
-            last_tested_at: null,
-            last_test_passed_at: null,
-            consecutive_failures: 0,
-            total_runs: 0,
-            successful_runs: 0,
-            failed_runs: 0,
-            tags: input.tags ?? [],
-            metadata: {},
-            disabled_reason: null,
-            created_by: actor.type === 'user' ? actor.id : null,
-            created_at: at,
-            updated_at: at,
-          })
-          .execute();
+        await insertConnection(tx, {
+          id,
+          org_id: orgId,
+          definition_id: definition.id,
+          name: input.name,
+          description: input.description ?? null,
+          instance_label: input.instance_label ?? null,
+          ...INITIAL_STATE,
+          config: plain,
+          secrets: this.secrets.seal(orgId, id, secret),
+          sync_enabled: input.sync_enabled ?? true,
+          sync_interval_mins: input.sync_interval_mins ?? DEFAULT_SYNC_INTERVAL_MINS,
+          sync_cron: input.sync_cron ?? null,
+          sync_timezone: input.sync_timezone ?? null,
+          health_check_interval_mins: input.health_check_interval_mins ?? DEFAULT_HEALTH_CHECK_INTERVAL_MINS,
+          next_sync_at: null,
+          next_health_check_at: null,
+          last_sync_at: null,
+          last_sync_status: null,
+          last_sync_error: null,
+          last_sync_duration_ms: null,
+          last_sync_stats: null,
+          last_health_check_at: null,
+          last_health_error: null,
+          last_tested_at: null,
+          last_test_passed_at: null,
+          consecutive_failures: 0,
+          total_runs: 0,
+          successful_runs: 0,
+          failed_runs: 0,
+          tags: input.tags ?? [],
+          metadata: {},
+          disabled_reason: null,
+          created_by: actor.type === 'user' ? actor.id : null,
+          created_at: at,
+          updated_at: at,
+        });
         await recordAudit(
           tx,
           actor,
@@ -208,7 +233,7 @@ export class ConnectionService {
               name: input.name,
               connector: definition.connector,
               definition_id: definition.id,
-              status: 'pending_setup',
+              status: INITIAL_STATE.status,
             },
           },
           now,
@@ -235,7 +260,7 @@ export class ConnectionService {
             },
           ]);
         }
-        const set: Updateable<IntegrationConnectionsTable> = {};
+        const set: ConnectionEdit = {};
         const changed: string[] = [];
         for (const field of SCALAR_FIELDS) {
           const value = changes[field];
@@ -294,11 +319,7 @@ export class ConnectionService {
     await this.db.transaction().execute(async (tx) => {
       const row = await requireConnection(tx, orgId, id);
       if (row.status === ('syncing' satisfies ConnectionStatus)) throw new AppError('SYNC_IN_PROGRESS');
-      await tx
-        .deleteFrom('integration_connections')
-        .where('id', '=', id)
-        .where('org_id', '=', orgId)
-        .execute();
+      await deleteConnection(tx, orgId, id);
       await recordAudit(
         tx,
         actor,
@@ -319,7 +340,7 @@ export class ConnectionService {
    */
   async test(orgId: string, id: string, actor: Actor, now: Date) {
     const row = await requireConnection(this.db, orgId, id);
-    if (row.status === ('disabled' satisfies ConnectionStatus)) throw new AppError('CONNECTION_DISABLED');
+    assertAllowed(row.status, 'test_passed');
     const connector = this.connectors.find((c) => c.definition.slug === row.connector);
     if (!connector) throw new AppError('CONNECTOR_UNAVAILABLE', undefined, { connector: row.connector });
     const config = connectorConfig(this.secrets, row);
@@ -327,35 +348,22 @@ export class ConnectionService {
       connector,
       config,
       this.logger.child({ connection_id: id, connector: row.connector }),
-      { auth: this.tokens?.authFor(row) },
+      { auth: this.auth(row) },
     );
     const passed = result.test_result === 'success';
     const at = now.toISOString();
-    const status: string = passed
-      ? row.status === ('pending_setup' satisfies ConnectionStatus)
-        ? ('configuring' satisfies ConnectionStatus)
-        : row.status
-      : ('error' satisfies ConnectionStatus);
-    const health: Health = passed ? 'healthy' : 'unhealthy';
-    await this.db.transaction().execute(async (tx) => {
-      const changedFields = ['last_tested_at', ...(passed ? ['last_test_passed_at'] : [])];
-      if (status !== row.status) changedFields.push('status');
-      if (health !== row.health) changedFields.push('health');
-      await changeConnection(
-        tx,
-        { orgId, id },
-        {
-          status,
-          health,
-          last_tested_at: at,
-          ...(passed ? { last_test_passed_at: at } : {}),
-          updated_at: at,
+    const moved = await this.db.transaction().execute((tx) =>
+      move(tx, { orgId, id }, passed ? 'test_passed' : 'test_failed', now, {
+        set: { last_tested_at: at, ...(passed ? { last_test_passed_at: at } : {}), updated_at: at },
+        audit: {
+          actor,
+          action: 'connection.tested',
+          changedFields: ['last_tested_at', ...(passed ? ['last_test_passed_at'] : []), 'status', 'health'],
         },
-        { actor, action: 'connection.tested', changedFields },
-        now,
-      );
-    });
-    return { connection_id: id, ...result, status, health, tested_at: at };
+      }),
+    );
+    if (!moved) throw new AppError('CONNECTION_NOT_FOUND'); // deleted during the test
+    return { connection_id: id, ...result, status: moved.status, health: moved.health, tested_at: at };
   }
 
   /** Schedules the connection; refused until a test has passed at least once. */
@@ -363,33 +371,29 @@ export class ConnectionService {
     return this.db.transaction().execute(async (tx) => {
       const row = await requireConnection(tx, orgId, id);
       if (row.last_test_passed_at === null) throw new AppError('TEST_REQUIRED');
-      const running = row.status === ('connected' satisfies ConnectionStatus) || row.status === 'syncing';
+      let status = row.status;
       let nextSync = row.next_sync_at;
-      if (!(running && row.sync_enabled && nextSync !== null)) {
+      const scheduled = (row.status === 'connected' || row.status === 'syncing') && row.sync_enabled;
+      if (!(scheduled && nextSync !== null)) {
         nextSync = nextSyncAt(row, now);
-        const set = {
-          status: running ? row.status : ('connected' satisfies ConnectionStatus),
-          sync_enabled: true,
-          next_sync_at: nextSync,
-          next_health_check_at: nextHealthCheckAt(row.health_check_interval_mins, now),
-          disabled_reason: null,
-          updated_at: now.toISOString(),
-        };
-        const changedFields = ['status', 'sync_enabled', 'next_sync_at', 'next_health_check_at'].filter(
-          (field) => field !== 'status' || set.status !== row.status,
-        );
+        const changedFields = ['status', 'sync_enabled', 'next_sync_at', 'next_health_check_at'];
         if (row.disabled_reason !== null) changedFields.push('disabled_reason');
-        await changeConnection(
-          tx,
-          { orgId, id },
-          set,
-          { actor, action: 'connection.enabled', changedFields },
-          now,
-        );
+        const moved = await move(tx, { orgId, id }, 'enabled', now, {
+          set: {
+            sync_enabled: true,
+            next_sync_at: nextSync,
+            next_health_check_at: nextHealthCheckAt(row.health_check_interval_mins, now),
+            disabled_reason: null,
+            updated_at: now.toISOString(),
+          },
+          audit: { actor, action: 'connection.enabled', changedFields },
+        });
+        if (!moved) throw new AppError('CONNECTION_NOT_FOUND');
+        status = moved.status;
       }
       return {
         id,
-        status: running ? row.status : ('connected' satisfies ConnectionStatus),
+        status,
         sync_enabled: true,
         next_sync_at: nextSync,
         message: `Connection enabled. First sync scheduled for ${nextSync}.`,
@@ -401,27 +405,23 @@ export class ConnectionService {
   async disable(orgId: string, id: string, reason: string | undefined, actor: Actor, now: Date) {
     return this.db.transaction().execute(async (tx) => {
       const row = await requireConnection(tx, orgId, id);
-      if (row.status === ('syncing' satisfies ConnectionStatus)) throw new AppError('SYNC_IN_PROGRESS');
       const set = {
-        status: 'disabled' satisfies ConnectionStatus,
         sync_enabled: false,
         next_sync_at: null,
         next_health_check_at: null,
         disabled_reason: reason ?? null,
       };
-      const changedFields = DISABLE_FIELDS.filter((field) => set[field] !== row[field]);
-      if (changedFields.length > 0) {
-        await changeConnection(
-          tx,
-          { orgId, id },
-          { ...set, updated_at: now.toISOString() },
-          { actor, action: 'connection.disabled', changedFields },
-          now,
-        );
+      const changed = DISABLE_FIELDS.filter((field) => set[field] !== row[field]);
+      // Already disabled as asked: nothing to write, nothing to audit.
+      if (row.status !== ('disabled' satisfies ConnectionStatus) || changed.length > 0) {
+        await move(tx, { orgId, id }, 'disabled', now, {
+          set: { ...set, updated_at: now.toISOString() },
+          audit: { actor, action: 'connection.disabled', changedFields: ['status', ...changed] },
+        });
       }
       return {
         id,
-        status: set.status,
+        status: 'disabled' satisfies ConnectionStatus,
         sync_enabled: false,
         message: 'Connection disabled. Syncs and health checks paused.',
       };

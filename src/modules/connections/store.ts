@@ -1,5 +1,5 @@
-import { type Selectable, sql } from 'kysely';
-import type { Db } from '../../platform/db/database.js';
+import { type Insertable, type NotNull, type Selectable, sql, type Updateable } from 'kysely';
+import { type Db, isPostgres } from '../../platform/db/database.js';
 import { QueryTemplate } from '../../platform/db/query-template.js';
 import { rankBy } from '../../platform/db/rank.js';
 import { contains } from '../../platform/db/search.js';
@@ -103,17 +103,6 @@ export interface ConnectionFilter {
   search?: string;
 }
 
-/** The definitions an org may connect: offered to tenants, and active or beta. */
-export async function findConnectableDefinition(db: Db, definitionId: string) {
-  return db
-    .selectFrom('integration_definitions')
-    .select(['id', 'connector', 'config_schema'])
-    .where('id', '=', definitionId)
-    .where('audience', '=', 'tenant')
-    .where('status', 'in', ['active', 'beta'])
-    .executeTakeFirst();
-}
-
 /** The org's connections matching a filter, on the connections table alone (its indexes serve it). */
 function orgConnections(db: Db, orgId: string, filter: ConnectionFilter) {
   let q = db.selectFrom('integration_connections as c').where('c.org_id', '=', orgId);
@@ -214,4 +203,182 @@ export async function findConnection(
 ): Promise<ConnectionWithDefinition | undefined> {
   const { rows } = await FIND_CONNECTION.execute<ConnectionWithDefinition>(db, { org_id: orgId, id });
   return rows[0];
+}
+
+export type ConnectionUpdate = Updateable<IntegrationConnectionsTable>;
+
+export async function insertConnection(db: Db, row: Insertable<IntegrationConnectionsTable>): Promise<void> {
+  await db.insertInto('integration_connections').values(row).execute();
+}
+
+/** Writes `set` to one connection (of the org, when given); whether it was there. */
+export async function updateConnection(
+  db: Db,
+  target: { orgId?: string; id: string },
+  set: ConnectionUpdate,
+): Promise<boolean> {
+  let q = db.updateTable('integration_connections').set(set).where('id', '=', target.id);
+  if (target.orgId !== undefined) q = q.where('org_id', '=', target.orgId);
+  const result = await q.executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function deleteConnection(db: Db, orgId: string, id: string): Promise<void> {
+  await db.deleteFrom('integration_connections').where('id', '=', id).where('org_id', '=', orgId).execute();
+}
+
+/**
+ * The columns the lifecycle decides from, read under the row's lock (PostgreSQL; SQLite has one
+ * writer at a time) so that the transition written is the one decided until the transaction ends.
+ */
+export async function lockLifecycleState(tx: Db, target: { orgId?: string; id: string }) {
+  let q = tx
+    .selectFrom('integration_connections')
+    .select([
+      'org_id',
+      'status',
+      'health',
+      'credential_status',
+      'consecutive_failures',
+      'total_runs',
+      'successful_runs',
+      'failed_runs',
+      'next_health_check_at',
+    ])
+    .where('id', '=', target.id);
+  if (target.orgId !== undefined) q = q.where('org_id', '=', target.orgId);
+  return (isPostgres(tx) ? q.forUpdate() : q).executeTakeFirst();
+}
+
+export type LifecycleState = NonNullable<Awaited<ReturnType<typeof lockLifecycleState>>>;
+
+/**
+ * Takes the row lock of a run's connection before anything touches the run (PostgreSQL; SQLite has
+ * one writer at a time). The scheduler locks the connection (advancing its slot) and then inserts a
+ * run, which waits on a run of that connection being claimed or ended; a claim or an end that
+ * locked the run first and the connection second completed the cycle: a deadlock, which PostgreSQL
+ * ends by failing one of them (seen in the scheduler tests).
+ */
+export async function lockConnectionOfRun(tx: Db, runId: string): Promise<void> {
+  if (!isPostgres(tx)) return;
+  await sql`select c.id from integration_connections c join sync_runs r on r.connection_id = c.id
+    where r.id = ${runId} for update of c`.execute(tx);
+}
+
+/** Connections whose next sync slot is due at `now`, the earliest first. */
+export function dueSyncSlots(db: Db, now: Date, limit: number) {
+  return db
+    .selectFrom('integration_connections')
+    .select(['id', 'org_id', 'config', 'next_sync_at', 'sync_cron', 'sync_interval_mins', 'sync_timezone'])
+    .where('sync_enabled', '=', true)
+    .where('status', 'in', ['connected', 'syncing'] satisfies ConnectionStatus[])
+    .where('next_sync_at', 'is not', null)
+    .where('next_sync_at', '<=', now.toISOString())
+    .$narrowType<{ next_sync_at: NotNull }>()
+    .orderBy('next_sync_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Moves each connection that still holds its due `slot` to `next`, in one statement; the ids of
+ * those it moved (another scheduler that got there first changed the others). On PostgreSQL the
+ * rows are locked first in id order: two schedulers on the same connections then wait for each
+ * other instead of deadlocking.
+ */
+export async function advanceSyncSlots(
+  tx: Db,
+  slots: readonly { id: string; slot: string; next: string }[],
+): Promise<Set<string>> {
+  const postgres = isPostgres(tx);
+  if (postgres) {
+    await tx
+      .selectFrom('integration_connections')
+      .select('id')
+      .where(
+        'id',
+        'in',
+        slots.map((s) => s.id),
+      )
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+  }
+  // The CASE's values are text parameters: PostgreSQL wants them cast to the column's type.
+  const type = sql.raw(postgres ? 'timestamptz' : 'text');
+  const next = slots.map((s) => sql`when ${s.id} then cast(${s.next} as ${type})`);
+  const advanced = await tx
+    .updateTable('integration_connections')
+    .set({ next_sync_at: sql<string>`case id ${sql.join(next, sql` `)} end` })
+    .where((eb) =>
+      eb(
+        eb.refTuple('id', 'next_sync_at'),
+        'in',
+        slots.map((s) => eb.tuple(s.id, s.slot)),
+      ),
+    )
+    .returning('id')
+    .execute();
+  return new Set(advanced.map((row) => row.id));
+}
+
+/** Connections whose scheduled health check is due, oldest slot first. */
+export function dueHealthChecks(db: Db, now: Date, limit: number) {
+  return db
+    .selectFrom('integration_connections')
+    .select(['id', 'org_id', 'next_health_check_at', 'health_check_interval_mins'])
+    .where('next_health_check_at', '<=', now.toISOString())
+    .where('status', 'not in', ['disabled', 'pending_setup'] satisfies ConnectionStatus[])
+    .orderBy('next_health_check_at')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Takes a due health-check slot by moving it on, only if it is still the one read: of several
+ * schedulers that read the same slot exactly one changes the row, and only that one runs the check.
+ */
+export async function claimHealthCheckSlot(db: Db, id: string, slot: string, next: string): Promise<boolean> {
+  const result = await db
+    .updateTable('integration_connections')
+    .set({ next_health_check_at: next })
+    .where('id', '=', id)
+    .where('next_health_check_at', '=', slot)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** A connection's config, sealed secrets and credential state, for its OAuth credential. */
+export function findSealedConnection(db: Db, orgId: string, id: string) {
+  return db
+    .selectFrom('integration_connections')
+    .select(['config', 'secrets', 'credential_status'])
+    .where('id', '=', id)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+}
+
+/** A page of the connections holding sealed secrets, in id order after `after` (key rotation). */
+export function connectionsWithSecrets(db: Db, after: string | undefined, limit: number) {
+  let q = db
+    .selectFrom('integration_connections')
+    .select(['id', 'org_id', 'secrets'])
+    .where('secrets', 'is not', null)
+    .$narrowType<{ secrets: NotNull }>()
+    .orderBy('id')
+    .limit(limit);
+  if (after !== undefined) q = q.where('id', '>', after);
+  return q.execute();
+}
+
+/** Replaces a connection's sealed secrets if they are still `from` (compare-and-set); whether it did. */
+export async function replaceSecrets(db: Db, id: string, from: string, to: string): Promise<boolean> {
+  const result = await db
+    .updateTable('integration_connections')
+    .set({ secrets: to })
+    .where('id', '=', id)
+    .where('secrets', '=', from)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }

@@ -6,17 +6,13 @@ import type { ProviderAuth } from '../../platform/outbound/provider-fetch.js';
 import { recordAudit } from '../audit/service.js';
 import type { Actor } from '../auth/principal.js';
 import { runConnectorTest } from '../catalog/connector-test.js';
+import { type HealthThresholds, recordHealthCheck } from '../connections/lifecycle.js';
 import { nextHealthCheckAt } from '../connections/schedule.js';
 import { type ConnectionSecrets, connectorConfig } from '../connections/secrets.js';
-import {
-  type ConnectionStatus,
-  type ConnectionWithDefinition,
-  findConnection,
-  type Health,
-} from '../connections/store.js';
+import type { ConnectionService } from '../connections/service.js';
+import type { ConnectionStatus, ConnectionWithDefinition, Health } from '../connections/store.js';
 import { forEachLimited } from './concurrency.js';
-import type { HealthThresholds } from './levels.js';
-import { claimSlot, dueChecks, recentRuns, recordCheck, uptime } from './store.js';
+import { recentRuns, uptime } from './store.js';
 
 /** Scheduled checks run this many at once: each waits on a provider, none should starve the rest. */
 const DUE_CONCURRENCY = 4;
@@ -37,6 +33,7 @@ interface Probe {
 export class HealthService {
   constructor(
     private readonly db: Db,
+    private readonly connections: ConnectionService,
     private readonly connectors: readonly Connector[],
     private readonly secrets: ConnectionSecrets,
     private readonly auth: (row: ConnectionWithDefinition) => ProviderAuth | undefined,
@@ -49,7 +46,7 @@ export class HealthService {
    * actor (a user asked for it) the change is audited.
    */
   async check(orgId: string, id: string, now: Date, actor?: Actor) {
-    const row = await this.#require(orgId, id);
+    const row = await this.connections.require(orgId, id);
     if (row.status === ('disabled' satisfies ConnectionStatus)) throw new AppError('CONNECTION_DISABLED');
     const probe = await this.#probe(row);
     const health = await this.#record(row, probe, now, actor);
@@ -66,7 +63,7 @@ export class HealthService {
 
   /** The spec's health report: check state, sync state, the latest runs and uptime rates. */
   async report(orgId: string, id: string, now: Date) {
-    const row = await this.#require(orgId, id);
+    const row = await this.connections.require(orgId, id);
     const [runs, rates] = await Promise.all([
       recentRuns(this.db, orgId, id),
       uptime(this.db, orgId, id, now),
@@ -99,13 +96,13 @@ export class HealthService {
    * audited: no one asked for it.
    */
   async runDue(now: Date, limit = 100): Promise<number> {
-    const due = await dueChecks(this.db, now, limit);
+    const due = await this.connections.dueHealthChecks(now, limit);
     let ran = 0;
     await forEachLimited(due, DUE_CONCURRENCY, async (slot) => {
       if (slot.next_health_check_at === null) return;
       const next = nextHealthCheckAt(slot.health_check_interval_mins, now);
-      if (!(await claimSlot(this.db, slot.id, slot.next_health_check_at, next))) return;
-      const row = await findConnection(this.db, slot.org_id, slot.id);
+      if (!(await this.connections.claimHealthCheckSlot(slot.id, slot.next_health_check_at, next))) return;
+      const row = await this.connections.find(slot.org_id, slot.id);
       if (!row) return; // deleted since it was read
       ran++;
       const probe = await this.#probe(row);
@@ -118,12 +115,6 @@ export class HealthService {
       }
     });
     return ran;
-  }
-
-  async #require(orgId: string, id: string): Promise<ConnectionWithDefinition> {
-    const row = await findConnection(this.db, orgId, id);
-    if (!row) throw new AppError('CONNECTION_NOT_FOUND');
-    return row;
   }
 
   /** Runs the connector's healthCheck, or its test when it has none. */
@@ -168,7 +159,7 @@ export class HealthService {
     const passed = probe.result === 'success';
     const error = passed ? null : probe.message;
     return this.db.transaction().execute(async (tx) => {
-      const recorded = await recordCheck(
+      const recorded = await recordHealthCheck(
         tx,
         { orgId: row.org_id, id: row.id, intervalMins: row.health_check_interval_mins },
         { passed, error },

@@ -63,3 +63,17 @@ export function emptyLogCounts(): LogCounts {
 
 /** How many failed items a run keeps in `error_details.failed_items`; all are in its log. */
 export const FAILED_ITEMS_KEPT = 100;
+
+/** Notice to every process that a run was cancelled: executors check their runs at once. */
+export const RUN_CANCELLED_TOPIC = 'sync-run-cancelled';
+
+/** A line of a run's log, as stored. */
+export interface RunLogEntry {
+  id: string;
+  level: LogLevel;
+  message: string;
+  details: Record<string, unknown> | null;
+  source: string | null;
+  item_ref: string | null;
+  created_at: string;
+}

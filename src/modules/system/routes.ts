@@ -4,25 +4,7 @@ import type { AppContext } from '../../context.js';
 import { sameSecret } from '../../platform/crypto/tokens.js';
 import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
 import { AppError } from '../../platform/http/errors.js';
-
-const CHECK_TIMEOUT_MS = 2_000;
-
-type CheckResult = 'ok' | 'not_configured' | 'unreachable' | 'migrations_pending';
-
-async function check(probe: () => Promise<unknown>, failure: CheckResult): Promise<CheckResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([probe(), timeout]);
-    return 'ok';
-  } catch {
-    return failure;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { readiness } from './readiness.js';
 
 const Checks = Type.Object({
   database: Type.String(),
@@ -57,15 +39,7 @@ export async function systemRoutes(app: App, ctx: AppContext): Promise<void> {
       },
     },
     async () => {
-      const database = await check(() => ctx.database.ping(), 'unreachable');
-      const migrations =
-        database === 'ok'
-          ? await check(async () => {
-              if ((await ctx.database.pendingMigrations()).length > 0) throw new Error('pending');
-            }, 'migrations_pending')
-          : 'unreachable';
-      const redis = ctx.redis ? await check(() => ctx.redis!.ping(), 'unreachable') : 'not_configured';
-      const checks = { database, migrations, redis };
+      const checks = await readiness(ctx);
       const failing = Object.entries(checks).filter(([, v]) => v !== 'ok' && v !== 'not_configured');
       if (failing.length > 0) {
         const message = `Not ready: ${failing.map(([name, v]) => `${name} ${v.replace('_', ' ')}`).join(', ')}`;

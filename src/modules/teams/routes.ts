@@ -8,11 +8,9 @@ import {
   pageQuery,
   sortQuery,
 } from '../../platform/http/envelope.js';
-import { AppError } from '../../platform/http/errors.js';
 import { principalOf } from '../auth/guard.js';
 import { actorOf } from '../auth/principal.js';
-import { addTeamMember, createTeam, deleteTeam, removeTeamMember, updateTeam } from './service.js';
-import { findTeam, listTeamMembers, listTeams, TEAM_SORTS } from './store.js';
+import { TEAM_SORTS } from './store.js';
 
 const TeamFields = {
   id: Type.String(),
@@ -45,9 +43,7 @@ const MemberParams = Type.Object({
 });
 
 /** Named groups of the organisation's users. */
-export const teamRoutes: ModuleRoutes = async (app, { ctx }) => {
-  const db = ctx.database.db;
-
+export const teamRoutes: ModuleRoutes = async (app, { ctx, teams }) => {
   app.get(
     '/teams',
     {
@@ -68,7 +64,7 @@ export const teamRoutes: ModuleRoutes = async (app, { ctx }) => {
     },
     async (request) => {
       const q = request.query;
-      const { rows, total } = await listTeams(db, principalOf(request).orgId, { search: q.search }, q);
+      const { rows, total } = await teams.list(principalOf(request).orgId, { search: q.search }, q);
       return paged(rows, q, total);
     },
   );
@@ -90,8 +86,7 @@ export const teamRoutes: ModuleRoutes = async (app, { ctx }) => {
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const team = await createTeam(
-        db,
+      const team = await teams.create(
         principal.orgId,
         request.body,
         actorOf(principal, request),
@@ -112,16 +107,7 @@ export const teamRoutes: ModuleRoutes = async (app, { ctx }) => {
         response: { 200: DataEnvelope(TeamDetail), ...errorResponses(401, 403, 404) },
       },
     },
-    async (request) => {
-      const orgId = principalOf(request).orgId;
-      const [team, members] = await Promise.all([
-        findTeam(db, orgId, request.params.id),
-        listTeamMembers(db, orgId, request.params.id),
-      ]);
-      if (!team) throw new AppError('TEAM_NOT_FOUND');
-      // The count from the same rows as the list, so the two agree even under concurrent changes.
-      return { data: { ...team, member_count: members.length, members } };
-    },
+    async (request) => ({ data: await teams.get(principalOf(request).orgId, request.params.id) }),
   );
 
   app.patch(
@@ -142,8 +128,7 @@ export const teamRoutes: ModuleRoutes = async (app, { ctx }) => {
     },
     async (request) => {
       const principal = principalOf(request);
-      const team = await updateTeam(
-        db,
+      const team = await teams.update(
         principal.orgId,
         request.params.id,
         request.body,
@@ -168,7 +153,7 @@ export const teamRoutes: ModuleRoutes = async (app, { ctx }) => {
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      await deleteTeam(db, principal.orgId, request.params.id, actorOf(principal, request), ctx.clock.now());
+      await teams.delete(principal.orgId, request.params.id, actorOf(principal, request), ctx.clock.now());
       return reply.code(204).send(null);
     },
   );
@@ -193,8 +178,7 @@ export const teamRoutes: ModuleRoutes = async (app, { ctx }) => {
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const { member, added } = await addTeamMember(
-        db,
+      const { member, added } = await teams.addMember(
         principal.orgId,
         request.params.id,
         request.params.userId,
@@ -220,8 +204,7 @@ export const teamRoutes: ModuleRoutes = async (app, { ctx }) => {
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      await removeTeamMember(
-        db,
+      await teams.removeMember(
         principal.orgId,
         request.params.id,
         request.params.userId,

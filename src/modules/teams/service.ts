@@ -1,10 +1,27 @@
 import type { Db } from '../../platform/db/database.js';
 import { uniqueOr } from '../../platform/db/errors.js';
+import type { PageQuery, SortOrder } from '../../platform/http/envelope.js';
 import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import { recordAudit } from '../audit/service.js';
 import type { Actor } from '../auth/principal.js';
-import { findOrgMember, findTeam, type TeamMemberRow, type TeamRow } from './store.js';
+import {
+  deleteTeamMember,
+  deleteTeamRow,
+  findOrgMember,
+  findTeam,
+  insertTeam,
+  insertTeamMember,
+  listTeamMembers,
+  listTeams,
+  type TeamFilter,
+  type TeamMemberRow,
+  type TeamRow,
+  type TeamSort,
+  teamExists,
+  teamMemberAddedAt,
+  updateTeamRow,
+} from './store.js';
 
 export interface TeamChanges {
   name?: string;
@@ -17,132 +34,131 @@ function withUniqueName<T>(name: string | undefined, write: () => Promise<T>): P
 }
 
 async function requireTeam(db: Db, orgId: string, teamId: string): Promise<void> {
-  const team = await db
-    .selectFrom('teams')
-    .select('id')
-    .where('id', '=', teamId)
-    .where('org_id', '=', orgId)
-    .executeTakeFirst();
-  if (!team) throw new AppError('TEAM_NOT_FOUND');
+  if (!(await teamExists(db, orgId, teamId))) throw new AppError('TEAM_NOT_FOUND');
 }
 
-export async function createTeam(
-  db: Db,
-  orgId: string,
-  input: { name: string; description?: string | null },
-  actor: Actor,
-  now: Date,
-): Promise<TeamRow> {
-  const at = now.toISOString();
-  const team = {
-    id: newId(),
-    name: input.name,
-    description: input.description ?? null,
-    created_at: at,
-    updated_at: at,
-  };
-  await withUniqueName(input.name, () =>
-    db.transaction().execute(async (tx) => {
-      await tx
-        .insertInto('teams')
-        .values({ ...team, org_id: orgId })
-        .execute();
-      await recordAudit(
-        tx,
-        actor,
-        { orgId, action: 'team.created', targetType: 'team', targetId: team.id },
-        now,
-      );
-    }),
-  );
-  return { ...team, member_count: 0 };
-}
+/** Named groups of an org's users. */
+export class TeamService {
+  constructor(private readonly db: Db) {}
 
-/** Applies the fields that differ; a request that changes nothing writes nothing and is not audited. */
-export async function updateTeam(
-  db: Db,
-  orgId: string,
-  teamId: string,
-  changes: TeamChanges,
-  actor: Actor,
-  now: Date,
-): Promise<TeamRow> {
-  return withUniqueName(changes.name, () =>
-    db.transaction().execute(async (tx) => {
-      const team = await findTeam(tx, orgId, teamId);
-      if (!team) throw new AppError('TEAM_NOT_FOUND');
-      const changed = (['name', 'description'] as const).filter(
-        (field) => changes[field] !== undefined && changes[field] !== team[field],
-      );
-      if (changed.length === 0) return team;
-      const updated: TeamRow = {
-        ...team,
-        name: changes.name ?? team.name,
-        description: changes.description === undefined ? team.description : changes.description,
-        updated_at: now.toISOString(),
-      };
-      await tx
-        .updateTable('teams')
-        .set({ name: updated.name, description: updated.description, updated_at: updated.updated_at })
-        .where('id', '=', teamId)
-        .where('org_id', '=', orgId)
-        .execute();
-      await recordAudit(
-        tx,
-        actor,
-        { orgId, action: 'team.updated', targetType: 'team', targetId: teamId, changedFields: changed },
-        now,
-      );
-      return updated;
-    }),
-  );
-}
+  list(
+    orgId: string,
+    filter: TeamFilter,
+    page: PageQuery & { sort: TeamSort; order: SortOrder },
+  ): Promise<{ rows: TeamRow[]; total: number }> {
+    return listTeams(this.db, orgId, filter, page);
+  }
 
-export async function deleteTeam(
-  db: Db,
-  orgId: string,
-  teamId: string,
-  actor: Actor,
-  now: Date,
-): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    // team_members rows go with the team (ON DELETE CASCADE).
-    const result = await tx
-      .deleteFrom('teams')
-      .where('id', '=', teamId)
-      .where('org_id', '=', orgId)
-      .executeTakeFirst();
-    if (result.numDeletedRows === 0n) throw new AppError('TEAM_NOT_FOUND');
-    await recordAudit(
-      tx,
-      actor,
-      { orgId, action: 'team.deleted', targetType: 'team', targetId: teamId },
-      now,
+  /** A team with its members. */
+  async get(orgId: string, teamId: string): Promise<TeamRow & { members: TeamMemberRow[] }> {
+    const [team, members] = await Promise.all([
+      findTeam(this.db, orgId, teamId),
+      listTeamMembers(this.db, orgId, teamId),
+    ]);
+    if (!team) throw new AppError('TEAM_NOT_FOUND');
+    // The count from the same rows as the list, so the two agree even under concurrent changes.
+    return { ...team, member_count: members.length, members };
+  }
+
+  async create(
+    orgId: string,
+    input: { name: string; description?: string | null },
+    actor: Actor,
+    now: Date,
+  ): Promise<TeamRow> {
+    const at = now.toISOString();
+    const team = {
+      id: newId(),
+      name: input.name,
+      description: input.description ?? null,
+      created_at: at,
+      updated_at: at,
+    };
+    await withUniqueName(input.name, () =>
+      this.db.transaction().execute(async (tx) => {
+        await insertTeam(tx, { ...team, org_id: orgId });
+        await recordAudit(
+          tx,
+          actor,
+          { orgId, action: 'team.created', targetType: 'team', targetId: team.id },
+          now,
+        );
+      }),
     );
-  });
-}
+    return { ...team, member_count: 0 };
+  }
 
-/** Idempotent: adding a current member changes nothing and reports `added: false`. */
-export async function addTeamMember(
-  db: Db,
-  orgId: string,
-  teamId: string,
-  userId: string,
-  actor: Actor,
-  now: Date,
-): Promise<{ member: TeamMemberRow; added: boolean }> {
-  return db.transaction().execute(async (tx) => {
-    await requireTeam(tx, orgId, teamId);
-    const user = await findOrgMember(tx, orgId, userId);
-    if (!user) throw new AppError('USER_NOT_FOUND');
-    // ON CONFLICT rather than a lookup first, so a concurrent add of the same user is not a 500.
-    const inserted = await tx
-      .insertInto('team_members')
-      .values({ team_id: teamId, user_id: userId, org_id: orgId, created_at: now.toISOString() })
-      .onConflict((oc) => oc.columns(['team_id', 'user_id']).doNothing())
-      .returning('created_at')
-      .executeTakeFirst();
-    if (inserted) {
+  /** Applies the fields that differ; a request that changes nothing writes nothing and is not audited. */
+  async update(
+    orgId: string,
+    teamId: string,
+    changes: TeamChanges,
+    actor: Actor,
+    now: Date,
+  ): Promise<TeamRow> {
+    return withUniqueName(changes.name, () =>
+      this.db.transaction().execute(async (tx) => {
+        const team = await findTeam(tx, orgId, teamId);
+        if (!team) throw new AppError('TEAM_NOT_FOUND');
+        const changed = (['name', 'description'] as const).filter(
+          (field) => changes[field] !== undefined && changes[field] !== team[field],
+        );
+        if (changed.length === 0) return team;
+        const updated: TeamRow = {
+          ...team,
+          name: changes.name ?? team.name,
+          description: changes.description === undefined ? team.description : changes.description,
+          updated_at: now.toISOString(),
+        };
+        await updateTeamRow(tx, orgId, teamId, {
+          name: updated.name,
+          description: updated.description,
+          updated_at: updated.updated_at,
+        });
+        await recordAudit(
+          tx,
+          actor,
+          { orgId, action: 'team.updated', targetType: 'team', targetId: teamId, changedFields: changed },
+          now,
+        );
+        return updated;
+      }),
+    );
+  }
+
+  async delete(orgId: string, teamId: string, actor: Actor, now: Date): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      if (!(await deleteTeamRow(tx, orgId, teamId))) throw new AppError('TEAM_NOT_FOUND');
+      await recordAudit(
+        tx,
+        actor,
+        { orgId, action: 'team.deleted', targetType: 'team', targetId: teamId },
+        now,
+      );
+    });
+  }
+
+  /** Idempotent: adding a current member changes nothing and reports `added: false`. */
+  async addMember(
+    orgId: string,
+    teamId: string,
+    userId: string,
+    actor: Actor,
+    now: Date,
+  ): Promise<{ member: TeamMemberRow; added: boolean }> {
+    return this.db.transaction().execute(async (tx) => {
+      await requireTeam(tx, orgId, teamId);
+      const user = await findOrgMember(tx, orgId, userId);
+      if (!user) throw new AppError('USER_NOT_FOUND');
+      const addedAt = await insertTeamMember(tx, {
+        team_id: teamId,
+        user_id: userId,
+        org_id: orgId,
+        created_at: now.toISOString(),
+      });
+      if (addedAt === undefined) {
+        return { member: { ...user, added_at: await teamMemberAddedAt(tx, teamId, userId) }, added: false };
+      }
       await recordAudit(
         tx,
         actor,
@@ -155,48 +171,28 @@ export async function addTeamMember(
         },
         now,
       );
-      return { member: { ...user, added_at: inserted.created_at }, added: true };
-    }
-    const existing = await tx
-      .selectFrom('team_members')
-      .select('created_at')
-      .where('team_id', '=', teamId)
-      .where('user_id', '=', userId)
-      .executeTakeFirstOrThrow();
-    return { member: { ...user, added_at: existing.created_at }, added: false };
-  });
-}
+      return { member: { ...user, added_at: addedAt }, added: true };
+    });
+  }
 
-export async function removeTeamMember(
-  db: Db,
-  orgId: string,
-  teamId: string,
-  userId: string,
-  actor: Actor,
-  now: Date,
-): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    await requireTeam(tx, orgId, teamId);
-    const result = await tx
-      .deleteFrom('team_members')
-      .where('team_id', '=', teamId)
-      .where('user_id', '=', userId)
-      .where('org_id', '=', orgId)
-      .executeTakeFirst();
-    if (result.numDeletedRows === 0n) {
-      throw new AppError('MEMBER_NOT_FOUND', 'The user is not a member of this team');
-    }
-    await recordAudit(
-      tx,
-      actor,
-      {
-        orgId,
-        action: 'team.member_removed',
-        targetType: 'team',
-        targetId: teamId,
-        changedFields: ['members'],
-      },
-      now,
-    );
-  });
+  async removeMember(orgId: string, teamId: string, userId: string, actor: Actor, now: Date): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await requireTeam(tx, orgId, teamId);
+      if (!(await deleteTeamMember(tx, orgId, teamId, userId))) {
+        throw new AppError('MEMBER_NOT_FOUND', 'The user is not a member of this team');
+      }
+      await recordAudit(
+        tx,
+        actor,
+        {
+          orgId,
+          action: 'team.member_removed',
+          targetType: 'team',
+          targetId: teamId,
+          changedFields: ['members'],
+        },
+        now,
+      );
+    });
+  }
 }

@@ -1,7 +1,7 @@
 import type { ExpressionBuilder } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
 import { contains } from '../../platform/db/search.js';
-import type { Tables } from '../../platform/db/tables.js';
+import type { Tables, TeamMembersTable, TeamsTable } from '../../platform/db/tables.js';
 import { type PageQuery, pageWindow, type SortOrder } from '../../platform/http/envelope.js';
 
 export const TEAM_SORTS = ['name', 'created_at'] as const;
@@ -111,4 +111,82 @@ export async function findOrgMember(
     .where('m.org_id', '=', orgId)
     .where('u.id', '=', userId)
     .executeTakeFirst();
+}
+
+export async function teamExists(db: Db, orgId: string, teamId: string): Promise<boolean> {
+  const team = await db
+    .selectFrom('teams')
+    .select('id')
+    .where('id', '=', teamId)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+  return team !== undefined;
+}
+
+export async function insertTeam(db: Db, team: TeamsTable): Promise<void> {
+  await db.insertInto('teams').values(team).execute();
+}
+
+export async function updateTeamRow(
+  db: Db,
+  orgId: string,
+  teamId: string,
+  changes: Pick<TeamsTable, 'name' | 'description' | 'updated_at'>,
+): Promise<void> {
+  await db.updateTable('teams').set(changes).where('id', '=', teamId).where('org_id', '=', orgId).execute();
+}
+
+/** False when there was no such team in the org. Its team_members rows go with it (ON DELETE CASCADE). */
+export async function deleteTeamRow(db: Db, orgId: string, teamId: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('teams')
+    .where('id', '=', teamId)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/**
+ * Adds a user to a team; the time they were added, or undefined when they already were a member.
+ * ON CONFLICT rather than a lookup first, so a concurrent add of the same user is not a 500.
+ */
+export async function insertTeamMember(db: Db, member: TeamMembersTable): Promise<string | undefined> {
+  const inserted = await db
+    .insertInto('team_members')
+    .values(member)
+    .onConflict((oc) => oc.columns(['team_id', 'user_id']).doNothing())
+    .returning('created_at')
+    .executeTakeFirst();
+  return inserted?.created_at;
+}
+
+export async function teamMemberAddedAt(db: Db, teamId: string, userId: string): Promise<string> {
+  const member = await db
+    .selectFrom('team_members')
+    .select('created_at')
+    .where('team_id', '=', teamId)
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return member.created_at;
+}
+
+/** False when the user was not in the team. */
+export async function deleteTeamMember(
+  db: Db,
+  orgId: string,
+  teamId: string,
+  userId: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('team_members')
+    .where('team_id', '=', teamId)
+    .where('user_id', '=', userId)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** Takes a user out of every team of an org (they are leaving it). */
+export async function removeFromOrgTeams(db: Db, orgId: string, userId: string): Promise<void> {
+  await db.deleteFrom('team_members').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
 }

@@ -1,6 +1,5 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
-import { hashPassword, verifyPassword } from '../../platform/crypto/passwords.js';
 import {
   DataEnvelope,
   errorResponses,
@@ -10,12 +9,11 @@ import {
   sortQuery,
 } from '../../platform/http/envelope.js';
 import { AppError } from '../../platform/http/errors.js';
-import { recordAudit } from '../audit/service.js';
 import { principalOf, userOf } from '../auth/guard.js';
 import { ORG_ROLES } from '../auth/permissions.js';
 import { actorOf } from '../auth/principal.js';
-import { setUserActive } from './service.js';
-import { findOrgUser, listOrgUsers, USER_SORTS } from './store.js';
+import type { ProfileChanges } from './service.js';
+import { USER_SORTS } from './store.js';
 
 export const UserView = Type.Object({
   id: Type.String(),
@@ -31,9 +29,7 @@ export const UserView = Type.Object({
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /** The people of the caller's organisation, the caller's own profile, and (super admins) accounts. */
-export const userRoutes: ModuleRoutes = async (app, { ctx, sessions, principalCache }) => {
-  const db = ctx.database.db;
-
+export const userRoutes: ModuleRoutes = async (app, { ctx, users }) => {
   app.get(
     '/users',
     {
@@ -55,8 +51,7 @@ export const userRoutes: ModuleRoutes = async (app, { ctx, sessions, principalCa
     },
     async (request) => {
       const q = request.query;
-      const { rows, total } = await listOrgUsers(
-        db,
+      const { rows, total } = await users.list(
         principalOf(request).orgId,
         { search: q.search, role: q.role },
         q,
@@ -76,11 +71,7 @@ export const userRoutes: ModuleRoutes = async (app, { ctx, sessions, principalCa
         response: { 200: DataEnvelope(UserView), ...errorResponses(401, 403, 404) },
       },
     },
-    async (request) => {
-      const user = await findOrgUser(db, principalOf(request).orgId, request.params.id);
-      if (!user) throw new AppError('USER_NOT_FOUND');
-      return { data: user };
-    },
+    async (request) => ({ data: await users.get(principalOf(request).orgId, request.params.id) }),
   );
 
   app.patch(
@@ -105,47 +96,22 @@ export const userRoutes: ModuleRoutes = async (app, { ctx, sessions, principalCa
     async (request) => {
       const principal = userOf(request);
       const { name, password, current_password: currentPassword } = request.body;
-      const now = ctx.clock.now();
-      const changes: { name?: string; password_hash?: string } = {};
-      if (name !== undefined) changes.name = name;
+      let passwordChange: ProfileChanges['password'];
       if (password !== undefined) {
         if (currentPassword === undefined) {
           throw new AppError('VALIDATION_ERROR', 'current_password is required to change the password', {
             fields: [{ field: 'current_password', location: 'body', message: 'is required with password' }],
           });
         }
-        const row = await db
-          .selectFrom('users')
-          .select('password_hash')
-          .where('id', '=', principal.id)
-          .executeTakeFirst();
-        if (!(await verifyPassword(row?.password_hash, currentPassword)))
-          throw new AppError('INVALID_CREDENTIALS', 'Current password is wrong');
-        changes.password_hash = await hashPassword(password);
+        passwordChange = { current: currentPassword, next: password };
       }
-      await db.transaction().execute(async (tx) => {
-        await tx
-          .updateTable('users')
-          .set({ ...changes, updated_at: now.toISOString() })
-          .where('id', '=', principal.id)
-          .execute();
-        await recordAudit(
-          tx,
-          actorOf(principal, request),
-          {
-            orgId: principal.orgId,
-            action: 'user.updated',
-            targetType: 'user',
-            targetId: principal.id,
-            changedFields: Object.keys(changes).map((k) => (k === 'password_hash' ? 'password' : k)),
-          },
-          now,
-        );
-      });
-      // The caller's name is part of the cached principal (audit entries carry it).
-      if (name !== undefined) await principalCache.invalidate();
-      const user = await findOrgUser(db, principal.orgId, principal.id);
-      if (!user) throw new AppError('USER_NOT_FOUND');
+      const user = await users.updateProfile(
+        principal.orgId,
+        principal.id,
+        { name, password: passwordChange },
+        actorOf(principal, request),
+        ctx.clock.now(),
+      );
       return { data: user };
     },
   );
@@ -171,8 +137,7 @@ export const userRoutes: ModuleRoutes = async (app, { ctx, sessions, principalCa
       },
     },
     async (request) => ({
-      data: await setUserActive(
-        { db, sessions, principals: principalCache },
+      data: await users.setActive(
         request.params.id,
         request.body.is_active,
         actorOf(principalOf(request), request),

@@ -1,8 +1,10 @@
 import { threadId } from 'node:worker_threads';
 
 /**
- * Turns between the threads of this process that hold connections to the same SQLite file: the
- * main thread's connection and the sync engine's writer thread (src/modules/sync/record-thread.ts).
+ * Turns between the writers of this process that hold connections to the same SQLite file: the
+ * main thread's connection and the sync engine's writer thread (src/modules/sync/storage/record-thread.ts).
+ * The main thread's reads outside a transaction do not take it: in WAL mode they run beside a
+ * writer (sqlite.ts).
  * SQLite would serialize their transactions itself, but a connection that finds the file locked
  * sleeps in its busy handler (1 ms, then longer), which on the main thread would stall the event
  * loop. Here the main thread waits without blocking (Atomics.waitAsync) and the writer thread

@@ -1,11 +1,12 @@
 import BetterSqlite3 from 'better-sqlite3';
 import {
+  type CompiledQuery,
   type DatabaseConnection,
   type Driver,
   type QueryCompiler,
+  type QueryResult,
   type SqliteDatabase,
   SqliteDialect,
-  type SqliteDialectConfig,
   SqliteDriver,
   SqliteQueryCompiler,
   type SqliteStatement,
@@ -33,10 +34,13 @@ function encodeParameters(parameters: readonly unknown[]): unknown[] {
 
 class DecodingStatement implements SqliteStatement {
   readonly reader: boolean;
+  /** Whether the statement leaves the database as it is (SQLite's sqlite3_stmt_readonly). */
+  readonly readonly: boolean;
   #decoders: [string, Decoder][] | undefined;
 
   constructor(private readonly stmt: BetterSqlite3.Statement) {
     this.reader = stmt.reader;
+    this.readonly = stmt.readonly;
   }
 
   #decode(row: Row): Row {
@@ -71,7 +75,7 @@ class DecodingDatabase implements SqliteDatabase {
 
   constructor(readonly raw: BetterSqlite3.Database) {}
 
-  prepare(sql: string): SqliteStatement {
+  prepare(sql: string): DecodingStatement {
     let stmt = this.#statements.get(sql);
     if (!stmt) {
       if (this.#statements.size >= DecodingDatabase.cacheSize) this.#statements.clear();
@@ -87,26 +91,123 @@ class DecodingDatabase implements SqliteDatabase {
   }
 }
 
-/** Kysely's driver, taking the process's write lock for as long as it holds its connection. */
-class LockingSqliteDriver extends SqliteDriver {
+/**
+ * Kysely's driver for the main thread's one connection to the file, taking the process's write lock
+ * (sqlite-write-lock.ts) only to write. In WAL mode a reader works on the last committed snapshot
+ * beside a writer on another connection: it neither waits for the record thread's transactions nor
+ * meets SQLITE_BUSY. So:
+ * - a statement outside a transaction that only reads (SQLite's own verdict on the prepared
+ *   statement) runs at once: API reads never wait for sync writes;
+ * - a statement outside a transaction that writes takes the lock for that statement;
+ * - a transaction takes the lock before `begin` and frees it after its end: two writers on the file
+ *   never meet, so no thread sleeps in SQLite's busy handler. Reads wait while one is open, as they
+ *   would otherwise run inside it on this one connection (and see what it may roll back).
+ * Since better-sqlite3 runs each statement to its end before returning, nothing else is needed to
+ * keep statements apart: Kysely's own per-connection mutex is not used.
+ */
+class WriteLockingDriver extends SqliteDriver {
+  /** Settles when the transaction open on the connection ends; undefined while none is. */
+  #transaction: { ended: Promise<void>; end: () => void } | undefined;
+
   constructor(
-    config: SqliteDialectConfig,
+    private readonly database: DecodingDatabase,
     private readonly lock: SqliteWriteLock,
   ) {
-    super(config);
+    super({ database });
   }
 
-  // Kysely's own mutex first: the main thread then has one waiter at most on the shared lock.
   override async acquireConnection(): Promise<DatabaseConnection> {
-    const connection = await super.acquireConnection();
-    await this.lock.acquire();
-    return connection;
+    return new WriteLockingConnection(this.database, this);
   }
 
-  override async releaseConnection(): Promise<void> {
-    this.lock.release();
-    await super.releaseConnection();
+  override async releaseConnection(): Promise<void> {}
+
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await this.lock.acquire();
+    let end = () => {};
+    const ended = new Promise<void>((resolve) => {
+      end = resolve;
+    });
+    this.#transaction = { ended, end };
+    (connection as WriteLockingConnection).inTransaction = true;
+    try {
+      await super.beginTransaction(connection);
+    } catch (error) {
+      this.#ended(connection);
+      throw error;
+    }
   }
+
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.commitTransaction(connection);
+    } finally {
+      this.#ended(connection);
+    }
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.rollbackTransaction(connection);
+    } finally {
+      this.#ended(connection);
+    }
+  }
+
+  /** Resolves once no transaction is open on the connection. */
+  async outsideTransactions(): Promise<void> {
+    while (this.#transaction) await this.#transaction.ended;
+  }
+
+  /** Runs `statement` holding the write lock. */
+  async locked<T>(statement: () => T): Promise<T> {
+    await this.lock.acquire();
+    try {
+      return statement();
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  #ended(connection: DatabaseConnection): void {
+    (connection as WriteLockingConnection).inTransaction = false;
+    const transaction = this.#transaction;
+    this.#transaction = undefined;
+    this.lock.release();
+    transaction?.end();
+  }
+}
+
+/** One use of the connection (a statement, or a transaction), as Kysely acquires it. */
+class WriteLockingConnection implements DatabaseConnection {
+  inTransaction = false;
+
+  constructor(
+    private readonly database: DecodingDatabase,
+    private readonly driver: WriteLockingDriver,
+  ) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const statement = this.database.prepare(query.sql);
+    // The transaction holds the lock, and the connection, already.
+    if (this.inTransaction) return run(statement, query);
+    if (statement.readonly) {
+      await this.driver.outsideTransactions();
+      return run(statement, query);
+    }
+    return this.driver.locked(() => run(statement, query));
+  }
+
+  // Nothing streams; one chunk keeps the statement from being busy while other queries run.
+  async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    yield await this.executeQuery<R>(query);
+  }
+}
+
+function run<R>(statement: DecodingStatement, { parameters }: CompiledQuery): QueryResult<R> {
+  if (statement.reader) return { rows: statement.all(parameters) as R[] };
+  const { changes, lastInsertRowid } = statement.run(parameters);
+  return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
 }
 
 const JsonSqliteQueryCompiler = encodingJsonParameters(SqliteQueryCompiler);
@@ -118,16 +219,16 @@ export class JsonSqliteDialect extends SqliteDialect {
   }
 }
 
-class LockingSqliteDialect extends JsonSqliteDialect {
+class WriteLockingDialect extends JsonSqliteDialect {
   constructor(
-    private readonly config: SqliteDialectConfig,
+    private readonly database: DecodingDatabase,
     private readonly lock: SqliteWriteLock,
   ) {
-    super(config);
+    super({ database });
   }
 
   override createDriver(): Driver {
-    return new LockingSqliteDriver(this.config, this.lock);
+    return new WriteLockingDriver(this.database, this.lock);
   }
 }
 
@@ -147,5 +248,5 @@ export function openSqliteConnection(file: string): BetterSqlite3.Database {
 export function openSqlite(file: string): { dialect: SqliteDialect; writeLock: SqliteWriteLock } {
   const raw = openSqliteConnection(file);
   const writeLock = new SqliteWriteLock();
-  return { dialect: new LockingSqliteDialect({ database: new DecodingDatabase(raw) }, writeLock), writeLock };
+  return { dialect: new WriteLockingDialect(new DecodingDatabase(raw), writeLock), writeLock };
 }

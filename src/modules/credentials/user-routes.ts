@@ -1,0 +1,100 @@
+import Type from 'typebox';
+import type { ModuleRoutes } from '../../app.js';
+import { DataEnvelope, errorResponses, Nullable } from '../../platform/http/envelope.js';
+import { userOf } from '../auth/guard.js';
+import { actorOf } from '../auth/principal.js';
+import { OAUTH_STATE_TTL_MS } from './oauth.js';
+import { DisconnectedView, IdParams, ReturnUrlBody, StartedView, Status } from './routes.js';
+
+/** Until the user has connected, only `connected: false` (the spec's shape). */
+const UserConnectionView = Type.Object({
+  connection_id: Type.Optional(Type.String()),
+  connected: Type.Boolean({ description: 'Whether the credential can be used: `status` is `active`' }),
+  status: Type.Optional(Status),
+  expires_at: Type.Optional(Nullable(Type.String())),
+  last_connected_at: Type.Optional(Nullable(Type.String())),
+  validation_error: Type.Optional(Nullable(Type.String())),
+});
+
+const PERSONAL =
+  'The credential belongs to the signed-in user alone: no other user, admin or not, can see or use it, ' +
+  'and API keys cannot act on it. `:id` is the id of one of the organisation’s connections.';
+
+/**
+ * User-scoped connections (spec: integration-provider-api.md, user-scoped connection endpoints): a
+ * user's own OAuth credential for one of the org's connections, which provides the OAuth client.
+ */
+export const userConnectRoutes: ModuleRoutes = async (app, { ctx, oauth, userCredentials: credentials }) => {
+  const keyOf = (request: Parameters<typeof userOf>[0], connectionId: string) => {
+    const user = userOf(request);
+    return { user, key: { orgId: user.orgId, connectionId, userId: user.id } };
+  };
+
+  app.post(
+    '/user/integrations/:id/connect/oauth',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['connections'],
+        summary: 'Start the OAuth2 flow for your own credential to a connection',
+        description:
+          `${PERSONAL} The flow is the connection's (PKCE S256; the state is single-use and expires in ` +
+          `${OAUTH_STATE_TTL_MS / 60_000} minutes); the tokens are stored as yours, not the connection's.`,
+        params: IdParams,
+        body: ReturnUrlBody,
+        response: { 200: DataEnvelope(StartedView), ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request) => {
+      const { user } = keyOf(request, request.params.id);
+      const started = await oauth.start(
+        user.orgId,
+        request.params.id,
+        request.body.return_url,
+        { actor: actorOf(user, request), scope: 'user', userId: user.id },
+        ctx.clock.now(),
+      );
+      return { data: started };
+    },
+  );
+
+  app.get(
+    '/user/integrations/:id/connection',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['connections'],
+        summary: 'The state of your own credential to a connection',
+        description:
+          `${PERSONAL} Until you have connected, \`{ "connected": false }\` alone. ` +
+          '404 `USER_CREDENTIAL_NOT_FOUND` when the connection does not use OAuth.',
+        params: IdParams,
+        response: { 200: DataEnvelope(UserConnectionView), ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { key } = keyOf(request, request.params.id);
+      return { data: await credentials.connection(key, ctx.clock.now()) };
+    },
+  );
+
+  app.post(
+    '/user/integrations/:id/disconnect',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['connections'],
+        summary: 'Revoke and delete your own credential to a connection',
+        description:
+          `${PERSONAL} The tokens are revoked at the provider when the integration declares a revocation ` +
+          'endpoint (outcome in `revocation`), then deleted; the credential then reads `revoked`.',
+        params: IdParams,
+        response: { 200: DataEnvelope(DisconnectedView), ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { user, key } = keyOf(request, request.params.id);
+      return { data: await credentials.disconnect(key, actorOf(user, request), ctx.clock.now()) };
+    },
+  );
+};

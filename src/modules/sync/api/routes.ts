@@ -1,0 +1,247 @@
+import Type from 'typebox';
+import type { ModuleRoutes } from '../../../app.js';
+import {
+  DataEnvelope,
+  errorResponses,
+  FreeObject,
+  Nullable,
+  NullableTimestamp,
+  PagedEnvelope,
+  paged,
+  pageQuery,
+  sortQuery,
+} from '../../../platform/http/envelope.js';
+import { bodyOptional } from '../../../platform/http/validation.js';
+import { principalOf } from '../../auth/guard.js';
+import { actorOf } from '../../auth/principal.js';
+import { LOG_LEVELS, RUN_SORTS, RUN_STATUSES, TRIGGERS } from '../model.js';
+
+const Stats = Type.Object({
+  items_synced: Type.Integer(),
+  items_created: Type.Integer(),
+  items_updated: Type.Integer(),
+  items_deleted: Type.Integer(),
+  items_failed: Type.Integer(),
+  items_skipped: Type.Integer(),
+  evidence_collected: Type.Integer(),
+  bytes_transferred: Type.Integer(),
+});
+
+const RunFields = {
+  id: Type.String(),
+  connection_id: Type.String(),
+  trigger: Type.String({ description: TRIGGERS.join(' | ') }),
+  triggered_by: Nullable(Type.String()),
+  triggered_by_name: Nullable(Type.String()),
+  status: Type.String({ description: RUN_STATUSES.join(' | ') }),
+  full_sync: Type.Boolean(),
+  queued_at: Type.String(),
+  started_at: NullableTimestamp,
+  completed_at: NullableTimestamp,
+  duration_ms: Nullable(Type.Integer()),
+  stats: Stats,
+  error_message: Nullable(Type.String()),
+  retry_count: Type.Integer(),
+  created_at: Type.String(),
+};
+
+const RunItemView = Type.Object({
+  ...RunFields,
+  log_counts: Type.Object({ info: Type.Integer(), warn: Type.Integer(), error: Type.Integer() }),
+});
+
+const RunDetailView = Type.Object({
+  ...RunFields,
+  connection_name: Type.String(),
+  integration_name: Type.String(),
+  scheduled_for: NullableTimestamp,
+  next_attempt_at: Nullable(Type.String({ description: 'When a run waiting out a retry backoff is due' })),
+  error_class: Nullable(Type.String({ description: 'transient | authentication | validation | permanent' })),
+  error_details: Type.Object({
+    failed_items: Type.Array(Type.Object({ item: Type.String(), error: Type.String() })),
+  }),
+  max_retries: Type.Integer(),
+  config_snapshot: FreeObject('The connection config when the run was queued, without secrets'),
+  log_counts: Type.Object({
+    debug: Type.Integer(),
+    info: Type.Integer(),
+    warn: Type.Integer(),
+    error: Type.Integer(),
+  }),
+  updated_at: Type.String(),
+});
+
+const LogView = Type.Object({
+  id: Type.String(),
+  level: Type.String({ description: LOG_LEVELS.join(' | ') }),
+  message: Type.String(),
+  details: FreeObject('Structured context; `{}` when there is none'),
+  source: Nullable(Type.String()),
+  item_ref: Nullable(Type.String()),
+  created_at: Type.String(),
+});
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const RunParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64 }),
+  rid: Type.String({ minLength: 1, maxLength: 64 }),
+});
+
+/** Sync execution and run history (spec: integration-engine-api.md §3). */
+export const syncRoutes: ModuleRoutes = async (app, { ctx, sync }) => {
+  app.post(
+    '/integration-connections/:id/sync',
+    {
+      config: { access: 'sync:trigger' },
+      schema: {
+        tags: ['sync'],
+        summary: 'Trigger a manual sync',
+        description:
+          'Queues a run (202). 409 while a run is pending or running; 422 unless the connection is `connected`.',
+        params: IdParams,
+        body: Type.Object(
+          {
+            full_sync: Type.Optional(
+              Type.Boolean({ default: false, description: 'Re-sync everything, detecting deletes' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          202: DataEnvelope(
+            Type.Object({
+              run_id: Type.String(),
+              connection_id: Type.String(),
+              trigger: Type.String(),
+              status: Type.String(),
+              message: Type.String(),
+            }),
+          ),
+          ...errorResponses(400, 401, 403, 404, 409, 422),
+        },
+      },
+      preValidation: bodyOptional,
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const queued = await sync.trigger(
+        principal.orgId,
+        request.params.id,
+        request.body.full_sync ?? false,
+        actorOf(principal, request),
+        ctx.clock.now(),
+      );
+      return reply.code(202).send({ data: queued });
+    },
+  );
+
+  app.get(
+    '/integration-connections/:id/runs',
+    {
+      config: { access: 'runs:read' },
+      schema: {
+        tags: ['sync'],
+        summary: "List a connection's sync runs",
+        params: IdParams,
+        querystring: Type.Object(
+          {
+            status: Type.Optional(Type.Enum([...RUN_STATUSES])),
+            trigger: Type.Optional(Type.Enum([...TRIGGERS])),
+            ...pageQuery(),
+            ...sortQuery(RUN_SORTS, { sort: 'created_at', order: 'desc' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: PagedEnvelope(RunItemView), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { page, per_page, sort, order, ...filter } = request.query;
+      const query = { page, per_page, sort, order };
+      const { items, total } = await sync.list(principalOf(request).orgId, request.params.id, filter, query);
+      return paged(items, query, total);
+    },
+  );
+
+  app.get(
+    '/integration-connections/:id/runs/:rid',
+    {
+      config: { access: 'runs:read' },
+      schema: {
+        tags: ['sync'],
+        summary: 'A run in full: stats, failed items, config snapshot, log counts',
+        params: RunParams,
+        response: { 200: DataEnvelope(RunDetailView), ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => ({
+      data: await sync.get(principalOf(request).orgId, request.params.id, request.params.rid),
+    }),
+  );
+
+  app.post(
+    '/integration-connections/:id/runs/:rid/cancel',
+    {
+      config: { access: 'sync:trigger' },
+      schema: {
+        tags: ['sync'],
+        summary: 'Cancel a pending or running sync',
+        description: 'Records written before the cancel stay. 409 when the run has already ended.',
+        params: RunParams,
+        response: {
+          200: DataEnvelope(
+            Type.Object({ id: Type.String(), status: Type.String(), message: Type.String() }),
+          ),
+          ...errorResponses(401, 403, 404, 409),
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      return {
+        data: await sync.cancel(
+          principal.orgId,
+          request.params.id,
+          request.params.rid,
+          actorOf(principal, request),
+          ctx.clock.now(),
+        ),
+      };
+    },
+  );
+
+  app.get(
+    '/integration-connections/:id/runs/:rid/logs',
+    {
+      config: { access: 'runs:read' },
+      schema: {
+        tags: ['sync'],
+        summary: "A run's structured log, oldest first",
+        params: RunParams,
+        querystring: Type.Object(
+          {
+            level: Type.Optional(Type.Enum([...LOG_LEVELS])),
+            search: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 200, description: 'Matches the message' }),
+            ),
+            ...pageQuery({ defaultPerPage: 50, maxPerPage: 200 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: PagedEnvelope(LogView), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { page, per_page, ...filter } = request.query;
+      const query = { page, per_page };
+      const { rows, total } = await sync.logs(
+        principalOf(request).orgId,
+        request.params.id,
+        request.params.rid,
+        filter,
+        query,
+      );
+      return paged(rows, query, total);
+    },
+  );
+};
