@@ -12,7 +12,7 @@ import type { Connector } from './connectors/sdk.js';
 import type { AppContext } from './context.js';
 import { apiKeyRoutes } from './modules/api-keys/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
-import { registerGuard } from './modules/auth/guard.js';
+import { callerKeyOf, registerGuard } from './modules/auth/guard.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { catalogAdminRoutes } from './modules/catalog/admin-routes.js';
 import { catalogRoutes } from './modules/catalog/routes.js';
@@ -32,13 +32,13 @@ import { userRoutes } from './modules/users/routes.js';
 import { parserRefusal, registerErrorHandling, routerRefusal } from './platform/http/error-handler.js';
 import { registerJsonBodyParser } from './platform/http/json-body.js';
 import { registerOpenApi } from './platform/http/openapi.js';
+import type { LimitName } from './platform/http/ratelimit/limits.js';
+import { limitScope, registerRateLimiting } from './platform/http/ratelimit/register.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.js';
 import { checkSecretParams, RequestObserver } from './platform/http/request-observer.js';
 import { registerCors, securityHeaders } from './platform/http/security-headers.js';
 import { createValidatorCompiler, lazySerializers } from './platform/http/validation.js';
 import { LazyChildLogger } from './platform/logging/lazy-child-logger.js';
-import type { LimitName } from './platform/ratelimit/limits.js';
-import { limitScope, registerRateLimiting } from './platform/ratelimit/register.js';
 import { closeServices, createServices, type Services } from './services.js';
 
 export type App = FastifyInstance<
@@ -155,7 +155,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions = { surface:
     await app.register(
       async (api) => {
         registerGuard(api, services.authenticator);
-        await registerRateLimiting(api, ctx);
+        await registerRateLimiting(api, ctx, callerKeyOf);
         for (const [routes, limit] of apiModules) {
           // Each module in a scope of its own, which gives its routes their rate-limit class.
           await api.register(async (scope) => {

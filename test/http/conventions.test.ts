@@ -2,6 +2,7 @@ import type { InjectOptions } from 'fastify';
 import Type from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModuleRoutes } from '../../src/app.js';
+import { AppError } from '../../src/platform/errors.js';
 import {
   DataEnvelope,
   errorResponses,
@@ -12,7 +13,6 @@ import {
   pageWindow,
   sortQuery,
 } from '../../src/platform/http/envelope.js';
-import { AppError } from '../../src/platform/http/errors.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 
 const Item = Type.Object({ name: Type.String(), count: Type.Integer() });

@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCodes } from '../../src/platform/http/errors.js';
+import { errorCodes } from '../../src/platform/errors.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 
 describe('OpenAPI document and reference', () => {

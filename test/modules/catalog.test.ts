@@ -883,6 +883,10 @@ describe('integration catalog', () => {
       });
       const res = await test('no-base', { api_token: SECRET });
       expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({
+        code: 'VALIDATION_ERROR',
+        message: 'Invalid body: config.base_url is required: the connector calls the provider there',
+      });
       expect(res.json().error.details.fields).toEqual([
         { field: 'config.base_url', location: 'body', message: expect.stringContaining('is required') },
       ]);

@@ -9,6 +9,7 @@ import {
   type Step,
 } from '../../src/modules/connections/lifecycle.js';
 import { CONNECTION_STATUSES, type ConnectionStatus } from '../../src/modules/connections/store.js';
+import { statusOf } from '../../src/platform/http/error-response.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 import { FakeClock } from '../helpers/clock.js';
 import { type SeededUser, seedUser } from '../helpers/identity.js';
@@ -144,18 +145,18 @@ describe('connection lifecycle: the state machine', () => {
   }
 
   it('refuses with the status code the API always answered', () => {
-    const statusOf = (from: ConnectionStatus, step: Step) => {
+    const answered = (from: ConnectionStatus, step: Step) => {
       try {
         nextStatus(from, step);
       } catch (error) {
-        return error instanceof IllegalTransitionError ? error.status : undefined;
+        return error instanceof IllegalTransitionError ? statusOf(error.code) : undefined;
       }
       return undefined;
     };
-    expect(statusOf('syncing', 'disabled')).toBe(409);
-    expect(statusOf('syncing', 'disconnected')).toBe(409);
-    expect(statusOf('disabled', 'test_passed')).toBe(422);
-    expect(statusOf('pending_setup', 'enabled')).toBe(422);
+    expect(answered('syncing', 'disabled')).toBe(409);
+    expect(answered('syncing', 'disconnected')).toBe(409);
+    expect(answered('disabled', 'test_passed')).toBe(422);
+    expect(answered('pending_setup', 'enabled')).toBe(422);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classify, MAX_RETRY_DELAY_MS, retryDelayMs } from '../../src/modules/sync/engine/failure.js';
 import { StorageError } from '../../src/modules/sync/storage/batch-sink.js';
+import { providerFetch } from '../../src/platform/outbound/provider-fetch.js';
 
 const BASE = 10_000;
 const lowest = () => 0;
@@ -53,5 +54,17 @@ describe('a storage failure', () => {
     for (const code of ['SQLITE_CONSTRAINT_FOREIGNKEY', '23505', '22P02', null]) {
       expect(classify(new StorageError('no luck', code)).failure, String(code)).toBe('permanent');
     }
+  });
+});
+
+describe('a config the engine cannot use', () => {
+  it('is a validation failure naming the field, not an HTTP body error', async () => {
+    const fetch = providerFetch({}, { signal: AbortSignal.timeout(1000) });
+    const error = await fetch('/items').catch((thrown: unknown) => thrown);
+    expect(classify(error)).toEqual({
+      failure: 'validation',
+      message:
+        "The connection's config cannot be used: config.base_url is required: the connector calls the provider there",
+    });
   });
 });

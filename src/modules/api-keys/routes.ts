@@ -7,9 +7,8 @@ import {
   paged,
   pageQuery,
 } from '../../platform/http/envelope.js';
-import { principalOf, userOf } from '../auth/guard.js';
+import { callerOf, userOf } from '../auth/guard.js';
 import { PERMISSIONS } from '../auth/permissions.js';
-import { actorOf } from '../auth/principal.js';
 
 const Nullable = Type.Union([Type.String(), Type.Null()]);
 
@@ -50,7 +49,7 @@ export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, apiKeys }) => {
       },
     },
     async (request) => {
-      const { rows, total } = await apiKeys.list(principalOf(request).orgId, request.query);
+      const { rows, total } = await apiKeys.list(callerOf(request, ctx.clock), request.query);
       return paged(rows, request.query, total);
     },
   );
@@ -86,12 +85,11 @@ export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, apiKeys }) => {
       // Only a person receives a key's secret: a key must not mint or re-mint keys.
       const principal = userOf(request);
       const { name, scopes, expires_in_days: expiresInDays } = request.body;
-      const key = await apiKeys.create(
-        principal,
-        { name, scopes, expiresInDays },
-        actorOf(principal, request),
-        ctx.clock.now(),
-      );
+      const key = await apiKeys.create(callerOf(request, ctx.clock, principal), principal, {
+        name,
+        scopes,
+        expiresInDays,
+      });
       return reply.code(201).send({ data: key });
     },
   );
@@ -109,8 +107,7 @@ export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, apiKeys }) => {
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      await apiKeys.revoke(principal.orgId, request.params.id, actorOf(principal, request), ctx.clock.now());
+      await apiKeys.revoke(callerOf(request, ctx.clock), request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -132,12 +129,7 @@ export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, apiKeys }) => {
     async (request) => {
       // Only a person receives a key's secret: a key must not mint or re-mint keys.
       const principal = userOf(request);
-      const key = await apiKeys.rotate(
-        principal,
-        request.params.id,
-        actorOf(principal, request),
-        ctx.clock.now(),
-      );
+      const key = await apiKeys.rotate(callerOf(request, ctx.clock, principal), principal, request.params.id);
       return { data: key };
     },
   );

@@ -1,11 +1,11 @@
 import type { Config } from '../../config.js';
 import { randomToken, sha256Hex } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/database.js';
+import { AppError } from '../../platform/errors.js';
 import type { PageQuery } from '../../platform/http/envelope.js';
-import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import { recordAudit } from '../audit/service.js';
-import type { Actor, Principal } from '../auth/principal.js';
+import type { Caller, Principal } from '../auth/principal.js';
 import type { PrincipalCache } from '../auth/principal-cache.js';
 import { recordEvent } from '../events/outbox.js';
 import {
@@ -51,16 +51,15 @@ export class ApiKeyService {
     return { key, prefix: key.slice(0, keyPrefix.length + DISPLAY_CHARS), keyHash: sha256Hex(key) };
   }
 
-  list(orgId: string, page: PageQuery): Promise<{ rows: ApiKeyRow[]; total: number }> {
+  list({ orgId }: Caller, page: PageQuery): Promise<{ rows: ApiKeyRow[]; total: number }> {
     return listApiKeys(this.db, orgId, page);
   }
 
   /** A key for `holder` (a person: a key must not mint keys), with scopes the holder has. */
   async create(
+    { orgId, actor, now }: Caller,
     holder: Principal,
     input: { name: string; scopes: string[]; expiresInDays?: number },
-    actor: Actor,
-    now: Date,
   ): Promise<IssuedApiKey> {
     requireGrantable(holder, input.scopes);
     const days = input.expiresInDays ?? this.settings.expiryDays;
@@ -78,12 +77,12 @@ export class ApiKeyService {
       created_at: now.toISOString(),
     };
     await this.db.transaction().execute(async (tx) => {
-      await insertApiKey(tx, holder.orgId, key, secret.keyHash);
+      await insertApiKey(tx, orgId, key, secret.keyHash);
       await recordAudit(
         tx,
         actor,
         {
-          orgId: holder.orgId,
+          orgId,
           action: 'api_key.created',
           targetType: 'api_key',
           targetId: key.id,
@@ -95,7 +94,7 @@ export class ApiKeyService {
         tx,
         {
           type: 'api_key.created',
-          orgId: holder.orgId,
+          orgId,
           subjectId: key.id,
           payload: { name: key.name, scopes: [...key.scopes], expires_at: key.expires_at },
         },
@@ -106,7 +105,7 @@ export class ApiKeyService {
   }
 
   /** Revoking a revoked key changes nothing; a key of no such id in the org is API_KEY_NOT_FOUND. */
-  async revoke(orgId: string, id: string, actor: Actor, now: Date): Promise<void> {
+  async revoke({ orgId, actor, now }: Caller, id: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       if (await revokeApiKey(tx, orgId, id, now.toISOString())) {
         await recordAudit(
@@ -135,23 +134,23 @@ export class ApiKeyService {
   }
 
   /** A new value for a live key, handed to `holder`, who must hold its scopes; the old one stops at once. */
-  async rotate(holder: Principal, id: string, actor: Actor, now: Date): Promise<IssuedApiKey> {
+  async rotate({ orgId, actor, now }: Caller, holder: Principal, id: string): Promise<IssuedApiKey> {
     const secret = this.#newSecret();
     const key = await this.db.transaction().execute(async (tx) => {
-      const key = await findApiKey(tx, holder.orgId, id);
+      const key = await findApiKey(tx, orgId, id);
       if (!key) throw new AppError('API_KEY_NOT_FOUND');
       requireGrantable(holder, key.scopes);
       if (key.revoked_at !== null) throw new AppError('API_KEY_INACTIVE', 'API key is revoked');
       if (new Date(key.expires_at) <= now) throw new AppError('API_KEY_INACTIVE', 'API key has expired');
       // Conditional on the key still being live: a revocation that won the race stays in force.
-      if (!(await replaceApiKeySecret(tx, holder.orgId, id, secret))) {
+      if (!(await replaceApiKeySecret(tx, orgId, id, secret))) {
         throw new AppError('API_KEY_INACTIVE', 'API key is revoked');
       }
       await recordAudit(
         tx,
         actor,
         {
-          orgId: holder.orgId,
+          orgId,
           action: 'api_key.rotated',
           targetType: 'api_key',
           targetId: id,
@@ -161,7 +160,7 @@ export class ApiKeyService {
       );
       await recordEvent(
         tx,
-        { type: 'api_key.rotated', orgId: holder.orgId, subjectId: id, payload: { name: key.name } },
+        { type: 'api_key.rotated', orgId, subjectId: id, payload: { name: key.name } },
         now,
       );
       return { ...key, prefix: secret.prefix };

@@ -1,8 +1,8 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
+import { AppError } from '../../platform/errors.js';
 import { errorResponses, PagedEnvelope, paged, pageQuery } from '../../platform/http/envelope.js';
-import { AppError } from '../../platform/http/errors.js';
-import { principalOf } from '../auth/guard.js';
+import { callerOf } from '../auth/guard.js';
 import type { Actor } from '../auth/principal.js';
 
 const ACTOR_TYPES = ['user', 'api_key', 'system'] as const satisfies readonly Actor['type'][];
@@ -41,7 +41,7 @@ function instant(field: string, value: string | undefined): string | undefined {
 }
 
 /** The organisation's audit trail: who changed what, when, from where. */
-export const auditRoutes: ModuleRoutes = async (app, { audit }) => {
+export const auditRoutes: ModuleRoutes = async (app, { audit, ctx }) => {
   app.get(
     '/audit-logs',
     {
@@ -74,7 +74,7 @@ export const auditRoutes: ModuleRoutes = async (app, { audit }) => {
       const to = instant('to', q.to);
       if (from !== undefined && to !== undefined && from > to) throw invalidQuery('to', 'is before from');
       const { rows, total } = await audit.list(
-        principalOf(request).orgId,
+        callerOf(request, ctx.clock),
         {
           actorId: q.actor_id,
           actorType: q.actor_type,

@@ -1,7 +1,7 @@
 import type { Db } from '../../platform/db/database.js';
 import type { PageQuery } from '../../platform/http/envelope.js';
 import { newId } from '../../platform/ids.js';
-import type { Actor } from '../auth/principal.js';
+import type { Actor, Caller } from '../auth/principal.js';
 import { type AuditFilter, type AuditRow, insertAuditEntry, listAuditEntries } from './store.js';
 
 export interface AuditEntry {
@@ -38,7 +38,11 @@ export function recordAudit(db: Db, actor: Actor, entry: AuditEntry, at: Date): 
 export class AuditService {
   constructor(private readonly db: Db) {}
 
-  list(orgId: string, filter: AuditFilter, page: PageQuery): Promise<{ rows: AuditRow[]; total: number }> {
+  list(
+    { orgId }: Caller,
+    filter: AuditFilter,
+    page: PageQuery,
+  ): Promise<{ rows: AuditRow[]; total: number }> {
     return listAuditEntries(this.db, orgId, filter, page);
   }
 }

@@ -1,6 +1,6 @@
 import type { Db } from '../../platform/db/database.js';
 import { uniqueOr } from '../../platform/db/errors.js';
-import { AppError } from '../../platform/http/errors.js';
+import { AppError } from '../../platform/errors.js';
 import { recordAudit } from '../audit/service.js';
 import { createOrgWithOwner } from '../orgs/service.js';
 import type { OrgRow } from '../orgs/store.js';

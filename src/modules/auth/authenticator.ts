@@ -1,7 +1,7 @@
 import type { Clock } from '../../platform/clock.js';
 import { sha256Hex } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/database.js';
-import { AppError } from '../../platform/http/errors.js';
+import { AppError } from '../../platform/errors.js';
 import { findKeyWithCreator } from '../api-keys/store.js';
 import type { ApiKeyUsage } from '../api-keys/usage.js';
 import type { AccessClaims, AccessTokens } from './access-tokens.js';

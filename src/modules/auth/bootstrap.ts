@@ -1,6 +1,6 @@
 import { randomToken } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/database.js';
-import { AppError } from '../../platform/http/errors.js';
+import { AppError } from '../../platform/errors.js';
 import { normaliseEmail } from '../users/service.js';
 import { findAccountByEmail, hasAnyUser, updateUser } from '../users/store.js';
 import { registerAccount } from './accounts.js';

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
-import { AppError } from '../../platform/http/errors.js';
+import type { Clock } from '../../platform/clock.js';
+import { AppError } from '../../platform/errors.js';
 import type { Authenticator } from './authenticator.js';
 import type { Permission } from './permissions.js';
-import type { Principal } from './principal.js';
+import { actorOf, type Caller, type Principal } from './principal.js';
 
 /**
  * What a route requires of its caller, declared in its `config.access`:
@@ -27,6 +28,20 @@ declare module 'fastify' {
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new AppError('UNAUTHORIZED');
   return request.principal;
+}
+
+/**
+ * The caller as services take it: the principal's org, its audit actor, the time now. `principal`
+ * when the route has checked more than authentication (its org in the path, a signed-in user).
+ */
+export function callerOf(request: FastifyRequest, clock: Clock, principal = principalOf(request)): Caller {
+  return { orgId: principal.orgId, actor: actorOf(principal, request), now: clock.now() };
+}
+
+/** Who the guard authenticated, as rate limits count callers: `user:<id>` or `api_key:<id>`. */
+export function callerKeyOf(request: FastifyRequest): string | undefined {
+  const principal = request.principal;
+  return principal ? `${principal.kind}:${principal.id}` : undefined;
 }
 
 /** The caller, who must be a signed-in user (not an API key): for what only a person may do. */

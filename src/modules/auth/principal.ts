@@ -24,6 +24,13 @@ export interface Actor {
   ip: string | null;
 }
 
+/** Who acts, in which org, at what time: what a service needs of the request it serves. */
+export interface Caller {
+  orgId: string;
+  actor: Actor;
+  now: Date;
+}
+
 export function actorOf(principal: Principal, request: { id: string; ip: string }): Actor {
   return {
     type: principal.kind,

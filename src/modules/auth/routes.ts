@@ -2,8 +2,8 @@ import cookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { App, ModuleRoutes } from '../../app.js';
+import { AppError } from '../../platform/errors.js';
 import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
-import { AppError } from '../../platform/http/errors.js';
 import { principalOf, userOf } from './guard.js';
 import type { SessionView } from './service.js';
 

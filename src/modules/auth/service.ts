@@ -1,5 +1,5 @@
 import type { Db } from '../../platform/db/database.js';
-import { AppError } from '../../platform/http/errors.js';
+import { AppError } from '../../platform/errors.js';
 import { recordAudit } from '../audit/service.js';
 import { findMemberRole, firstOrgOf } from '../members/store.js';
 import { findOrg, orgsOfMember } from '../orgs/store.js';

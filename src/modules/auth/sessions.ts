@@ -2,7 +2,7 @@ import type { Config } from '../../config.js';
 import type { Clock } from '../../platform/clock.js';
 import { randomToken, sha256Hex } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/database.js';
-import { AppError } from '../../platform/http/errors.js';
+import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { recordAudit } from '../audit/service.js';
 import { findMemberRole } from '../members/store.js';

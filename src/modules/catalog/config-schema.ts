@@ -1,7 +1,7 @@
 import Ajv2020Module, { type ErrorObject } from 'ajv/dist/2020.js';
 import formatsModule from 'ajv-formats';
 import { RE2JS } from 're2js';
-import { type FieldIssue, invalidFields } from '../../platform/http/errors.js';
+import { type FieldIssue, InvalidFieldsError } from '../../platform/errors.js';
 
 const Ajv2020 = Ajv2020Module.default;
 const addFormats = formatsModule.default;
@@ -67,7 +67,7 @@ export function checkConfigSchema(schema: Record<string, unknown>, field = 'conf
     problem = error instanceof Error ? error.message : String(error);
   }
   if (problem !== undefined) {
-    throw invalidFields([{ field, location: 'body', message: `is not a valid JSON Schema: ${problem}` }]);
+    throw new InvalidFieldsError([{ field, message: `is not a valid JSON Schema: ${problem}` }]);
   }
 }
 
@@ -109,7 +109,7 @@ export function validateConfig(
     const message = messageOf(issue);
     if (seen.has(`${field}:${message}`)) continue;
     seen.add(`${field}:${message}`);
-    fields.push({ field, location: 'body', message });
+    fields.push({ field, message });
   }
-  throw invalidFields(fields);
+  throw new InvalidFieldsError(fields);
 }

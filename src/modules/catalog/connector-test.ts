@@ -1,5 +1,5 @@
 import type { Connector, ConnectorContext, ProviderErrorType, TestOutcome } from '../../connectors/sdk.js';
-import { AppError } from '../../platform/http/errors.js';
+import { AppError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import {
   type ProviderAuth,

@@ -1,8 +1,8 @@
 import type { Capability, Category, Connector, ConnectorDefinition } from '../../connectors/sdk.js';
 import type { Db } from '../../platform/db/database.js';
 import { isForeignKeyViolation, uniqueOr } from '../../platform/db/errors.js';
+import { AppError, InvalidFieldsError } from '../../platform/errors.js';
 import type { PageQuery } from '../../platform/http/envelope.js';
-import { AppError, invalidFields } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { recordAudit } from '../audit/service.js';
@@ -205,10 +205,9 @@ function checkCapabilities(connector: Connector, capabilities: readonly string[]
   const offered: readonly string[] = connector.definition.capabilities;
   const extra = capabilities.filter((c) => !offered.includes(c));
   if (extra.length > 0) {
-    throw invalidFields([
+    throw new InvalidFieldsError([
       {
         field: 'capabilities',
-        location: 'body',
         message: `${extra.join(', ')} not implemented by connector ${connector.definition.slug} (it offers: ${offered.join(', ') || 'none'})`,
       },
     ]);
@@ -299,12 +298,12 @@ export class CatalogService {
     const connector = connectorOf(this.connectors, input.connector);
     if (!connector) {
       const known = this.connectors.map((c) => c.definition.slug).join(', ') || 'none';
-      throw invalidFields([
-        { field: 'connector', location: 'body', message: `must be a connector of this build (${known})` },
+      throw new InvalidFieldsError([
+        { field: 'connector', message: `must be a connector of this build (${known})` },
       ]);
     }
     const slugIssue = slugProblem(input.slug);
-    if (slugIssue) throw invalidFields([{ field: 'slug', location: 'body', message: slugIssue }]);
+    if (slugIssue) throw new InvalidFieldsError([{ field: 'slug', message: slugIssue }]);
     checkCapabilities(connector, input.capabilities);
     if (input.config_schema) checkConfigSchema(input.config_schema);
 

@@ -1,5 +1,5 @@
 import type { Db } from '../../platform/db/database.js';
-import { AppError, type ErrorCode } from '../../platform/http/errors.js';
+import { AppError, type ErrorCode } from '../../platform/errors.js';
 import { recordEvent } from '../events/outbox.js';
 import { type AuditNote, announceChange, type ConnectionEdit, concludeChange } from './change.js';
 import { nextHealthCheckAt } from './schedule.js';

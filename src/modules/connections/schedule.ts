@@ -1,5 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
-import { invalidFields } from '../../platform/http/errors.js';
+import { InvalidFieldsError } from '../../platform/errors.js';
 
 const MINUTE_MS = 60_000;
 
@@ -23,7 +23,7 @@ export function checkCron(cron: string, field = 'sync_cron'): void {
       problem = `is not a valid cron expression: ${error instanceof Error ? error.message : String(error)}`;
     }
   }
-  if (problem) throw invalidFields([{ field, location: 'body', message: problem }]);
+  if (problem) throw new InvalidFieldsError([{ field, message: problem }]);
 }
 
 /** Refuses what is not an IANA time zone name. */
@@ -31,9 +31,7 @@ export function checkTimezone(zone: string, field = 'sync_timezone'): void {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
   } catch {
-    throw invalidFields([
-      { field, location: 'body', message: 'is not an IANA time zone (e.g. Europe/Paris)' },
-    ]);
+    throw new InvalidFieldsError([{ field, message: 'is not an IANA time zone (e.g. Europe/Paris)' }]);
   }
 }
 

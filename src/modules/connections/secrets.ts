@@ -1,6 +1,6 @@
 import { isSecretField } from '../../connectors/sdk.js';
 import { type SecretBox, SecretBoxError } from '../../platform/crypto/secret-box.js';
-import { AppError } from '../../platform/http/errors.js';
+import { AppError } from '../../platform/errors.js';
 
 /** What responses show in place of a secret; sent back in a PUT, it keeps the stored value. */
 export const MASKED = '***masked***';

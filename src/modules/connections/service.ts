@@ -2,8 +2,8 @@ import type { Connector } from '../../connectors/sdk.js';
 import { SecretBoxError } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/database.js';
 import { uniqueOr } from '../../platform/db/errors.js';
+import { AppError, InvalidFieldsError } from '../../platform/errors.js';
 import type { PageQuery, SortOrder } from '../../platform/http/envelope.js';
-import { AppError, invalidFields } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { ProviderAuth } from '../../platform/outbound/provider-fetch.js';
@@ -252,10 +252,9 @@ export class ConnectionService {
       this.db.transaction().execute(async (tx) => {
         const row = await requireConnection(tx, orgId, id);
         if (changes.definition_id !== undefined && changes.definition_id !== row.definition_id) {
-          throw invalidFields([
+          throw new InvalidFieldsError([
             {
               field: 'definition_id',
-              location: 'body',
               message: 'cannot change: create a new connection for another integration',
             },
           ]);

@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi';
-import { AppError } from '../../platform/http/errors.js';
+import { AppError } from '../../platform/errors.js';
 import type { Config, ConnectionSecrets } from '../connections/secrets.js';
 import type { ConnectionWithDefinition } from '../connections/store.js';
 

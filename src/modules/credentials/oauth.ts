@@ -4,7 +4,7 @@ import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import { sha256Hex } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/database.js';
 import type { OAuthStatesTable } from '../../platform/db/tables.js';
-import { AppError, invalidFields } from '../../platform/http/errors.js';
+import { AppError, InvalidFieldsError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { Actor } from '../auth/principal.js';
@@ -158,8 +158,8 @@ export class OAuthService {
   #checkReturnUrl(returnUrl: string): void {
     const origin = URL.canParse(returnUrl) ? new URL(returnUrl).origin : undefined;
     if (origin === undefined || !this.settings.returnOrigins.includes(origin)) {
-      throw invalidFields([
-        { field: 'return_url', location: 'body', message: 'is not on the allowed OAuth return origins' },
+      throw new InvalidFieldsError([
+        { field: 'return_url', message: 'is not on the allowed OAuth return origins' },
       ]);
     }
   }

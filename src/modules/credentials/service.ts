@@ -1,6 +1,6 @@
 import type { AuthType } from '../../connectors/sdk.js';
 import type { Db } from '../../platform/db/database.js';
-import { AppError, invalidFields } from '../../platform/http/errors.js';
+import { AppError, InvalidFieldsError } from '../../platform/errors.js';
 import type { Actor } from '../auth/principal.js';
 import { changeConnection } from '../connections/change.js';
 import { assertAllowed, move } from '../connections/lifecycle.js';
@@ -37,7 +37,7 @@ function apiKeyField(schema: Record<string, unknown>): string {
 function checkKeys(credentials: Config, allowed: readonly string[], message: string): void {
   const unknown = Object.keys(credentials).filter((name) => !allowed.includes(name));
   if (unknown.length > 0) {
-    throw invalidFields(unknown.map((name) => ({ field: `credentials.${name}`, location: 'body', message })));
+    throw new InvalidFieldsError(unknown.map((name) => ({ field: `credentials.${name}`, message })));
   }
 }
 

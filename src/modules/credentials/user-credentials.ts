@@ -1,5 +1,5 @@
 import type { Db } from '../../platform/db/database.js';
-import { AppError } from '../../platform/http/errors.js';
+import { AppError } from '../../platform/errors.js';
 import { recordAudit } from '../audit/service.js';
 import type { Actor } from '../auth/principal.js';
 import type { ConnectionSecrets } from '../connections/secrets.js';

@@ -1,8 +1,8 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
+import { AppError } from '../../platform/errors.js';
 import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
-import { AppError } from '../../platform/http/errors.js';
-import { principalOf } from '../auth/guard.js';
+import { callerOf } from '../auth/guard.js';
 import { EVENT_TYPE_NAMES, EVENT_TYPES } from './catalogue.js';
 import type { StoredEvent } from './store.js';
 
@@ -61,7 +61,7 @@ const view = (e: StoredEvent) => ({
 });
 
 /** The event outbox as an API: the catalogue of event types and an organisation's events. */
-export const eventRoutes: ModuleRoutes = async (app, { events }) => {
+export const eventRoutes: ModuleRoutes = async (app, { events, ctx }) => {
   app.get(
     '/event-types',
     {
@@ -118,7 +118,7 @@ export const eventRoutes: ModuleRoutes = async (app, { events }) => {
       }
       // One more than a page tells whether another page follows.
       const rows = await events.list(
-        principalOf(request).orgId,
+        callerOf(request, ctx.clock),
         { type: q.type, subjectId: q.subject_id, since, before: decodeCursor(q.cursor) },
         q.per_page + 1,
       );

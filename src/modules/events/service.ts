@@ -2,6 +2,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { InvalidationBus } from '../../platform/redis/invalidation.js';
+import type { Caller } from '../auth/principal.js';
 import { type ConsumerOptions, EventConsumer, type EventHandler } from './consumer.js';
 import { deleteEventsBefore, type EventFilter, listEvents } from './store.js';
 
@@ -41,7 +42,7 @@ export class EventService {
     });
   }
 
-  list(orgId: string, filter: EventFilter, limit: number) {
+  list({ orgId }: Caller, filter: EventFilter, limit: number) {
     return listEvents(this.database.db, orgId, filter, limit);
   }
 

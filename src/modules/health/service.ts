@@ -1,6 +1,6 @@
 import type { Connector } from '../../connectors/sdk.js';
 import type { Db } from '../../platform/db/database.js';
-import { AppError } from '../../platform/http/errors.js';
+import { AppError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { ProviderAuth } from '../../platform/outbound/provider-fetch.js';
 import { recordAudit } from '../audit/service.js';

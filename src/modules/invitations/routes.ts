@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
 import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
-import { actorOf } from '../auth/principal.js';
+import { callerOf } from '../auth/guard.js';
 import { activeOrg, OrgParams, Role } from '../orgs/org-scope.js';
 
 /** Invitations to join your active organisation, and their acceptance. */
@@ -36,10 +36,9 @@ export const invitationRoutes: ModuleRoutes = async (app, { ctx, invitations }) 
     async (request, reply) => {
       const principal = activeOrg(request, request.params.id);
       const invitation = await invitations.create(
+        callerOf(request, ctx.clock, principal),
         principal,
         request.body,
-        actorOf(principal, request),
-        ctx.clock.now(),
       );
       return reply.code(201).send({ data: invitation });
     },

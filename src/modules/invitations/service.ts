@@ -1,10 +1,10 @@
 import { randomToken, sha256Hex } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/database.js';
-import { AppError } from '../../platform/http/errors.js';
+import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { recordAudit } from '../audit/service.js';
 import type { OrgRole } from '../auth/permissions.js';
-import type { Actor, Principal } from '../auth/principal.js';
+import type { Actor, Caller, Principal } from '../auth/principal.js';
 import type { Sessions } from '../auth/sessions.js';
 import { addMember } from '../members/service.js';
 import { findMemberRole } from '../members/store.js';
@@ -42,16 +42,15 @@ export class InvitationService {
   ) {}
 
   async create(
+    { orgId, actor, now }: Caller,
     inviter: Principal,
     input: { email: string; role: OrgRole },
-    actor: Actor,
-    now: Date,
   ): Promise<CreatedInvitation> {
     const email = normaliseEmail(input.email);
     const token = randomToken(32);
     const invitation = {
       id: newId(),
-      org_id: inviter.orgId,
+      org_id: orgId,
       email,
       role: input.role,
       token_hash: sha256Hex(token),
@@ -62,7 +61,7 @@ export class InvitationService {
     };
     await this.db.transaction().execute(async (tx) => {
       const user = await findAccountByEmail(tx, email);
-      if (user && (await findMemberRole(tx, inviter.orgId, user.id)) !== undefined) {
+      if (user && (await findMemberRole(tx, orgId, user.id)) !== undefined) {
         throw new AppError('ALREADY_MEMBER');
       }
       await insertInvitation(tx, invitation);
@@ -70,7 +69,7 @@ export class InvitationService {
         tx,
         actor,
         {
-          orgId: inviter.orgId,
+          orgId,
           action: 'invitation.created',
           targetType: 'invitation',
           targetId: invitation.id,
@@ -95,7 +94,7 @@ export class InvitationService {
    */
   async accept(
     token: string,
-    caller: Principal | null,
+    signedIn: Principal | null,
     credentials: { name?: string; password?: string },
     request: { id: string; ip: string },
     now: Date,
@@ -104,9 +103,9 @@ export class InvitationService {
     if (!invitation) throw new AppError('INVITATION_NOT_FOUND');
     const userId = await this.db.transaction().execute(async (tx) => {
       let user: { id: string; name: string };
-      if (caller) {
-        const me = await findAccount(tx, caller.userId ?? '');
-        if (caller.kind !== 'user' || !me || me.email !== invitation.email) {
+      if (signedIn) {
+        const me = await findAccount(tx, signedIn.userId ?? '');
+        if (signedIn.kind !== 'user' || !me || me.email !== invitation.email) {
           throw new AppError('FORBIDDEN', 'This invitation is for another email address');
         }
         user = me;

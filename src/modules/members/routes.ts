@@ -8,8 +8,8 @@ import {
   pageQuery,
   sortQuery,
 } from '../../platform/http/envelope.js';
+import { callerOf } from '../auth/guard.js';
 import type { OrgRole } from '../auth/permissions.js';
-import { actorOf } from '../auth/principal.js';
 import { activeOrg, OrgParams, Role } from '../orgs/org-scope.js';
 import { UserView } from '../users/routes.js';
 import { USER_SORTS } from '../users/store.js';
@@ -41,12 +41,8 @@ export const memberRoutes: ModuleRoutes = async (app, { ctx, members }) => {
       },
     },
     async (request) => {
-      const principal = activeOrg(request, request.params.id);
-      const { rows, total } = await members.list(
-        principal.orgId,
-        { role: request.query.role },
-        request.query,
-      );
+      const caller = callerOf(request, ctx.clock, activeOrg(request, request.params.id));
+      const { rows, total } = await members.list(caller, { role: request.query.role }, request.query);
       return paged(rows, request.query, total);
     },
   );
@@ -68,10 +64,10 @@ export const memberRoutes: ModuleRoutes = async (app, { ctx, members }) => {
       },
     },
     async (request) => {
-      const principal = activeOrg(request, request.params.id);
+      const caller = callerOf(request, ctx.clock, activeOrg(request, request.params.id));
       const { userId } = request.params;
       const role: OrgRole = request.body.role;
-      await members.changeRole(principal.orgId, userId, role, actorOf(principal, request), ctx.clock.now());
+      await members.changeRole(caller, userId, role);
       return { data: { user_id: userId, role } };
     },
   );
@@ -88,13 +84,8 @@ export const memberRoutes: ModuleRoutes = async (app, { ctx, members }) => {
       },
     },
     async (request, reply) => {
-      const principal = activeOrg(request, request.params.id);
-      await members.remove(
-        principal.orgId,
-        request.params.userId,
-        actorOf(principal, request),
-        ctx.clock.now(),
-      );
+      const caller = callerOf(request, ctx.clock, activeOrg(request, request.params.id));
+      await members.remove(caller, request.params.userId);
       return reply.code(204).send(null);
     },
   );

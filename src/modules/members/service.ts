@@ -1,9 +1,9 @@
 import type { Db } from '../../platform/db/database.js';
+import { AppError } from '../../platform/errors.js';
 import type { PageQuery, SortOrder } from '../../platform/http/envelope.js';
-import { AppError } from '../../platform/http/errors.js';
 import { recordAudit } from '../audit/service.js';
 import type { OrgRole } from '../auth/permissions.js';
-import type { Actor } from '../auth/principal.js';
+import type { Caller } from '../auth/principal.js';
 import type { PrincipalCache } from '../auth/principal-cache.js';
 import type { Sessions } from '../auth/sessions.js';
 import { recordEvent } from '../events/outbox.js';
@@ -66,14 +66,14 @@ export class MemberService {
   ) {}
 
   list(
-    orgId: string,
+    { orgId }: Caller,
     filter: { role?: string },
     page: PageQuery & { sort: UserSort; order: SortOrder },
   ): Promise<{ rows: OrgUserRow[]; total: number }> {
     return listOrgUsers(this.db, orgId, filter, page);
   }
 
-  async changeRole(orgId: string, userId: string, role: OrgRole, actor: Actor, now: Date): Promise<void> {
+  async changeRole({ orgId, actor, now }: Caller, userId: string, role: OrgRole): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       const from = await roleOf(tx, orgId, userId);
       if (from === 'tenant_admin' && role !== 'tenant_admin') await keepAnAdmin(tx, orgId, userId);
@@ -107,7 +107,7 @@ export class MemberService {
   }
 
   /** Removes a member from the org, with their team places and their sessions in it. */
-  async remove(orgId: string, userId: string, actor: Actor, now: Date): Promise<void> {
+  async remove({ orgId, actor, now }: Caller, userId: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       const role = await roleOf(tx, orgId, userId);
       if (role === 'tenant_admin') await keepAnAdmin(tx, orgId, userId);

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { AppError } from '../../platform/http/errors.js';
+import { AppError } from '../../platform/errors.js';
 import { principalOf } from '../auth/guard.js';
 import { ORG_ROLES } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';

@@ -1,7 +1,7 @@
 import type { Db } from '../../platform/db/database.js';
 import { uniqueOr } from '../../platform/db/errors.js';
+import { AppError } from '../../platform/errors.js';
 import type { PageQuery } from '../../platform/http/envelope.js';
-import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import { recordAudit } from '../audit/service.js';
 import type { Actor, Principal } from '../auth/principal.js';

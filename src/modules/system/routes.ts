@@ -2,8 +2,8 @@ import Type from 'typebox';
 import type { App } from '../../app.js';
 import type { AppContext } from '../../context.js';
 import { sameSecret } from '../../platform/crypto/tokens.js';
+import { AppError } from '../../platform/errors.js';
 import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
-import { AppError } from '../../platform/http/errors.js';
 import { readiness } from './readiness.js';
 
 const Checks = Type.Object({

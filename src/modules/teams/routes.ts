@@ -8,8 +8,7 @@ import {
   pageQuery,
   sortQuery,
 } from '../../platform/http/envelope.js';
-import { principalOf } from '../auth/guard.js';
-import { actorOf } from '../auth/principal.js';
+import { callerOf } from '../auth/guard.js';
 import { TEAM_SORTS } from './store.js';
 
 const TeamFields = {
@@ -64,7 +63,7 @@ export const teamRoutes: ModuleRoutes = async (app, { ctx, teams }) => {
     },
     async (request) => {
       const q = request.query;
-      const { rows, total } = await teams.list(principalOf(request).orgId, { search: q.search }, q);
+      const { rows, total } = await teams.list(callerOf(request, ctx.clock), { search: q.search }, q);
       return paged(rows, q, total);
     },
   );
@@ -85,13 +84,7 @@ export const teamRoutes: ModuleRoutes = async (app, { ctx, teams }) => {
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      const team = await teams.create(
-        principal.orgId,
-        request.body,
-        actorOf(principal, request),
-        ctx.clock.now(),
-      );
+      const team = await teams.create(callerOf(request, ctx.clock), request.body);
       return reply.code(201).send({ data: team });
     },
   );
@@ -107,7 +100,7 @@ export const teamRoutes: ModuleRoutes = async (app, { ctx, teams }) => {
         response: { 200: DataEnvelope(TeamDetail), ...errorResponses(401, 403, 404) },
       },
     },
-    async (request) => ({ data: await teams.get(principalOf(request).orgId, request.params.id) }),
+    async (request) => ({ data: await teams.get(callerOf(request, ctx.clock), request.params.id) }),
   );
 
   app.patch(
@@ -127,14 +120,7 @@ export const teamRoutes: ModuleRoutes = async (app, { ctx, teams }) => {
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const team = await teams.update(
-        principal.orgId,
-        request.params.id,
-        request.body,
-        actorOf(principal, request),
-        ctx.clock.now(),
-      );
+      const team = await teams.update(callerOf(request, ctx.clock), request.params.id, request.body);
       return { data: team };
     },
   );
@@ -152,8 +138,7 @@ export const teamRoutes: ModuleRoutes = async (app, { ctx, teams }) => {
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      await teams.delete(principal.orgId, request.params.id, actorOf(principal, request), ctx.clock.now());
+      await teams.delete(callerOf(request, ctx.clock), request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -177,13 +162,10 @@ export const teamRoutes: ModuleRoutes = async (app, { ctx, teams }) => {
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
       const { member, added } = await teams.addMember(
-        principal.orgId,
+        callerOf(request, ctx.clock),
         request.params.id,
         request.params.userId,
-        actorOf(principal, request),
-        ctx.clock.now(),
       );
       return reply.code(added ? 201 : 200).send({ data: member });
     },
@@ -203,14 +185,7 @@ export const teamRoutes: ModuleRoutes = async (app, { ctx, teams }) => {
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      await teams.removeMember(
-        principal.orgId,
-        request.params.id,
-        request.params.userId,
-        actorOf(principal, request),
-        ctx.clock.now(),
-      );
+      await teams.removeMember(callerOf(request, ctx.clock), request.params.id, request.params.userId);
       return reply.code(204).send(null);
     },
   );

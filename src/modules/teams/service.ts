@@ -1,10 +1,10 @@
 import type { Db } from '../../platform/db/database.js';
 import { uniqueOr } from '../../platform/db/errors.js';
+import { AppError } from '../../platform/errors.js';
 import type { PageQuery, SortOrder } from '../../platform/http/envelope.js';
-import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import { recordAudit } from '../audit/service.js';
-import type { Actor } from '../auth/principal.js';
+import type { Caller } from '../auth/principal.js';
 import {
   deleteTeamMember,
   deleteTeamRow,
@@ -42,7 +42,7 @@ export class TeamService {
   constructor(private readonly db: Db) {}
 
   list(
-    orgId: string,
+    { orgId }: Caller,
     filter: TeamFilter,
     page: PageQuery & { sort: TeamSort; order: SortOrder },
   ): Promise<{ rows: TeamRow[]; total: number }> {
@@ -50,7 +50,7 @@ export class TeamService {
   }
 
   /** A team with its members. */
-  async get(orgId: string, teamId: string): Promise<TeamRow & { members: TeamMemberRow[] }> {
+  async get({ orgId }: Caller, teamId: string): Promise<TeamRow & { members: TeamMemberRow[] }> {
     const [team, members] = await Promise.all([
       findTeam(this.db, orgId, teamId),
       listTeamMembers(this.db, orgId, teamId),
@@ -61,10 +61,8 @@ export class TeamService {
   }
 
   async create(
-    orgId: string,
+    { orgId, actor, now }: Caller,
     input: { name: string; description?: string | null },
-    actor: Actor,
-    now: Date,
   ): Promise<TeamRow> {
     const at = now.toISOString();
     const team = {
@@ -89,13 +87,7 @@ export class TeamService {
   }
 
   /** Applies the fields that differ; a request that changes nothing writes nothing and is not audited. */
-  async update(
-    orgId: string,
-    teamId: string,
-    changes: TeamChanges,
-    actor: Actor,
-    now: Date,
-  ): Promise<TeamRow> {
+  async update({ orgId, actor, now }: Caller, teamId: string, changes: TeamChanges): Promise<TeamRow> {
     return withUniqueName(changes.name, () =>
       this.db.transaction().execute(async (tx) => {
         const team = await findTeam(tx, orgId, teamId);
@@ -126,7 +118,7 @@ export class TeamService {
     );
   }
 
-  async delete(orgId: string, teamId: string, actor: Actor, now: Date): Promise<void> {
+  async delete({ orgId, actor, now }: Caller, teamId: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       if (!(await deleteTeamRow(tx, orgId, teamId))) throw new AppError('TEAM_NOT_FOUND');
       await recordAudit(
@@ -140,11 +132,9 @@ export class TeamService {
 
   /** Idempotent: adding a current member changes nothing and reports `added: false`. */
   async addMember(
-    orgId: string,
+    { orgId, actor, now }: Caller,
     teamId: string,
     userId: string,
-    actor: Actor,
-    now: Date,
   ): Promise<{ member: TeamMemberRow; added: boolean }> {
     return this.db.transaction().execute(async (tx) => {
       await requireTeam(tx, orgId, teamId);
@@ -175,7 +165,7 @@ export class TeamService {
     });
   }
 
-  async removeMember(orgId: string, teamId: string, userId: string, actor: Actor, now: Date): Promise<void> {
+  async removeMember({ orgId, actor, now }: Caller, teamId: string, userId: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       await requireTeam(tx, orgId, teamId);
       if (!(await deleteTeamMember(tx, orgId, teamId, userId))) {

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
+import { AppError } from '../../platform/errors.js';
 import {
   DataEnvelope,
   errorResponses,
@@ -8,10 +9,8 @@ import {
   pageQuery,
   sortQuery,
 } from '../../platform/http/envelope.js';
-import { AppError } from '../../platform/http/errors.js';
-import { principalOf, userOf } from '../auth/guard.js';
+import { callerOf, userOf } from '../auth/guard.js';
 import { ORG_ROLES } from '../auth/permissions.js';
-import { actorOf } from '../auth/principal.js';
 import type { ProfileChanges } from './service.js';
 import { USER_SORTS } from './store.js';
 
@@ -52,7 +51,7 @@ export const userRoutes: ModuleRoutes = async (app, { ctx, users }) => {
     async (request) => {
       const q = request.query;
       const { rows, total } = await users.list(
-        principalOf(request).orgId,
+        callerOf(request, ctx.clock),
         { search: q.search, role: q.role },
         q,
       );
@@ -71,7 +70,7 @@ export const userRoutes: ModuleRoutes = async (app, { ctx, users }) => {
         response: { 200: DataEnvelope(UserView), ...errorResponses(401, 403, 404) },
       },
     },
-    async (request) => ({ data: await users.get(principalOf(request).orgId, request.params.id) }),
+    async (request) => ({ data: await users.get(callerOf(request, ctx.clock), request.params.id) }),
   );
 
   app.patch(
@@ -105,13 +104,10 @@ export const userRoutes: ModuleRoutes = async (app, { ctx, users }) => {
         }
         passwordChange = { current: currentPassword, next: password };
       }
-      const user = await users.updateProfile(
-        principal.orgId,
-        principal.id,
-        { name, password: passwordChange },
-        actorOf(principal, request),
-        ctx.clock.now(),
-      );
+      const user = await users.updateProfile(callerOf(request, ctx.clock, principal), principal.id, {
+        name,
+        password: passwordChange,
+      });
       return { data: user };
     },
   );
@@ -137,12 +133,7 @@ export const userRoutes: ModuleRoutes = async (app, { ctx, users }) => {
       },
     },
     async (request) => ({
-      data: await users.setActive(
-        request.params.id,
-        request.body.is_active,
-        actorOf(principalOf(request), request),
-        ctx.clock.now(),
-      ),
+      data: await users.setActive(callerOf(request, ctx.clock), request.params.id, request.body.is_active),
     }),
   );
 };

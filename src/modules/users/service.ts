@@ -1,10 +1,10 @@
 import { hashPassword, verifyPassword } from '../../platform/crypto/passwords.js';
 import type { Db } from '../../platform/db/database.js';
+import { AppError } from '../../platform/errors.js';
 import type { PageQuery, SortOrder } from '../../platform/http/envelope.js';
-import { AppError } from '../../platform/http/errors.js';
 import { newId } from '../../platform/ids.js';
 import { recordAudit } from '../audit/service.js';
-import type { Actor } from '../auth/principal.js';
+import type { Caller } from '../auth/principal.js';
 import type { PrincipalCache } from '../auth/principal-cache.js';
 import type { Sessions } from '../auth/sessions.js';
 import {
@@ -78,27 +78,26 @@ export class UserService {
   ) {}
 
   list(
-    orgId: string,
+    { orgId }: Caller,
     filter: UserFilter,
     page: PageQuery & { sort: UserSort; order: SortOrder },
   ): Promise<{ rows: OrgUserRow[]; total: number }> {
     return listOrgUsers(this.db, orgId, filter, page);
   }
 
-  async get(orgId: string, userId: string): Promise<OrgUserRow> {
+  async get({ orgId }: Caller, userId: string): Promise<OrgUserRow> {
     const user = await findOrgUser(this.db, orgId, userId);
     if (!user) throw new AppError('USER_NOT_FOUND');
     return user;
   }
 
-  /** The caller's own name or password, as the caller sees themself in `orgId`. */
+  /** The caller's own name or password (`userId` is theirs), as the caller sees themself in their org. */
   async updateProfile(
-    orgId: string,
+    caller: Caller,
     userId: string,
     { name, password }: ProfileChanges,
-    actor: Actor,
-    now: Date,
   ): Promise<OrgUserRow> {
+    const { orgId, actor, now } = caller;
     const changes: UserChanges = {};
     if (name !== undefined) changes.name = name;
     if (password !== undefined) {
@@ -124,7 +123,7 @@ export class UserService {
     });
     // The caller's name is part of the cached principal (audit entries carry it).
     if (name !== undefined) await this.principals.invalidate();
-    return this.get(orgId, userId);
+    return this.get(caller, userId);
   }
 
   /**
@@ -133,10 +132,9 @@ export class UserService {
    * the user's access tokens and API keys are refused or allowed from the next request on.
    */
   async setActive(
+    { actor, now }: Caller,
     userId: string,
     active: boolean,
-    actor: Actor,
-    now: Date,
   ): Promise<{ id: string; is_active: boolean; updated_at: string }> {
     const updatedAt = now.toISOString();
     await this.db.transaction().execute(async (tx) => {

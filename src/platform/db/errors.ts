@@ -1,4 +1,4 @@
-import type { AppError } from '../http/errors.js';
+import type { AppError } from '../errors.js';
 
 /** True when a write failed on a unique constraint (SQLite or PostgreSQL). */
 export function isUniqueViolation(error: unknown): boolean {

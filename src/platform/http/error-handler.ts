@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { ErrorResponse } from './envelope.js';
-import { AppError, type ErrorBody, type ErrorCode } from './errors.js';
+import { errorBody, statusOf } from './error-response.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 
 interface ValidationIssue {
@@ -84,28 +85,19 @@ export function toAppError(error: unknown): AppError {
   return new AppError('INTERNAL_ERROR');
 }
 
-export function errorBody(error: AppError, requestId: string): ErrorBody {
-  return {
-    error: {
-      ...error.extra,
-      code: error.code,
-      message: error.message,
-      ...(error.details ? { details: error.details } : {}),
-      request_id: requestId,
-    },
-  };
-}
-
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
-  return reply.code(error.status).type('application/json; charset=utf-8').send(errorBody(error, request.id));
+  return reply
+    .code(statusOf(error.code))
+    .type('application/json; charset=utf-8')
+    .send(errorBody(error, request.id));
 }
 
-/** One place where failures become responses: the envelope, the status from the registry. */
+/** One place where failures become responses: the envelope, the status from the error's kind. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.addSchema(ErrorResponse);
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (statusOf(appError.code) >= 500) request.log.error({ err: error }, 'request failed');
     return sendError(request, reply, appError);
   });
   app.setNotFoundHandler((request, reply) =>
@@ -152,11 +144,12 @@ export function parserRefusal(logger: Logger, headers: ResponseHeaders) {
     // A reset or closed connection has nobody left to answer.
     if (error.code === 'ECONNRESET' || !socket.writable) return;
     const appError = new AppError(parserCodes[error.code] ?? 'BAD_REQUEST');
+    const status = statusOf(appError.code);
     // No request to take a caller's id from.
     const requestId = randomUUID();
     const body = JSON.stringify(errorBody(appError, requestId));
     const head = [
-      `HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
       'content-type: application/json; charset=utf-8',
       `content-length: ${Buffer.byteLength(body)}`,
       'connection: close',
@@ -165,7 +158,7 @@ export function parserRefusal(logger: Logger, headers: ResponseHeaders) {
     ];
     // Not `err`: its rawPacket holds the request's bytes, credentials included.
     logger.info(
-      { request_id: requestId, status_code: appError.status, reason: error.code },
+      { request_id: requestId, status_code: status, reason: error.code },
       'request refused by the HTTP parser',
     );
     // Destroyed once flushed: the parser has given up on this connection.

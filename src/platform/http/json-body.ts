@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
 
 /**
  * How deeply a JSON body may nest objects and arrays (`{}` is one level). Deeper bodies are refused

@@ -2,7 +2,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { VERSION } from '../../version.js';
-import { errorCodes } from './errors.js';
+import { type ErrorCode, errorCodes } from '../errors.js';
+import { statusOf } from './error-response.js';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
@@ -20,7 +21,9 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string): 
           '',
           '| code | status | meaning |',
           '|---|---|---|',
-          ...Object.entries(errorCodes).map(([code, e]) => `| \`${code}\` | ${e.status} | ${e.message} |`),
+          ...(Object.keys(errorCodes) as ErrorCode[]).map(
+            (code) => `| \`${code}\` | ${statusOf(code)} | ${errorCodes[code].message} |`,
+          ),
         ].join('\n'),
       },
       servers: [{ url: publicUrl }],

@@ -1,5 +1,5 @@
 import { type Dispatcher, request } from 'undici';
-import { invalidFields } from '../http/errors.js';
+import { InvalidFieldsError } from '../errors.js';
 
 type Config = Record<string, unknown>;
 
@@ -46,20 +46,18 @@ export interface ProviderResponse {
 
 export type ProviderFetch = (path: string, init?: ProviderRequest) => Promise<ProviderResponse>;
 
-/** The connection's `config.base_url`, checked; a 400 naming the field when it is unusable. */
+/** The connection's `config.base_url`, checked; an InvalidFieldsError naming the field when it is unusable. */
 export function providerBaseUrl(config: Config): URL {
   const field = 'config.base_url';
   const base = config.base_url;
   if (typeof base !== 'string' || base === '') {
-    throw invalidFields([
-      { field, location: 'body', message: 'is required: the connector calls the provider there' },
-    ]);
+    throw new InvalidFieldsError([{ field, message: 'is required: the connector calls the provider there' }]);
   }
   // A trailing slash keeps the base's own path when a provider path is resolved against it.
   const href = base.endsWith('/') ? base : `${base}/`;
   const url = URL.canParse(href) ? new URL(href) : undefined;
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    throw invalidFields([{ field, location: 'body', message: 'must be an absolute http(s) URL' }]);
+    throw new InvalidFieldsError([{ field, message: 'must be an absolute http(s) URL' }]);
   }
   return url;
 }

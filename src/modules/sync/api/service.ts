@@ -1,7 +1,7 @@
 import type { SyncSettings } from '../../../config.js';
 import type { Db } from '../../../platform/db/database.js';
+import { AppError } from '../../../platform/errors.js';
 import type { PageQuery, SortOrder } from '../../../platform/http/envelope.js';
-import { AppError } from '../../../platform/http/errors.js';
 import type { Logger } from '../../../platform/logging/logger.js';
 import type { JobQueue } from '../../../platform/queue/job-queue.js';
 import { recordAudit } from '../../audit/service.js';

@@ -1,4 +1,5 @@
 import { type FailureClass, ProviderError } from '../../../connectors/sdk.js';
+import { InvalidFieldsError } from '../../../platform/errors.js';
 import { ProviderUnreachableError } from '../../../platform/outbound/provider-fetch.js';
 import { StorageError } from '../storage/batch-sink.js';
 
@@ -24,7 +25,8 @@ export const MAX_RETRY_DELAY_MS = 60 * 60 * 1000;
 /**
  * Classifies what a sync threw. ProviderError carries its class; a request that could not reach the
  * provider or timed out is transient; storing that failed is transient when its database error
- * passes; anything else is the connector's own bug: permanent.
+ * passes; a config the engine cannot use (no base URL) needs correcting: validation; anything else
+ * is the connector's own bug: permanent.
  */
 export function classify(error: unknown): RunFailure {
   if (error instanceof StorageError) {
@@ -43,6 +45,9 @@ export function classify(error: unknown): RunFailure {
   }
   if (error instanceof Error && error.name === 'TimeoutError') {
     return { failure: 'transient', message: `The provider did not answer in time: ${error.message}` };
+  }
+  if (error instanceof InvalidFieldsError) {
+    return { failure: 'validation', message: `The connection's config cannot be used: ${error.message}` };
   }
   if (error instanceof ProviderUnreachableError) {
     return { failure: 'transient', message: `Could not reach the provider: ${error.message}` };

@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.js';
-import type { Logger } from '../logging/logger.js';
+import type { Clock } from '../../clock.js';
+import type { Logger } from '../../logging/logger.js';
 
 const WARN_EVERY_MS = 60_000;
 

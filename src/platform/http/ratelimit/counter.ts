@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Redis } from '../redis/redis.js';
-import { counterKey } from './keys.js';
+import type { Redis } from '../../redis/redis.js';
+import type { RequestKey } from './keys.js';
 import type { LimitPolicy } from './limits.js';
 
 /** Where one request stands against one limit after being counted. */
@@ -35,6 +35,7 @@ export async function createCounter(
   app: FastifyInstance,
   name: string,
   policy: LimitPolicy,
+  who: RequestKey,
   redis: Redis | undefined,
 ): Promise<Counter> {
   let counter: Counter | undefined;
@@ -43,7 +44,7 @@ export async function createCounter(
       global: false,
       max: policy.max,
       timeWindow: policy.windowMs,
-      keyGenerator: (request) => counterKey(name, policy.per, request),
+      keyGenerator: (request) => `${name}:${who(request)}`,
       cache: MEMORY_CALLERS,
       nameSpace: 'ratelimit:',
       ...(redis ? { redis } : {}),

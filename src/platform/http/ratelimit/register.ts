@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../../context.js';
-import { errorResponses } from '../http/envelope.js';
+import type { AppContext } from '../../../context.js';
+import { errorResponses } from '../envelope.js';
 import { type Counter, createCounter } from './counter.js';
 import { enforceLimits } from './enforce.js';
 import { failOpenReporter } from './fail-open.js';
+import { type CallerKey, requestKeys } from './keys.js';
 import { describeLimit, type LimitName, type LimitPolicy, rateLimits } from './limits.js';
 
 declare module 'fastify' {
@@ -31,13 +32,19 @@ export function limitScope(scope: FastifyInstance, limit: LimitName): void {
  * `config.limit`, or sits in a scope given one by `limitScope`, is counted, per caller and per
  * limit, at preHandler (after the guard has set `request.principal`); its OpenAPI description names
  * its limits. Counters live in Redis when the context has it, else in memory. Nothing is limited
- * when rate limits are turned off.
+ * when rate limits are turned off. `callerKey` says who the guard authenticated.
  */
-export async function registerRateLimiting(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function registerRateLimiting(
+  app: FastifyInstance,
+  ctx: AppContext,
+  callerKey: CallerKey,
+): Promise<void> {
   if (!ctx.config.rateLimits) return;
+  const keys = requestKeys(callerKey);
   const counters = new Map<LimitName, Counter>();
   for (const name of Object.keys(rateLimits) as LimitName[]) {
-    counters.set(name, await createCounter(app, name, rateLimits[name], ctx.redis));
+    const policy = rateLimits[name];
+    counters.set(name, await createCounter(app, name, policy, keys[policy.per], ctx.redis));
   }
   const failOpen = failOpenReporter(ctx.logger, ctx.clock);
 

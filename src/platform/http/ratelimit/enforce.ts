@@ -4,8 +4,8 @@ import type {
   onSendAsyncHookHandler,
   preHandlerAsyncHookHandler,
 } from 'fastify';
-import type { Clock } from '../clock.js';
-import { AppError } from '../http/errors.js';
+import type { Clock } from '../../clock.js';
+import { AppError } from '../../errors.js';
 import type { Count, Counter } from './counter.js';
 
 export interface LimitCheck {
