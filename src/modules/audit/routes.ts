@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
-import { AppError } from '../../platform/errors.js';
 import { errorResponses, PagedEnvelope, paged, pageQuery } from '../../platform/http/envelope.js';
+import { invalidQuery, queryInstant } from '../../platform/http/query.js';
 import { callerOf } from '../auth/guard.js';
 import type { Actor } from '../auth/principal.js';
 
@@ -22,23 +22,6 @@ export const AuditEntryView = Type.Object({
   ip: Nullable,
   created_at: Type.String(),
 });
-
-function invalidQuery(field: string, message: string): AppError {
-  return new AppError('VALIDATION_ERROR', `Invalid querystring: ${field} ${message}`, {
-    fields: [{ field, location: 'querystring', message }],
-  });
-}
-
-/**
- * A time bound in the stored form (UTC, milliseconds), whatever offset the client wrote: SQLite
- * compares timestamps as text. The date-time format admits leap seconds, which Date cannot hold.
- */
-function instant(field: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const time = new Date(value).getTime();
-  if (Number.isNaN(time)) throw invalidQuery(field, 'is not a representable time');
-  return new Date(time).toISOString();
-}
 
 /** The organisation's audit trail: who changed what, when, from where. */
 export const auditRoutes: ModuleRoutes = async (app, { audit, ctx }) => {
@@ -70,8 +53,8 @@ export const auditRoutes: ModuleRoutes = async (app, { audit, ctx }) => {
     },
     async (request) => {
       const q = request.query;
-      const from = instant('from', q.from);
-      const to = instant('to', q.to);
+      const from = queryInstant('from', q.from);
+      const to = queryInstant('to', q.to);
       if (from !== undefined && to !== undefined && from > to) throw invalidQuery('to', 'is before from');
       const { rows, total } = await audit.list(
         callerOf(request, ctx.clock),

@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
-import { AppError } from '../../platform/errors.js';
 import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
+import { invalidQuery, queryInstant } from '../../platform/http/query.js';
 import { callerOf } from '../auth/guard.js';
 import { EVENT_TYPE_NAMES, EVENT_TYPES } from './catalogue.js';
 import type { StoredEvent } from './store.js';
@@ -34,12 +34,6 @@ const eventTypes = EVENT_TYPE_NAMES.map((name) => {
   const { description, version, subject, schema } = EVENT_TYPES[name];
   return { name, description, version, subject_type: subject, schema: { ...schema } };
 });
-
-function invalidQuery(field: string, message: string): AppError {
-  return new AppError('VALIDATION_ERROR', `Invalid querystring: ${field} ${message}`, {
-    fields: [{ field, location: 'querystring', message }],
-  });
-}
 
 /** The cursor is the last event's id, wrapped so that clients treat it as opaque. */
 const encodeCursor = (id: string) => Buffer.from(id).toString('base64url');
@@ -110,16 +104,15 @@ export const eventRoutes: ModuleRoutes = async (app, { events, ctx }) => {
     },
     async (request) => {
       const q = request.query;
-      let since: string | undefined;
-      if (q.since !== undefined) {
-        const time = new Date(q.since).getTime();
-        if (Number.isNaN(time)) throw invalidQuery('since', 'is not a representable time');
-        since = new Date(time).toISOString();
-      }
       // One more than a page tells whether another page follows.
       const rows = await events.list(
         callerOf(request, ctx.clock),
-        { type: q.type, subjectId: q.subject_id, since, before: decodeCursor(q.cursor) },
+        {
+          type: q.type,
+          subjectId: q.subject_id,
+          since: queryInstant('since', q.since),
+          before: decodeCursor(q.cursor),
+        },
         q.per_page + 1,
       );
       const page = rows.slice(0, q.per_page);
