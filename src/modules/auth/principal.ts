@@ -42,3 +42,8 @@ export function actorOf(principal: Principal, request: { id: string; ip: string 
 }
 
 export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, name: 'system', requestId: null, ip: null };
+
+/** Background work (scheduler, demo seed) acting in an org: the system actor, at `now`. */
+export function systemCaller(orgId: string, now: Date): Caller {
+  return { orgId, actor: SYSTEM_ACTOR, now };
+}

@@ -8,8 +8,7 @@ import {
   paged,
   pageQuery,
 } from '../../platform/http/envelope.js';
-import { principalOf } from '../auth/guard.js';
-import { actorOf } from '../auth/principal.js';
+import { callerOf } from '../auth/guard.js';
 import { ConfigSchemaView } from './routes.js';
 import { AUDIENCES, STATUSES } from './store.js';
 
@@ -166,11 +165,7 @@ export const catalogAdminRoutes: ModuleRoutes = async (app, { ctx, catalog }) =>
       },
     },
     async (request, reply) => {
-      const entry = await catalog.create(
-        request.body,
-        actorOf(principalOf(request), request),
-        ctx.clock.now(),
-      );
+      const entry = await catalog.create(callerOf(request, ctx.clock), request.body);
       return reply.code(201).send({ data: entry });
     },
   );
@@ -219,12 +214,7 @@ export const catalogAdminRoutes: ModuleRoutes = async (app, { ctx, catalog }) =>
       },
     },
     async (request) => {
-      const entry = await catalog.update(
-        request.params.id,
-        request.body,
-        actorOf(principalOf(request), request),
-        ctx.clock.now(),
-      );
+      const entry = await catalog.update(callerOf(request, ctx.clock), request.params.id, request.body);
       return { data: entry };
     },
   );
@@ -244,7 +234,7 @@ export const catalogAdminRoutes: ModuleRoutes = async (app, { ctx, catalog }) =>
       },
     },
     async (request, reply) => {
-      await catalog.delete(request.params.id, actorOf(principalOf(request), request), ctx.clock.now());
+      await catalog.delete(callerOf(request, ctx.clock), request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -265,12 +255,9 @@ export const catalogAdminRoutes: ModuleRoutes = async (app, { ctx, catalog }) =>
       },
     },
     async (request) => {
-      const entry = await catalog.setFlag(
-        request.params.id,
-        { status: request.body.status },
-        actorOf(principalOf(request), request),
-        ctx.clock.now(),
-      );
+      const entry = await catalog.setFlag(callerOf(request, ctx.clock), request.params.id, {
+        status: request.body.status,
+      });
       return { data: { id: entry.id, status: entry.status, updated_at: entry.updated_at } };
     },
   );
@@ -288,12 +275,9 @@ export const catalogAdminRoutes: ModuleRoutes = async (app, { ctx, catalog }) =>
       },
     },
     async (request) => {
-      const entry = await catalog.setFlag(
-        request.params.id,
-        { audience: request.body.audience },
-        actorOf(principalOf(request), request),
-        ctx.clock.now(),
-      );
+      const entry = await catalog.setFlag(callerOf(request, ctx.clock), request.params.id, {
+        audience: request.body.audience,
+      });
       return { data: { id: entry.id, audience: entry.audience, updated_at: entry.updated_at } };
     },
   );
@@ -318,13 +302,7 @@ export const catalogAdminRoutes: ModuleRoutes = async (app, { ctx, catalog }) =>
       },
     },
     async (request) => {
-      const result = await catalog.test(
-        request.params.id,
-        request.body.config,
-        actorOf(principalOf(request), request),
-        ctx.clock.now(),
-        request.id,
-      );
+      const result = await catalog.test(callerOf(request, ctx.clock), request.params.id, request.body.config);
       return { data: result };
     },
   );

@@ -8,7 +8,7 @@ import {
   paged,
   pageQuery,
 } from '../../platform/http/envelope.js';
-import { principalOf } from '../auth/guard.js';
+import { callerOf } from '../auth/guard.js';
 import { RESERVED_SLUGS } from './store.js';
 
 const Nullable = Type.Union([Type.String(), Type.Null()]);
@@ -66,7 +66,7 @@ export const CatalogDetailView = Type.Object({
 });
 
 /** The integration catalog as organisations see it (spec: integration-engine-api.md §1). */
-export const catalogRoutes: ModuleRoutes = async (app, { catalog }) => {
+export const catalogRoutes: ModuleRoutes = async (app, { ctx, catalog }) => {
   app.get(
     '/integrations',
     {
@@ -92,7 +92,7 @@ export const catalogRoutes: ModuleRoutes = async (app, { catalog }) => {
     },
     async (request) => {
       const { page, per_page, ...filter } = request.query;
-      const { rows, total } = await catalog.list(principalOf(request).orgId, filter, { page, per_page });
+      const { rows, total } = await catalog.list(callerOf(request, ctx.clock), filter, { page, per_page });
       return paged(rows, { page, per_page }, total);
     },
   );
@@ -118,7 +118,7 @@ export const catalogRoutes: ModuleRoutes = async (app, { catalog }) => {
         reply.callNotFound();
         return reply;
       }
-      return { data: await catalog.get(principalOf(request).orgId, request.params.id) };
+      return { data: await catalog.get(callerOf(request, ctx.clock), request.params.id) };
     },
   );
 };

@@ -6,7 +6,7 @@ import type { PageQuery } from '../../platform/http/envelope.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { recordAudit } from '../audit/service.js';
-import { type Actor, SYSTEM_ACTOR } from '../auth/principal.js';
+import { type Caller, SYSTEM_ACTOR } from '../auth/principal.js';
 import { checkConfigSchema, validateConfig } from './config-schema.js';
 import { type ConnectorTestResult, runConnectorTest } from './connector-test.js';
 import {
@@ -269,12 +269,12 @@ export class CatalogService {
   ) {}
 
   /** The entries offered to the org, with its connections to each. */
-  list(orgId: string, filter: CatalogFilter, page: PageQuery) {
+  list({ orgId }: Caller, filter: CatalogFilter, page: PageQuery) {
     return listCatalog(this.db, orgId, filter, page);
   }
 
   /** An entry the org may read, by id or slug. */
-  async get(orgId: string, key: string) {
+  async get({ orgId }: Caller, key: string) {
     const entry = await findCatalogEntry(this.db, orgId, key);
     if (!entry) throw new AppError('INTEGRATION_NOT_FOUND');
     return entry;
@@ -294,7 +294,7 @@ export class CatalogService {
   }
 
   /** Registers an admin-owned entry backed by a connector of this build; what is not given comes from it. */
-  async create(input: NewIntegration, actor: Actor, now: Date): Promise<AdminIntegrationRow> {
+  async create({ actor, now }: Caller, input: NewIntegration): Promise<AdminIntegrationRow> {
     const connector = connectorOf(this.connectors, input.connector);
     if (!connector) {
       const known = this.connectors.map((c) => c.definition.slug).join(', ') || 'none';
@@ -350,10 +350,9 @@ export class CatalogService {
 
   /** Applies the fields that differ; a request that changes nothing writes nothing and is not audited. */
   async update(
+    { actor, now }: Caller,
     key: string,
     changes: IntegrationChanges,
-    actor: Actor,
-    now: Date,
   ): Promise<AdminIntegrationRow> {
     if (changes.config_schema) checkConfigSchema(changes.config_schema);
     return this.db.transaction().execute(async (tx) => {
@@ -383,10 +382,9 @@ export class CatalogService {
 
   /** Sets `status` or `audience`; setting the current value changes nothing and is not audited. */
   async setFlag(
+    { actor, now }: Caller,
     key: string,
     change: { status: IntegrationStatus } | { audience: Audience },
-    actor: Actor,
-    now: Date,
   ): Promise<AdminIntegrationRow> {
     const [field, value] =
       'status' in change ? (['status', change.status] as const) : (['audience', change.audience] as const);
@@ -412,9 +410,9 @@ export class CatalogService {
   }
 
   /** Deletes an admin-created entry no organisation uses. */
-  async delete(key: string, actor: Actor, now: Date): Promise<void> {
+  async delete(caller: Caller, key: string): Promise<void> {
     try {
-      await this.#deleteUnused(key, actor, now);
+      await this.#deleteUnused(caller, key);
     } catch (error) {
       // A connection created between the check and the delete: its foreign key refuses the delete.
       if (isForeignKeyViolation(error)) throw new AppError('INTEGRATION_IN_USE');
@@ -422,7 +420,7 @@ export class CatalogService {
     }
   }
 
-  async #deleteUnused(key: string, actor: Actor, now: Date): Promise<void> {
+  async #deleteUnused({ actor, now }: Caller, key: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       const entry = await requireIntegration(tx, key);
       if (entry.is_builtin) {
@@ -453,11 +451,9 @@ export class CatalogService {
    * against the entry's schema. Nothing is stored but the audit entry (never the config).
    */
   async test(
+    { actor, now }: Caller,
     key: string,
     config: Record<string, unknown>,
-    actor: Actor,
-    now: Date,
-    requestId: string,
   ): Promise<IntegrationTestResult> {
     const entry = await requireIntegration(this.db, key);
     const connector = requireConnector(this.connectors, entry);
@@ -465,7 +461,7 @@ export class CatalogService {
     const result = await runConnectorTest(
       connector,
       checked,
-      this.logger.child({ reqId: requestId, integration_id: entry.id, connector: entry.connector }),
+      this.logger.child({ reqId: actor.requestId, integration_id: entry.id, connector: entry.connector }),
     );
     await recordAudit(
       this.db,

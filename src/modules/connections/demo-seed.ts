@@ -2,7 +2,7 @@ import type { DemoConfig } from '../../connectors/demo/index.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import type { AdminCreated } from '../auth/bootstrap.js';
-import { SYSTEM_ACTOR } from '../auth/principal.js';
+import { SYSTEM_ACTOR, systemCaller } from '../auth/principal.js';
 import { builtInEntryId } from '../catalog/service.js';
 import { firstOrgOf } from '../members/store.js';
 import type { SyncService } from '../sync/api/service.js';
@@ -65,16 +65,15 @@ export async function seedDemoConnections(
   if (definitionId === undefined) throw new Error('the demo connector has no catalog entry');
   const seeded: DemoSeeded['connections'] = [];
   for (const demo of DEMO_CONNECTIONS) {
-    const { id } = await connections.create(
-      orgId,
-      { definition_id: definitionId, tags: ['demo'], ...demo },
-      SYSTEM_ACTOR,
-      clock.now(),
-    );
-    const tested = await connections.test(orgId, id, SYSTEM_ACTOR, clock.now());
+    const { id } = await connections.create(systemCaller(orgId, clock.now()), {
+      definition_id: definitionId,
+      tags: ['demo'],
+      ...demo,
+    });
+    const tested = await connections.test(systemCaller(orgId, clock.now()), id);
     const status =
       tested.test_result === 'success'
-        ? (await connections.enable(orgId, id, SYSTEM_ACTOR, clock.now())).status
+        ? (await connections.enable(systemCaller(orgId, clock.now()), id)).status
         : tested.status;
     if (status === 'connected') await sync.trigger(orgId, id, true, SYSTEM_ACTOR, clock.now());
     seeded.push({ id, name: demo.name, status });

@@ -13,8 +13,7 @@ import {
   sortQuery,
 } from '../../platform/http/envelope.js';
 import { bodyOptional } from '../../platform/http/validation.js';
-import { principalOf } from '../auth/guard.js';
-import { actorOf } from '../auth/principal.js';
+import { callerOf } from '../auth/guard.js';
 import { DEFAULT_HEALTH_CHECK_INTERVAL_MINS, DEFAULT_SYNC_INTERVAL_MINS } from './service.js';
 import { CONNECTION_SORTS, CONNECTION_STATUSES, HEALTHS } from './store.js';
 
@@ -175,7 +174,7 @@ export const connectionRoutes: ModuleRoutes = async (app, { ctx, connections: se
     async (request) => {
       const { page, per_page, sort, order, ...filter } = request.query;
       const query = { page, per_page, sort, order };
-      const { items, total } = await service.list(principalOf(request).orgId, filter, query);
+      const { items, total } = await service.list(callerOf(request, ctx.clock), filter, query);
       return paged(items, query, total);
     },
   );
@@ -204,13 +203,7 @@ export const connectionRoutes: ModuleRoutes = async (app, { ctx, connections: se
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      const created = await service.create(
-        principal.orgId,
-        request.body,
-        actorOf(principal, request),
-        ctx.clock.now(),
-      );
+      const created = await service.create(callerOf(request, ctx.clock), request.body);
       return reply.code(201).send({ data: created });
     },
   );
@@ -226,7 +219,7 @@ export const connectionRoutes: ModuleRoutes = async (app, { ctx, connections: se
         response: { 200: DataEnvelope(ConnectionDetailView), ...errorResponses(401, 403, 404) },
       },
     },
-    async (request) => ({ data: await service.get(principalOf(request).orgId, request.params.id) }),
+    async (request) => ({ data: await service.get(callerOf(request, ctx.clock), request.params.id) }),
   );
 
   app.put(
@@ -256,14 +249,7 @@ export const connectionRoutes: ModuleRoutes = async (app, { ctx, connections: se
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const updated = await service.update(
-        principal.orgId,
-        request.params.id,
-        request.body,
-        actorOf(principal, request),
-        ctx.clock.now(),
-      );
+      const updated = await service.update(callerOf(request, ctx.clock), request.params.id, request.body);
       return { data: updated };
     },
   );
@@ -280,8 +266,7 @@ export const connectionRoutes: ModuleRoutes = async (app, { ctx, connections: se
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      await service.delete(principal.orgId, request.params.id, actorOf(principal, request), ctx.clock.now());
+      await service.delete(callerOf(request, ctx.clock), request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -301,13 +286,7 @@ export const connectionRoutes: ModuleRoutes = async (app, { ctx, connections: se
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const result = await service.test(
-        principal.orgId,
-        request.params.id,
-        actorOf(principal, request),
-        ctx.clock.now(),
-      );
+      const result = await service.test(callerOf(request, ctx.clock), request.params.id);
       return { data: result };
     },
   );
@@ -325,13 +304,7 @@ export const connectionRoutes: ModuleRoutes = async (app, { ctx, connections: se
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const result = await service.enable(
-        principal.orgId,
-        request.params.id,
-        actorOf(principal, request),
-        ctx.clock.now(),
-      );
+      const result = await service.enable(callerOf(request, ctx.clock), request.params.id);
       return { data: result };
     },
   );
@@ -353,13 +326,10 @@ export const connectionRoutes: ModuleRoutes = async (app, { ctx, connections: se
       preValidation: bodyOptional,
     },
     async (request) => {
-      const principal = principalOf(request);
       const result = await service.disable(
-        principal.orgId,
+        callerOf(request, ctx.clock),
         request.params.id,
         request.body.reason,
-        actorOf(principal, request),
-        ctx.clock.now(),
       );
       return { data: result };
     },

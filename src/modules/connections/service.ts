@@ -8,7 +8,7 @@ import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { ProviderAuth } from '../../platform/outbound/provider-fetch.js';
 import { recordAudit } from '../audit/service.js';
-import type { Actor } from '../auth/principal.js';
+import type { Caller } from '../auth/principal.js';
 import { validateConfig } from '../catalog/config-schema.js';
 import { runConnectorTest } from '../catalog/connector-test.js';
 import type { CatalogService } from '../catalog/service.js';
@@ -133,7 +133,7 @@ export class ConnectionService {
   ) {}
 
   async list(
-    orgId: string,
+    { orgId }: Caller,
     filter: ConnectionFilter,
     page: PageQuery & { sort: ConnectionSort; order: SortOrder },
   ) {
@@ -141,7 +141,7 @@ export class ConnectionService {
     return { items: rows.map(listItem), total };
   }
 
-  async get(orgId: string, id: string): Promise<ConnectionDetail> {
+  async get({ orgId }: Caller, id: string): Promise<ConnectionDetail> {
     const row = await requireConnection(this.db, orgId, id);
     return detail(row, this.#storedSecretNames(row));
   }
@@ -166,7 +166,7 @@ export class ConnectionService {
     return claimHealthCheckSlot(this.db, id, slot, next);
   }
 
-  async create(orgId: string, input: ConnectionInput, actor: Actor, now: Date) {
+  async create({ orgId, actor, now }: Caller, input: ConnectionInput) {
     if (input.sync_cron) checkCron(input.sync_cron);
     if (input.sync_timezone) checkTimezone(input.sync_timezone);
     const definition = await this.catalog.connectable(input.definition_id);
@@ -245,7 +245,7 @@ export class ConnectionService {
   }
 
   /** Applies the fields that differ; `config` is merged into the stored one, masked secrets kept. */
-  async update(orgId: string, id: string, changes: ConnectionChanges, actor: Actor, now: Date) {
+  async update({ orgId, actor, now }: Caller, id: string, changes: ConnectionChanges) {
     if (changes.sync_cron) checkCron(changes.sync_cron);
     if (changes.sync_timezone) checkTimezone(changes.sync_timezone);
     return withUniqueName(changes.name, () =>
@@ -314,7 +314,7 @@ export class ConnectionService {
     );
   }
 
-  async delete(orgId: string, id: string, actor: Actor, now: Date): Promise<void> {
+  async delete({ orgId, actor, now }: Caller, id: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       const row = await requireConnection(tx, orgId, id);
       if (row.status === ('syncing' satisfies ConnectionStatus)) throw new AppError('SYNC_IN_PROGRESS');
@@ -337,7 +337,7 @@ export class ConnectionService {
    * Runs the connector's credential test with the decrypted config and records the outcome. A
    * failed test is a result (200), not an error.
    */
-  async test(orgId: string, id: string, actor: Actor, now: Date) {
+  async test({ orgId, actor, now }: Caller, id: string) {
     const row = await requireConnection(this.db, orgId, id);
     assertAllowed(row.status, 'test_passed');
     const connector = this.connectors.find((c) => c.definition.slug === row.connector);
@@ -366,7 +366,7 @@ export class ConnectionService {
   }
 
   /** Schedules the connection; refused until a test has passed at least once. */
-  async enable(orgId: string, id: string, actor: Actor, now: Date) {
+  async enable({ orgId, actor, now }: Caller, id: string) {
     return this.db.transaction().execute(async (tx) => {
       const row = await requireConnection(tx, orgId, id);
       if (row.last_test_passed_at === null) throw new AppError('TEST_REQUIRED');
@@ -401,7 +401,7 @@ export class ConnectionService {
   }
 
   /** Stops syncs and health checks; the reason is kept for whoever re-enables it. */
-  async disable(orgId: string, id: string, reason: string | undefined, actor: Actor, now: Date) {
+  async disable({ orgId, actor, now }: Caller, id: string, reason: string | undefined) {
     return this.db.transaction().execute(async (tx) => {
       const row = await requireConnection(tx, orgId, id);
       const set = {

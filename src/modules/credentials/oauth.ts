@@ -7,7 +7,7 @@ import type { OAuthStatesTable } from '../../platform/db/tables.js';
 import { AppError, InvalidFieldsError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logging/logger.js';
-import type { Actor } from '../auth/principal.js';
+import type { Actor, Caller } from '../auth/principal.js';
 import { move } from '../connections/lifecycle.js';
 import type { ConnectionSecrets } from '../connections/secrets.js';
 import type { ConnectionService } from '../connections/service.js';
@@ -47,10 +47,7 @@ export interface CallbackQuery {
   error?: string;
 }
 
-export type StartedBy = { actor: Actor } & (
-  | { scope: 'connection'; userId: string | null }
-  | { scope: 'user'; userId: string }
-);
+export type StartedBy = { scope: 'connection'; userId: string | null } | { scope: 'user'; userId: string };
 
 function verifierAad(state: Pick<OAuthStatesTable, 'id' | 'org_id' | 'connection_id'>): string {
   return `oauth_state:${state.id}|org:${state.org_id}|connection:${state.connection_id}`;
@@ -85,7 +82,7 @@ export class OAuthService {
     return `${this.settings.publicUrl}${OAUTH_CALLBACK_PATH}`;
   }
 
-  async start(orgId: string, id: string, returnUrl: string, by: StartedBy, now: Date) {
+  async start({ orgId, actor, now }: Caller, id: string, returnUrl: string, by: StartedBy) {
     this.#checkReturnUrl(returnUrl);
     const row = await this.connections.require(orgId, id);
     const endpoints = requireEndpoints(row);
@@ -102,9 +99,9 @@ export class OAuthService {
       org_id: orgId,
       connection_id: id,
       user_id: by.userId,
-      actor_type: by.actor.type,
-      actor_id: by.actor.id,
-      actor_name: by.actor.name,
+      actor_type: actor.type,
+      actor_id: actor.id,
+      actor_name: actor.name,
       return_url: returnUrl,
       code_verifier: this.box.encrypt(
         verifier,

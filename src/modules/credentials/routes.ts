@@ -2,8 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
 import { DataEnvelope, errorResponses, Nullable } from '../../platform/http/envelope.js';
-import { principalOf } from '../auth/guard.js';
-import { actorOf } from '../auth/principal.js';
+import { callerOf, principalOf } from '../auth/guard.js';
 import type { Config } from '../connections/secrets.js';
 import { OAUTH_STATE_TTL_MS } from './oauth.js';
 import { CREDENTIAL_STATUSES, type DirectAuthType } from './service.js';
@@ -87,17 +86,8 @@ const connectSchema = <B extends Parameters<typeof Type.Object>[0]>(
 
 /** Connect flows (spec: integration-provider-api.md, connect and status). */
 export const connectRoutes: ModuleRoutes = async (app, { ctx, credentials, oauth }) => {
-  const connect = (request: FastifyRequest, id: string, kind: DirectAuthType, input: Config) => {
-    const principal = principalOf(request);
-    return credentials.connect(
-      principal.orgId,
-      id,
-      kind,
-      input,
-      actorOf(principal, request),
-      ctx.clock.now(),
-    );
-  };
+  const connect = (request: FastifyRequest, id: string, kind: DirectAuthType, input: Config) =>
+    credentials.connect(callerOf(request, ctx.clock), id, kind, input);
 
   app.post(
     '/integration-connections/:id/connect/api-key',
@@ -156,11 +146,10 @@ export const connectRoutes: ModuleRoutes = async (app, { ctx, credentials, oauth
     async (request) => {
       const principal = principalOf(request);
       const started = await oauth.start(
-        principal.orgId,
+        callerOf(request, ctx.clock, principal),
         request.params.id,
         request.body.return_url,
-        { actor: actorOf(principal, request), scope: 'connection', userId: principal.userId },
-        ctx.clock.now(),
+        { scope: 'connection', userId: principal.userId },
       );
       return { data: started };
     },
@@ -209,7 +198,7 @@ export const connectRoutes: ModuleRoutes = async (app, { ctx, credentials, oauth
       },
     },
     async (request) => ({
-      data: await credentials.connection(principalOf(request).orgId, request.params.id, ctx.clock.now()),
+      data: await credentials.connection(callerOf(request, ctx.clock), request.params.id),
     }),
   );
 
@@ -227,13 +216,10 @@ export const connectRoutes: ModuleRoutes = async (app, { ctx, credentials, oauth
       },
     },
     async (request) => {
-      const principal = principalOf(request);
       const result = await credentials.update(
-        principal.orgId,
+        callerOf(request, ctx.clock),
         request.params.id,
         request.body.credentials,
-        actorOf(principal, request),
-        ctx.clock.now(),
       );
       return { data: result };
     },
@@ -254,13 +240,7 @@ export const connectRoutes: ModuleRoutes = async (app, { ctx, credentials, oauth
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const result = await credentials.disconnect(
-        principal.orgId,
-        request.params.id,
-        actorOf(principal, request),
-        ctx.clock.now(),
-      );
+      const result = await credentials.disconnect(callerOf(request, ctx.clock), request.params.id);
       return { data: result };
     },
   );

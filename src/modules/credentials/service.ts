@@ -1,7 +1,7 @@
 import type { AuthType } from '../../connectors/sdk.js';
 import type { Db } from '../../platform/db/database.js';
 import { AppError, InvalidFieldsError } from '../../platform/errors.js';
-import type { Actor } from '../auth/principal.js';
+import type { Caller } from '../auth/principal.js';
 import { changeConnection } from '../connections/change.js';
 import { assertAllowed, move } from '../connections/lifecycle.js';
 import { type Config, secretFieldsOf } from '../connections/secrets.js';
@@ -64,7 +64,7 @@ export class CredentialService {
     private readonly tokens: OAuthTokens,
   ) {}
 
-  async connection(orgId: string, id: string, now: Date) {
+  async connection({ orgId, now }: Caller, id: string) {
     const row = await this.#require(orgId, id);
     return {
       connection_id: id,
@@ -76,8 +76,8 @@ export class CredentialService {
   }
 
   /** connect/api-key, connect/basic and connect/custom: allowed only for the definition's auth type. */
-  async connect(orgId: string, id: string, kind: DirectAuthType, input: Config, actor: Actor, now: Date) {
-    const row = await this.#require(orgId, id);
+  async connect(caller: Caller, id: string, kind: DirectAuthType, input: Config) {
+    const row = await this.#require(caller.orgId, id);
     const authType = row.auth_type;
     if (authType !== kind) {
       throw wrongAuthType(authType, `This integration authenticates with ${authType}, not ${kind}`);
@@ -95,18 +95,18 @@ export class CredentialService {
       credentials = input;
       checkKeys(credentials, schemaFields(row.config_schema), 'is not a field of this integration');
     }
-    return this.#store(row, credentials, actor, now);
+    return this.#store(caller, row, credentials);
   }
 
   /** Replaces some secret fields of any connection not connected through OAuth, then re-tests. */
-  async update(orgId: string, id: string, credentials: Config, actor: Actor, now: Date) {
-    const row = await this.#require(orgId, id);
+  async update(caller: Caller, id: string, credentials: Config) {
+    const row = await this.#require(caller.orgId, id);
     const authType = row.auth_type;
     if (authType === ('oauth2' satisfies AuthType)) {
       throw wrongAuthType(authType, 'OAuth credentials are replaced by connecting again through OAuth');
     }
     checkKeys(credentials, secretFieldsOf(row.config_schema), 'is not a secret field of this integration');
-    return this.#store(row, credentials, actor, now);
+    return this.#store(caller, row, credentials);
   }
 
   /**
@@ -114,7 +114,7 @@ export class CredentialService {
    * secrets and takes the connection back to setup; its plain config stays. A failed revocation is
    * reported, not fatal: the tokens are deleted here either way.
    */
-  async disconnect(orgId: string, id: string, actor: Actor, now: Date) {
+  async disconnect({ orgId, actor, now }: Caller, id: string) {
     const at = now.toISOString();
     const before = await this.#require(orgId, id);
     assertAllowed(before.status, 'disconnected');
@@ -147,10 +147,11 @@ export class CredentialService {
   }
 
   /** Merges the credential into the config through the connection update, then runs the test. */
-  async #store(row: ConnectionWithDefinition, credentials: Config, actor: Actor, now: Date) {
+  async #store(caller: Caller, row: ConnectionWithDefinition, credentials: Config) {
+    const { actor, now } = caller;
     if (row.status === ('disabled' satisfies ConnectionStatus)) throw new AppError('CONNECTION_DISABLED');
-    await this.connections.update(row.org_id, row.id, { config: credentials }, actor, now);
-    const test = await this.connections.test(row.org_id, row.id, actor, now);
+    await this.connections.update(caller, row.id, { config: credentials });
+    const test = await this.connections.test(caller, row.id);
     const passed = test.test_result === 'success';
     const set = passed
       ? { credential_status: 'active', credential_validated_at: test.tested_at, credential_error: null }

@@ -1,7 +1,7 @@
 import type { Db } from '../../platform/db/database.js';
 import { AppError } from '../../platform/errors.js';
 import { recordAudit } from '../audit/service.js';
-import type { Actor } from '../auth/principal.js';
+import type { Actor, Caller } from '../auth/principal.js';
 import type { ConnectionSecrets } from '../connections/secrets.js';
 import type { ConnectionService } from '../connections/service.js';
 import type { ConnectionWithDefinition } from '../connections/store.js';
@@ -78,7 +78,8 @@ export class UserCredentialService {
   ) {}
 
   /** `{ connected: false }` alone until the user has connected (the spec's shape). */
-  async connection(key: UserCredentialKey, now: Date) {
+  async connection({ orgId, now }: Caller, userId: string, connectionId: string) {
+    const key: UserCredentialKey = { orgId, connectionId, userId };
     const row = await this.#connection(key);
     // Only an OAuth connection can hold a credential of the user's own.
     if (row.auth_type !== 'oauth2') {
@@ -102,7 +103,8 @@ export class UserCredentialService {
   }
 
   /** Revokes the user's tokens at the provider when it supports it, then deletes them. */
-  async disconnect(key: UserCredentialKey, actor: Actor, now: Date) {
+  async disconnect({ orgId, actor, now }: Caller, userId: string, connectionId: string) {
+    const key: UserCredentialKey = { orgId, connectionId, userId };
     const row = await this.#connection(key);
     await this.#require(key);
     const revocation: Revocation = await this.tokens.revokeForUser(row, key.userId);

@@ -1,8 +1,7 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
 import { DataEnvelope, errorResponses, Nullable } from '../../platform/http/envelope.js';
-import { userOf } from '../auth/guard.js';
-import { actorOf } from '../auth/principal.js';
+import { callerOf, userOf } from '../auth/guard.js';
 import { OAUTH_STATE_TTL_MS } from './oauth.js';
 import { DisconnectedView, IdParams, ReturnUrlBody, StartedView, Status } from './routes.js';
 
@@ -25,9 +24,10 @@ const PERSONAL =
  * user's own OAuth credential for one of the org's connections, which provides the OAuth client.
  */
 export const userConnectRoutes: ModuleRoutes = async (app, { ctx, oauth, userCredentials: credentials }) => {
-  const keyOf = (request: Parameters<typeof userOf>[0], connectionId: string) => {
+  /** The signed-in user, who may act only on their own credential, and their Caller. */
+  const userCallerOf = (request: Parameters<typeof userOf>[0]) => {
     const user = userOf(request);
-    return { user, key: { orgId: user.orgId, connectionId, userId: user.id } };
+    return { user, caller: callerOf(request, ctx.clock, user) };
   };
 
   app.post(
@@ -46,14 +46,11 @@ export const userConnectRoutes: ModuleRoutes = async (app, { ctx, oauth, userCre
       },
     },
     async (request) => {
-      const { user } = keyOf(request, request.params.id);
-      const started = await oauth.start(
-        user.orgId,
-        request.params.id,
-        request.body.return_url,
-        { actor: actorOf(user, request), scope: 'user', userId: user.id },
-        ctx.clock.now(),
-      );
+      const { user, caller } = userCallerOf(request);
+      const started = await oauth.start(caller, request.params.id, request.body.return_url, {
+        scope: 'user',
+        userId: user.id,
+      });
       return { data: started };
     },
   );
@@ -73,8 +70,8 @@ export const userConnectRoutes: ModuleRoutes = async (app, { ctx, oauth, userCre
       },
     },
     async (request) => {
-      const { key } = keyOf(request, request.params.id);
-      return { data: await credentials.connection(key, ctx.clock.now()) };
+      const { user, caller } = userCallerOf(request);
+      return { data: await credentials.connection(caller, user.id, request.params.id) };
     },
   );
 
@@ -93,8 +90,8 @@ export const userConnectRoutes: ModuleRoutes = async (app, { ctx, oauth, userCre
       },
     },
     async (request) => {
-      const { user, key } = keyOf(request, request.params.id);
-      return { data: await credentials.disconnect(key, actorOf(user, request), ctx.clock.now()) };
+      const { user, caller } = userCallerOf(request);
+      return { data: await credentials.disconnect(caller, user.id, request.params.id) };
     },
   );
 };

@@ -1,8 +1,7 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
 import { DataEnvelope, errorResponses, Nullable, NullableTimestamp } from '../../platform/http/envelope.js';
-import { principalOf } from '../auth/guard.js';
-import { actorOf } from '../auth/principal.js';
+import { callerOf } from '../auth/guard.js';
 import { CONNECTION_STATUSES, HEALTHS } from '../connections/store.js';
 import { RUN_STATUSES } from '../sync/model.js';
 
@@ -73,7 +72,7 @@ export const healthRoutes: ModuleRoutes = async (app, { ctx, health: service }) 
       },
     },
     async (request) => ({
-      data: await service.report(principalOf(request).orgId, request.params.id, ctx.clock.now()),
+      data: await service.report(callerOf(request, ctx.clock), request.params.id),
     }),
   );
 
@@ -93,13 +92,7 @@ export const healthRoutes: ModuleRoutes = async (app, { ctx, health: service }) 
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const result = await service.check(
-        principal.orgId,
-        request.params.id,
-        ctx.clock.now(),
-        actorOf(principal, request),
-      );
+      const result = await service.check(callerOf(request, ctx.clock), request.params.id);
       return { data: result };
     },
   );

@@ -4,7 +4,7 @@ import { AppError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { ProviderAuth } from '../../platform/outbound/provider-fetch.js';
 import { recordAudit } from '../audit/service.js';
-import type { Actor } from '../auth/principal.js';
+import type { Actor, Caller } from '../auth/principal.js';
 import { runConnectorTest } from '../catalog/connector-test.js';
 import { type HealthThresholds, recordHealthCheck } from '../connections/lifecycle.js';
 import { nextHealthCheckAt } from '../connections/schedule.js';
@@ -42,10 +42,10 @@ export class HealthService {
   ) {}
 
   /**
-   * Runs one check now and records it. A failed check is a result (200), not an error. With an
-   * actor (a user asked for it) the change is audited.
+   * Runs one check now and records it. A failed check is a result (200), not an error. Someone
+   * asked for it, so the change is audited.
    */
-  async check(orgId: string, id: string, now: Date, actor?: Actor) {
+  async check({ orgId, actor, now }: Caller, id: string) {
     const row = await this.connections.require(orgId, id);
     if (row.status === ('disabled' satisfies ConnectionStatus)) throw new AppError('CONNECTION_DISABLED');
     const probe = await this.#probe(row);
@@ -62,7 +62,7 @@ export class HealthService {
   }
 
   /** The spec's health report: check state, sync state, the latest runs and uptime rates. */
-  async report(orgId: string, id: string, now: Date) {
+  async report({ orgId, now }: Caller, id: string) {
     const row = await this.connections.require(orgId, id);
     const [runs, rates] = await Promise.all([
       recentRuns(this.db, orgId, id),

@@ -7,8 +7,7 @@ import {
   paged,
   pageQuery,
 } from '../../platform/http/envelope.js';
-import { principalOf, userOf } from '../auth/guard.js';
-import { actorOf } from '../auth/principal.js';
+import { callerOf, principalOf, userOf } from '../auth/guard.js';
 import { activeOrg, OrgParams } from './org-scope.js';
 
 const OrgView = Type.Object({
@@ -60,12 +59,10 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, orgs }) => {
     },
     async (request, reply) => {
       const principal = userOf(request);
-      const org = await orgs.create(
-        { name: request.body.name, slug: request.body.slug },
-        principal.id,
-        actorOf(principal, request),
-        ctx.clock.now(),
-      );
+      const org = await orgs.create(callerOf(request, ctx.clock, principal), principal.id, {
+        name: request.body.name,
+        slug: request.body.slug,
+      });
       return reply.code(201).send({ data: { ...org, role: 'tenant_admin' } });
     },
   );
@@ -83,7 +80,7 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, orgs }) => {
     },
     async (request) => {
       const principal = activeOrg(request, request.params.id);
-      return { data: { ...(await orgs.get(principal.orgId)), role: principal.role } };
+      return { data: { ...(await orgs.get(callerOf(request, ctx.clock, principal))), role: principal.role } };
     },
   );
 
@@ -114,12 +111,7 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, orgs }) => {
     },
     async (request) => {
       const principal = activeOrg(request, request.params.id);
-      const org = await orgs.update(
-        principal.orgId,
-        request.body,
-        actorOf(principal, request),
-        ctx.clock.now(),
-      );
+      const org = await orgs.update(callerOf(request, ctx.clock, principal), request.body);
       return { data: { ...org, role: principal.role } };
     },
   );

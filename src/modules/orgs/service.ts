@@ -4,7 +4,7 @@ import { AppError } from '../../platform/errors.js';
 import type { PageQuery } from '../../platform/http/envelope.js';
 import { newId } from '../../platform/ids.js';
 import { recordAudit } from '../audit/service.js';
-import type { Actor, Principal } from '../auth/principal.js';
+import type { Actor, Caller, Principal } from '../auth/principal.js';
 import { addMember } from '../members/service.js';
 import {
   findOrg,
@@ -89,20 +89,21 @@ export class OrgService {
   }
 
   /** A new org, with the user creating it as its tenant_admin. */
-  create(input: { name: string; slug?: string }, ownerId: string, actor: Actor, now: Date): Promise<OrgRow> {
+  create({ actor, now }: Caller, ownerId: string, input: { name: string; slug?: string }): Promise<OrgRow> {
     return uniqueOr(
       () => new AppError('SLUG_TAKEN'),
       () => this.db.transaction().execute((tx) => createOrgWithOwner(tx, { ...input, ownerId }, actor, now)),
     );
   }
 
-  async get(orgId: string): Promise<OrgRow> {
+  async get({ orgId }: Caller): Promise<OrgRow> {
     const org = await findOrg(this.db, orgId);
     if (!org) throw new AppError('ORG_NOT_FOUND');
     return org;
   }
 
-  async update(orgId: string, changes: OrgChanges, actor: Actor, now: Date): Promise<OrgRow> {
+  async update(caller: Caller, changes: OrgChanges): Promise<OrgRow> {
+    const { orgId, actor, now } = caller;
     await this.db.transaction().execute(async (tx) => {
       await updateOrg(tx, orgId, { ...changes, updated_at: now.toISOString() });
       await recordAudit(
@@ -118,6 +119,6 @@ export class OrgService {
         now,
       );
     });
-    return this.get(orgId);
+    return this.get(caller);
   }
 }
