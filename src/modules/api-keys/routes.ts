@@ -7,6 +7,7 @@ import {
   paged,
   pageQuery,
 } from '../../platform/http/envelope.js';
+import { IdParams } from '../../platform/http/params.js';
 import { callerOf, userOf } from '../auth/guard.js';
 import { PERMISSIONS } from '../auth/permissions.js';
 
@@ -29,8 +30,6 @@ const NewApiKeyView = Type.Object({
   ...ApiKeyView.properties,
   key: Type.String({ description: 'The key itself, shown only in this response: store it now' }),
 });
-
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /** The organisation's API keys: `Authorization: Bearer sk_…` with a subset of its creator's rights. */
 export const apiKeyRoutes: ModuleRoutes = async (app, { ctx, apiKeys }) => {

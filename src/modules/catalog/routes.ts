@@ -8,6 +8,7 @@ import {
   paged,
   pageQuery,
 } from '../../platform/http/envelope.js';
+import { IdParams } from '../../platform/http/params.js';
 import { callerOf } from '../auth/guard.js';
 import { RESERVED_SLUGS } from './store.js';
 
@@ -108,7 +109,7 @@ export const catalogRoutes: ModuleRoutes = async (app, { ctx, catalog }) => {
           `\`:id\` is the id or the slug. ${RESERVED_SLUGS.map((s) => `\`${s}\``).join(', ')} are other ` +
           'routes, never slugs. A deprecated integration still reads, with `is_active: false`; a disabled ' +
           'one, or one not offered to organisations, answers 404.',
-        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        params: IdParams,
         response: { 200: DataEnvelope(CatalogDetailView), ...errorResponses(401, 403, 404) },
       },
     },

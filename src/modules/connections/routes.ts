@@ -12,6 +12,7 @@ import {
   pageQuery,
   sortQuery,
 } from '../../platform/http/envelope.js';
+import { IdParams } from '../../platform/http/params.js';
 import { bodyOptional } from '../../platform/http/validation.js';
 import { callerOf } from '../auth/guard.js';
 import { DEFAULT_HEALTH_CHECK_INTERVAL_MINS, DEFAULT_SYNC_INTERVAL_MINS } from './service.js';
@@ -142,8 +143,6 @@ const InputFields = {
   ),
   tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 50 })),
 };
-
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /** The organisation's connections (spec: integration-engine-api.md §2). */
 export const connectionRoutes: ModuleRoutes = async (app, { ctx, connections: service }) => {

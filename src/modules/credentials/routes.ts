@@ -2,12 +2,11 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
 import { DataEnvelope, errorResponses, Nullable } from '../../platform/http/envelope.js';
+import { IdParams } from '../../platform/http/params.js';
 import { callerOf, principalOf } from '../auth/guard.js';
 import type { Config } from '../connections/secrets.js';
 import { OAUTH_STATE_TTL_MS } from './oauth.js';
 import { CREDENTIAL_STATUSES, type DirectAuthType } from './service.js';
-
-export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 const Credentials = Type.Record(Type.String(), Type.Unknown(), {
   minProperties: 1,

@@ -1,9 +1,10 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
 import { DataEnvelope, errorResponses, Nullable } from '../../platform/http/envelope.js';
+import { IdParams } from '../../platform/http/params.js';
 import { callerOf, userOf } from '../auth/guard.js';
 import { OAUTH_STATE_TTL_MS } from './oauth.js';
-import { DisconnectedView, IdParams, ReturnUrlBody, StartedView, Status } from './routes.js';
+import { DisconnectedView, ReturnUrlBody, StartedView, Status } from './routes.js';
 
 /** Until the user has connected, only `connected: false` (the spec's shape). */
 const UserConnectionView = Type.Object({

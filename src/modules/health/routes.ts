@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
 import { DataEnvelope, errorResponses, Nullable, NullableTimestamp } from '../../platform/http/envelope.js';
+import { IdParams } from '../../platform/http/params.js';
 import { callerOf } from '../auth/guard.js';
 import { CONNECTION_STATUSES, HEALTHS } from '../connections/store.js';
 import { RUN_STATUSES } from '../sync/model.js';
@@ -52,8 +53,6 @@ const HealthCheckView = Type.Object({
   message: Type.String(),
   checked_at: Type.String(),
 });
-
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /** Connection health (spec: integration-engine-api.md §4). */
 export const healthRoutes: ModuleRoutes = async (app, { ctx, health: service }) => {

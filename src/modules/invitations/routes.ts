@@ -1,8 +1,9 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
 import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
+import { IdParams } from '../../platform/http/params.js';
 import { callerOf } from '../auth/guard.js';
-import { activeOrg, OrgParams, Role } from '../orgs/org-scope.js';
+import { activeOrg, Role } from '../orgs/org-scope.js';
 
 /** Invitations to join your active organisation, and their acceptance. */
 export const invitationRoutes: ModuleRoutes = async (app, { ctx, invitations }) => {
@@ -13,7 +14,7 @@ export const invitationRoutes: ModuleRoutes = async (app, { ctx, invitations }) 
       schema: {
         tags: ['orgs'],
         summary: 'Invite someone by email; the token is shown once',
-        params: OrgParams,
+        params: IdParams,
         body: Type.Object(
           { email: Type.String({ format: 'email', maxLength: 320 }), role: Role },
           { additionalProperties: false },

@@ -8,15 +8,16 @@ import {
   pageQuery,
   sortQuery,
 } from '../../platform/http/envelope.js';
+import { IdParams, PathId } from '../../platform/http/params.js';
 import { callerOf } from '../auth/guard.js';
 import type { OrgRole } from '../auth/permissions.js';
-import { activeOrg, OrgParams, Role } from '../orgs/org-scope.js';
+import { activeOrg, Role } from '../orgs/org-scope.js';
 import { UserView } from '../users/routes.js';
 import { USER_SORTS } from '../users/store.js';
 
 const MemberParams = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 64 }),
-  userId: Type.String({ minLength: 1, maxLength: 64 }),
+  id: PathId,
+  userId: PathId,
 });
 
 /** The members of your active organisation: who they are, their roles, their removal. */
@@ -28,7 +29,7 @@ export const memberRoutes: ModuleRoutes = async (app, { ctx, members }) => {
       schema: {
         tags: ['orgs'],
         summary: 'Members of your active organisation',
-        params: OrgParams,
+        params: IdParams,
         querystring: Type.Object(
           {
             ...pageQuery(),

@@ -6,7 +6,6 @@ import { ORG_ROLES } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
 
 /** What the routes under /orgs/:id share: the org in the path, and a role in it. */
-export const OrgParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 export const Role = Type.Enum([...ORG_ROLES]);
 
 /** Org-scoped routes act on the caller's active org; any other org id reads as missing. */

@@ -7,8 +7,9 @@ import {
   paged,
   pageQuery,
 } from '../../platform/http/envelope.js';
+import { IdParams } from '../../platform/http/params.js';
 import { callerOf, principalOf, userOf } from '../auth/guard.js';
-import { activeOrg, OrgParams } from './org-scope.js';
+import { activeOrg } from './org-scope.js';
 
 const OrgView = Type.Object({
   id: Type.String(),
@@ -74,7 +75,7 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, orgs }) => {
       schema: {
         tags: ['orgs'],
         summary: 'Your active organisation, with its settings',
-        params: OrgParams,
+        params: IdParams,
         response: { 200: DataEnvelope(OrgView), ...errorResponses(401, 403, 404) },
       },
     },
@@ -91,7 +92,7 @@ export const orgRoutes: ModuleRoutes = async (app, { ctx, orgs }) => {
       schema: {
         tags: ['orgs'],
         summary: 'Rename the organisation or change its settings',
-        params: OrgParams,
+        params: IdParams,
         body: Type.Object(
           {
             name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),

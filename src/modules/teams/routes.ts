@@ -8,6 +8,7 @@ import {
   pageQuery,
   sortQuery,
 } from '../../platform/http/envelope.js';
+import { IdParams, PathId } from '../../platform/http/params.js';
 import { callerOf } from '../auth/guard.js';
 import { TEAM_SORTS } from './store.js';
 
@@ -35,10 +36,9 @@ const TeamDetail = Type.Object({ ...TeamFields, members: Type.Array(TeamMemberVi
 const Name = Type.String({ minLength: 1, maxLength: 255 });
 const Description = Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]);
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const MemberParams = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 64 }),
-  userId: Type.String({ minLength: 1, maxLength: 64 }),
+  id: PathId,
+  userId: PathId,
 });
 
 /** Named groups of the organisation's users. */

@@ -9,6 +9,7 @@ import {
   pageQuery,
   sortQuery,
 } from '../../platform/http/envelope.js';
+import { IdParams } from '../../platform/http/params.js';
 import { callerOf, userOf } from '../auth/guard.js';
 import { ORG_ROLES } from '../auth/permissions.js';
 import type { ProfileChanges } from './service.js';
@@ -24,8 +25,6 @@ export const UserView = Type.Object({
   joined_at: Type.String(),
   created_at: Type.String(),
 });
-
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /** The people of the caller's organisation, the caller's own profile, and (super admins) accounts. */
 export const userRoutes: ModuleRoutes = async (app, { ctx, users }) => {

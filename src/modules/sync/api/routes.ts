@@ -11,6 +11,7 @@ import {
   pageQuery,
   sortQuery,
 } from '../../../platform/http/envelope.js';
+import { IdParams, PathId } from '../../../platform/http/params.js';
 import { bodyOptional } from '../../../platform/http/validation.js';
 import { principalOf } from '../../auth/guard.js';
 import { actorOf } from '../../auth/principal.js';
@@ -81,10 +82,9 @@ const LogView = Type.Object({
   created_at: Type.String(),
 });
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const RunParams = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 64 }),
-  rid: Type.String({ minLength: 1, maxLength: 64 }),
+  id: PathId,
+  rid: PathId,
 });
 
 /** Sync execution and run history (spec: integration-engine-api.md §3). */
