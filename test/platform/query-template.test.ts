@@ -51,4 +51,21 @@ describe.each(dialects)('query templates on $name', ({ create }) => {
     );
     await expect(broken.execute(database.db, { key: 'a', unused: 1 })).rejects.toThrow(/unused/);
   });
+
+  it('is seen by the commit signal as the query it was built from (an insert, after its commit)', async () => {
+    const insert = new QueryTemplate(['key'], (d, slot) =>
+      d
+        .insertInto('system_settings')
+        .values({ key: slot.key, value: {}, updated_at: new Date().toISOString() }),
+    );
+    let signalled = 0;
+    database.commits.on('system_settings', () => {
+      signalled++;
+    });
+    await database.db.transaction().execute(async (tx) => {
+      await insert.execute(tx, { key: 'a' });
+      expect(signalled).toBe(0);
+    });
+    expect(signalled).toBe(1);
+  });
 });

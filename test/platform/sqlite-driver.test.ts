@@ -94,4 +94,24 @@ describe('the main thread on SQLite, beside the sync writer', () => {
     await transaction;
     expect(await read).toEqual(['open']);
   });
+
+  it('lets the event loop turn between writes made one after another', async () => {
+    // A timer's or a request's callback waiting behind a caller that writes in a loop.
+    let turnedAfter: number | undefined;
+    let written = 0;
+    setImmediate(() => {
+      turnedAfter = written;
+    });
+    for (; written < 20; written++) {
+      if (written % 2 === 0) await insert(`key-${written}`);
+      else
+        await database.db.transaction().execute((tx) =>
+          tx
+            .insertInto('system_settings')
+            .values({ key: `key-${written}`, value: {}, updated_at: AT })
+            .execute(),
+        );
+    }
+    expect(turnedAfter).toBeLessThan(2);
+  });
 });

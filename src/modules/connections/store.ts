@@ -227,30 +227,40 @@ export async function deleteConnection(db: Db, orgId: string, id: string): Promi
   await db.deleteFrom('integration_connections').where('id', '=', id).where('org_id', '=', orgId).execute();
 }
 
+const LIFECYCLE_COLUMNS = [
+  'org_id',
+  'status',
+  'health',
+  'credential_status',
+  'consecutive_failures',
+  'total_runs',
+  'successful_runs',
+  'failed_runs',
+  'next_health_check_at',
+] as const;
+
+// Built once: every run reads it twice (claim and end), and building it cost more than running it.
+function lifecycleState(tx: Db, id: string) {
+  const q = tx.selectFrom('integration_connections').select(LIFECYCLE_COLUMNS).where('id', '=', id);
+  return isPostgres(tx) ? q.forUpdate() : q;
+}
+const LIFECYCLE_STATE = new QueryTemplate(['id'], (db, slot) => lifecycleState(db, slot.id));
+const LIFECYCLE_STATE_OF_ORG = new QueryTemplate(['id', 'org_id'], (db, slot) =>
+  lifecycleState(db, slot.id).where('org_id', '=', slot.org_id),
+);
+
 /**
  * The columns the lifecycle decides from, read under the row's lock (PostgreSQL; SQLite has one
  * writer at a time) so that the transition written is the one decided until the transaction ends.
  */
 export async function lockLifecycleState(tx: Db, target: { orgId?: string; id: string }) {
-  let q = tx
-    .selectFrom('integration_connections')
-    .select([
-      'org_id',
-      'status',
-      'health',
-      'credential_status',
-      'consecutive_failures',
-      'total_runs',
-      'successful_runs',
-      'failed_runs',
-      'next_health_check_at',
-    ])
-    .where('id', '=', target.id);
-  if (target.orgId !== undefined) q = q.where('org_id', '=', target.orgId);
-  return (isPostgres(tx) ? q.forUpdate() : q).executeTakeFirst();
+  const { rows } = await (target.orgId === undefined
+    ? LIFECYCLE_STATE.execute<LifecycleState>(tx, { id: target.id })
+    : LIFECYCLE_STATE_OF_ORG.execute<LifecycleState>(tx, { id: target.id, org_id: target.orgId }));
+  return rows[0];
 }
 
-export type LifecycleState = NonNullable<Awaited<ReturnType<typeof lockLifecycleState>>>;
+export type LifecycleState = Pick<ConnectionRow, (typeof LIFECYCLE_COLUMNS)[number]>;
 
 /**
  * Takes the row lock of a run's connection before anything touches the run (PostgreSQL; SQLite has

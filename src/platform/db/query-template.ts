@@ -12,7 +12,10 @@ type ParameterSource = { slot: number } | { constant: unknown };
  * every page's throwaway query tree was garbage for the collector (bench/sync).
  */
 export class QueryTemplate<Slot extends string> {
-  readonly #compiled = new WeakMap<object, { sql: string; sources: ParameterSource[] }>();
+  readonly #compiled = new WeakMap<
+    object,
+    { sql: string; sources: ParameterSource[]; node: CompiledQuery['query'] }
+  >();
 
   constructor(
     private readonly slots: readonly Slot[],
@@ -22,20 +25,22 @@ export class QueryTemplate<Slot extends string> {
 
   /** Runs the query with `values` in its slots (objects and arrays sent as JSON text, as every query sends them). */
   async execute<R>(db: Db, values: Record<Slot, unknown>): Promise<QueryResult<R>> {
-    const { sql, parameters } = this.compiled(db);
-    return db.executeQuery<R>(CompiledQuery.raw(sql, parameters(values)));
+    const { sql, sources, node } = this.#compile(db);
+    // With the built query's node, not a raw one's: what watches queries sees what this one does
+    // (the commit signal sees an insert into the event outbox).
+    return db.executeQuery<R>({ ...CompiledQuery.raw(sql, this.#parameters(sources, values)), query: node });
   }
 
   /** The SQL in `db`'s dialect and the parameters for given values: to run it on a raw connection. */
   compiled(db: Db): { sql: string; parameters(values: Record<Slot, unknown>): unknown[] } {
     const { sql, sources } = this.#compile(db);
-    return {
-      sql,
-      parameters: (values) =>
-        sources.map((source) =>
-          'slot' in source ? encodeJsonParameter(values[this.slots[source.slot]!]) : source.constant,
-        ),
-    };
+    return { sql, parameters: (values) => this.#parameters(sources, values) };
+  }
+
+  #parameters(sources: ParameterSource[], values: Record<Slot, unknown>): unknown[] {
+    return sources.map((source) =>
+      'slot' in source ? encodeJsonParameter(values[this.slots[source.slot]!]) : source.constant,
+    );
   }
 
   // Keyed by the dialect's adapter: the same for a database and every transaction on it.
@@ -56,7 +61,7 @@ export class QueryTemplate<Slot extends string> {
       });
       const missing = this.slots.filter((_, i) => !sources.some((s) => 'slot' in s && s.slot === i));
       if (missing.length > 0) throw new Error(`query template: slots ${missing.join(', ')} not in the query`);
-      compiled = { sql: query.sql, sources };
+      compiled = { sql: query.sql, sources, node: query.query };
       this.#compiled.set(adapter, compiled);
     }
     return compiled;

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   type CompiledQuery,
@@ -104,6 +105,9 @@ class DecodingDatabase implements SqliteDatabase {
  *   would otherwise run inside it on this one connection (and see what it may roll back).
  * Since better-sqlite3 runs each statement to its end before returning, nothing else is needed to
  * keep statements apart: Kysely's own per-connection mutex is not used.
+ * For the same reason a write never yields to the event loop, so each waits for a turn of it
+ * before taking the lock: callers writing one after another (a burst of sync triggers, of run
+ * claims and ends) would otherwise hold timers and requests until the whole burst is done.
  */
 class WriteLockingDriver extends SqliteDriver {
   /** Settles when the transaction open on the connection ends; undefined while none is. */
@@ -123,7 +127,7 @@ class WriteLockingDriver extends SqliteDriver {
   override async releaseConnection(): Promise<void> {}
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await this.lock.acquire();
+    await this.#acquire();
     let end = () => {};
     const ended = new Promise<void>((resolve) => {
       end = resolve;
@@ -161,12 +165,18 @@ class WriteLockingDriver extends SqliteDriver {
 
   /** Runs `statement` holding the write lock. */
   async locked<T>(statement: () => T): Promise<T> {
-    await this.lock.acquire();
+    await this.#acquire();
     try {
       return statement();
     } finally {
       this.lock.release();
     }
+  }
+
+  /** The write lock, on a later turn of the event loop (see the class's comment). */
+  async #acquire(): Promise<void> {
+    await nextTurn();
+    await this.lock.acquire();
   }
 
   #ended(connection: DatabaseConnection): void {

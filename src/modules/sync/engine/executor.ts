@@ -90,9 +90,8 @@ export class RunExecutor {
 
   async execute(runId: string): Promise<void> {
     const { db, clock, settings, owner } = this.deps;
-    // SQLite calls never yield: without a turn of the event loop between runs and between pages,
-    // a burst of runs starves HTTP requests, heartbeats and scheduler ticks (bench/sync).
-    await setImmediate();
+    // The claim waits for a turn of the event loop, as every write does (on SQLite, the driver
+    // sees to it; on PostgreSQL it is I/O): a burst of runs does not starve requests and timers.
     const run = await db.transaction().execute(async (tx) => {
       const claimed = await claimRun(tx, runId, owner, clock.now(), settings.leaseMs);
       if (claimed) await move(tx, { id: claimed.connection_id }, 'run_started', clock.now());
