@@ -377,7 +377,7 @@ async function runsPerSecond(runs: number, warmup: number, parallel: number, rou
         Array.from({ length: parallel }, async () => {
           while (next < batch.length) {
             const id = batch[next++]!;
-            await sync.trigger(engine.orgId, id, false, actor, engine.ctx.clock.now());
+            await sync.trigger({ orgId: engine.orgId, actor, now: engine.ctx.clock.now() }, id, false);
           }
         }),
       );

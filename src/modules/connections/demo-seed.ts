@@ -2,7 +2,7 @@ import type { DemoConfig } from '../../connectors/demo/index.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import type { AdminCreated } from '../auth/bootstrap.js';
-import { SYSTEM_ACTOR, systemCaller } from '../auth/principal.js';
+import { systemCaller } from '../auth/principal.js';
 import { builtInEntryId } from '../catalog/service.js';
 import { firstOrgOf } from '../members/store.js';
 import type { SyncService } from '../sync/api/service.js';
@@ -75,7 +75,7 @@ export async function seedDemoConnections(
       tested.test_result === 'success'
         ? (await connections.enable(systemCaller(orgId, clock.now()), id)).status
         : tested.status;
-    if (status === 'connected') await sync.trigger(orgId, id, true, SYSTEM_ACTOR, clock.now());
+    if (status === 'connected') await sync.trigger(systemCaller(orgId, clock.now()), id, true);
     seeded.push({ id, name: demo.name, status });
   }
   return { orgId, connections: seeded };

@@ -13,8 +13,7 @@ import {
 } from '../../../platform/http/envelope.js';
 import { IdParams, PathId } from '../../../platform/http/params.js';
 import { bodyOptional } from '../../../platform/http/validation.js';
-import { principalOf } from '../../auth/guard.js';
-import { actorOf } from '../../auth/principal.js';
+import { callerOf } from '../../auth/guard.js';
 import { LOG_LEVELS, RUN_SORTS, RUN_STATUSES, TRIGGERS } from '../model.js';
 
 const Stats = Type.Object({
@@ -123,13 +122,10 @@ export const syncRoutes: ModuleRoutes = async (app, { ctx, sync }) => {
       preValidation: bodyOptional,
     },
     async (request, reply) => {
-      const principal = principalOf(request);
       const queued = await sync.trigger(
-        principal.orgId,
+        callerOf(request, ctx.clock),
         request.params.id,
         request.body.full_sync ?? false,
-        actorOf(principal, request),
-        ctx.clock.now(),
       );
       return reply.code(202).send({ data: queued });
     },
@@ -158,7 +154,12 @@ export const syncRoutes: ModuleRoutes = async (app, { ctx, sync }) => {
     async (request) => {
       const { page, per_page, sort, order, ...filter } = request.query;
       const query = { page, per_page, sort, order };
-      const { items, total } = await sync.list(principalOf(request).orgId, request.params.id, filter, query);
+      const { items, total } = await sync.list(
+        callerOf(request, ctx.clock),
+        request.params.id,
+        filter,
+        query,
+      );
       return paged(items, query, total);
     },
   );
@@ -175,7 +176,7 @@ export const syncRoutes: ModuleRoutes = async (app, { ctx, sync }) => {
       },
     },
     async (request) => ({
-      data: await sync.get(principalOf(request).orgId, request.params.id, request.params.rid),
+      data: await sync.get(callerOf(request, ctx.clock), request.params.id, request.params.rid),
     }),
   );
 
@@ -197,16 +198,7 @@ export const syncRoutes: ModuleRoutes = async (app, { ctx, sync }) => {
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      return {
-        data: await sync.cancel(
-          principal.orgId,
-          request.params.id,
-          request.params.rid,
-          actorOf(principal, request),
-          ctx.clock.now(),
-        ),
-      };
+      return { data: await sync.cancel(callerOf(request, ctx.clock), request.params.id, request.params.rid) };
     },
   );
 
@@ -235,7 +227,7 @@ export const syncRoutes: ModuleRoutes = async (app, { ctx, sync }) => {
       const { page, per_page, ...filter } = request.query;
       const query = { page, per_page };
       const { rows, total } = await sync.logs(
-        principalOf(request).orgId,
+        callerOf(request, ctx.clock),
         request.params.id,
         request.params.rid,
         filter,

@@ -5,7 +5,7 @@ import type { PageQuery, SortOrder } from '../../../platform/http/envelope.js';
 import type { Logger } from '../../../platform/logging/logger.js';
 import type { JobQueue } from '../../../platform/queue/job-queue.js';
 import { recordAudit } from '../../audit/service.js';
-import type { Actor } from '../../auth/principal.js';
+import type { Caller } from '../../auth/principal.js';
 import {
   type ConnectionStatus,
   type ConnectionWithDefinition,
@@ -95,7 +95,7 @@ export class SyncService {
   ) {}
 
   /** Queues a manual run. The database refuses a second active run, whatever races the check. */
-  async trigger(orgId: string, id: string, fullSync: boolean, actor: Actor, now: Date) {
+  async trigger({ orgId, actor, now }: Caller, id: string, fullSync: boolean) {
     const runId = await this.db.transaction().execute(async (tx) => {
       const connection = await this.#connection(tx, orgId, id);
       if (connection.status === ('syncing' satisfies ConnectionStatus))
@@ -136,7 +136,7 @@ export class SyncService {
   }
 
   async list(
-    orgId: string,
+    { orgId }: Caller,
     id: string,
     filter: RunFilter,
     page: PageQuery & { sort: RunSort; order: SortOrder },
@@ -146,7 +146,7 @@ export class SyncService {
     return { items: rows.map(runItem), total };
   }
 
-  async get(orgId: string, id: string, runId: string): Promise<RunDetail> {
+  async get({ orgId }: Caller, id: string, runId: string): Promise<RunDetail> {
     const connection = await this.#connection(this.db, orgId, id);
     return runDetail(await this.#run(this.db, id, runId), connection);
   }
@@ -155,7 +155,7 @@ export class SyncService {
    * Ends a pending or running run at once. An executor holding it sees the change on its next
    * write or heartbeat (at once, through the notice) and stops; what it committed stays.
    */
-  async cancel(orgId: string, id: string, runId: string, actor: Actor, now: Date) {
+  async cancel({ orgId, actor, now }: Caller, id: string, runId: string) {
     await this.db.transaction().execute(async (tx) => {
       await this.#connection(tx, orgId, id);
       const run = await this.#run(tx, id, runId);
@@ -196,7 +196,7 @@ export class SyncService {
     return { id: runId, status: 'cancelled' satisfies RunStatus, message: CANCELLED_MESSAGE };
   }
 
-  async logs(orgId: string, id: string, runId: string, filter: LogFilter, page: PageQuery) {
+  async logs({ orgId }: Caller, id: string, runId: string, filter: LogFilter, page: PageQuery) {
     await this.#connection(this.db, orgId, id);
     await this.#run(this.db, id, runId);
     return listLogs(this.db, runId, filter, page);
