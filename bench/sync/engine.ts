@@ -9,7 +9,7 @@ import { demoConnector } from '../../src/connectors/demo/index.js';
 import type { Actor } from '../../src/modules/auth/principal.js';
 import { RunReaper } from '../../src/modules/sync/engine/reaper.js';
 import { SyncScheduler } from '../../src/modules/sync/engine/scheduler.js';
-import { isPostgres } from '../../src/platform/db/database.js';
+import { type Db, isPostgres } from '../../src/platform/db/database.js';
 import { tuneHeapForServing } from '../../src/platform/heap-tuning.js';
 import { PagedConnector } from '../../test/fakes/paged-connector.js';
 import { percentile } from '../lib.js';
@@ -25,7 +25,7 @@ import {
   triggerSync,
   trivialConnector,
 } from './harness.js';
-import { storageFloorMs } from './storage-floor.js';
+import { postgresStorageFloorMs, sqliteStorageFloorMs } from './storage-floor.js';
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
 
@@ -145,9 +145,10 @@ async function throughput(providerUrl: string, records: number, rounds: number, 
       bare.push(await bareLoop(providerUrl, records, providerPid));
       runs.push(await engineSync(engine, providerUrl, records, `Round ${round}`));
     }
-    const floorMs = isPostgres(engine.ctx.database.db)
-      ? null
-      : storageFloorMs(await tableSql(engine, 'sync_records'), records, PER_PAGE);
+    const { db } = engine.ctx.database;
+    const floorMs = isPostgres(db)
+      ? await postgresStorageFloorMs(db, records, PER_PAGE)
+      : sqliteStorageFloorMs(await tableSql(engine, 'sync_records'), records, PER_PAGE);
     print({
       msg: 'throughput',
       floorMs,
@@ -409,6 +410,7 @@ async function runsPerSecond(runs: number, warmup: number, parallel: number, rou
     }
     print({
       msg: 'runs',
+      roundTripsPerSecond: isPostgres(db) ? await roundTripsPerSecond(db, parallel) : null,
       runs,
       parallel,
       concurrency: engine.ctx.config.sync.concurrency,
@@ -419,6 +421,24 @@ async function runsPerSecond(runs: number, warmup: number, parallel: number, rou
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * Trivial statements (`select 1`) the database answers per second to `parallel` callers through the
+ * engine's own pool: what each of a run's statements costs at least, whatever it does.
+ */
+async function roundTripsPerSecond(db: Db, parallel: number, forMs = 3_000): Promise<number> {
+  let count = 0;
+  const until = performance.now() + forMs;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (performance.now() < until) {
+        await sql`select 1`.execute(db);
+        count += 1;
+      }
+    }),
+  );
+  return (count / forMs) * 1000;
 }
 
 const [mode, ...args] = process.argv.slice(2);

@@ -2,8 +2,29 @@ import { hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { CompiledQuery } from 'kysely';
+import type { Db } from '../../src/platform/db/database.js';
 import { type PagedItem, pagedItem } from '../../test/fakes/paged-provider.js';
 import { tempDir } from '../lib.js';
+
+const [CONNECTION, ORG, RUN] = ['connection', 'org', 'run'].map((k) => `${k}-${'0'.repeat(26)}`);
+
+/** The records as the engine gets them, parsed, a page at a time: made before a clock starts. */
+function pagesOf(records: number, perPage: number): PagedItem[][] {
+  const pages: PagedItem[][] = [];
+  for (let first = 0; first < records; first += perPage) {
+    pages.push(Array.from({ length: Math.min(perPage, records - first) }, (_, i) => pagedItem(first + i)));
+  }
+  return pages;
+}
+
+/** A page as any engine must store it: each record's JSON text and content hash. */
+function storedRows(page: PagedItem[]) {
+  return page.map((item) => {
+    const json = JSON.stringify(item);
+    return { id: item.id, json, hash: hash('sha1', json, 'base64url') };
+  });
+}
 
 /**
  * The least any engine could spend storing a sync on this machine's SQLite: the provider's records,
@@ -12,7 +33,7 @@ import { tempDir } from '../lib.js';
  * no cursor, no logs), into a copy of the engine's own `sync_records` table and connection settings.
  * What the engine's storage costs above it is the engine's; what it costs at all, any engine pays.
  */
-export function storageFloorMs(tableSql: string, records: number, perPage: number): number {
+export function sqliteStorageFloorMs(tableSql: string, records: number, perPage: number): number {
   const dir = tempDir();
   const db = new BetterSqlite3(path.join(dir, 'floor.db'));
   try {
@@ -30,27 +51,45 @@ export function storageFloorMs(tableSql: string, records: number, perPage: numbe
       `insert into sync_records (connection_id, entity, external_id, org_id, content_hash, data,
          last_seen_run_id, deleted_at, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, null, ?, ?)`,
     );
-    const [connection, org, run] = ['connection', 'org', 'run'].map((k) => `${k}-${'0'.repeat(26)}`);
-    // The records as the engine gets them, parsed: made before the clock starts.
-    const pages: PagedItem[][] = [];
-    for (let first = 0; first < records; first += perPage) {
-      pages.push(Array.from({ length: Math.min(perPage, records - first) }, (_, i) => pagedItem(first + i)));
-    }
     const started = performance.now();
-    for (const page of pages) {
-      const rows = page.map((item) => {
-        const json = JSON.stringify(item);
-        return { id: item.id, json, hash: hash('sha1', json, 'base64url') };
-      });
+    for (const page of pagesOf(records, perPage)) {
+      const rows = storedRows(page);
       const at = new Date().toISOString();
       db.transaction(() => {
-        lookup.all(connection, 'items', JSON.stringify(rows.map((r) => r.id)));
-        for (const r of rows) insert.run(connection, 'items', r.id, org, r.hash, r.json, run, at, at);
+        lookup.all(CONNECTION, 'items', JSON.stringify(rows.map((r) => r.id)));
+        for (const r of rows) insert.run(CONNECTION, 'items', r.id, ORG, r.hash, r.json, RUN, at, at);
       })();
     }
     return performance.now() - started;
   } finally {
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The least any engine could spend storing a sync in this PostgreSQL: the same pages, each one
+ * statement (one round trip, one commit) inserting its records from arrays, with no lookup, run
+ * stats, cursor or logs, into a copy of the engine's own `sync_records` table (its indexes, not its
+ * foreign key) in the engine's database. Dropped after.
+ */
+export async function postgresStorageFloorMs(db: Db, records: number, perPage: number) {
+  const run = (text: string, parameters: unknown[] = []) =>
+    db.executeQuery(CompiledQuery.raw(text, parameters));
+  await run('create table floor_records (like sync_records including all)');
+  try {
+    const insert = `insert into floor_records (connection_id, entity, external_id, org_id, content_hash, data,
+        last_seen_run_id, deleted_at, created_at, updated_at)
+      select $1, 'items', r.external_id, $2, r.content_hash, r.data::jsonb, $3, null, $4::timestamptz, $4::timestamptz
+      from unnest($5::text[], $6::text[], $7::text[]) as r (external_id, content_hash, data)`;
+    const started = performance.now();
+    for (const page of pagesOf(records, perPage)) {
+      const rows = storedRows(page);
+      const columns = [rows.map((r) => r.id), rows.map((r) => r.hash), rows.map((r) => r.json)];
+      await run(insert, [CONNECTION, ORG, RUN, new Date().toISOString(), ...columns]);
+    }
+    return performance.now() - started;
+  } finally {
+    await run('drop table floor_records');
   }
 }

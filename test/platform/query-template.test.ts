@@ -4,7 +4,7 @@ import { type Database, openDatabase } from '../../src/platform/db/database.js';
 import { QueryTemplate } from '../../src/platform/db/query-template.js';
 import { dialects, type TestDatabase } from '../helpers/databases.js';
 
-describe.each(dialects)('query templates on $name', ({ create }) => {
+describe.each(dialects)('query templates on $name', ({ name, create }) => {
   let testDb: TestDatabase;
   let database: Database;
 
@@ -67,5 +67,22 @@ describe.each(dialects)('query templates on $name', ({ create }) => {
       expect(signalled).toBe(0);
     });
     expect(signalled).toBe(1);
+  });
+
+  it.runIf(name === 'postgres')('runs as a prepared statement on PostgreSQL: parsed once per connection', async () => {
+    const read = new QueryTemplate(['key'], (d, slot) =>
+      d.selectFrom('system_settings').select('key').where('key', '=', slot.key),
+    );
+    // One transaction: the same pooled connection for the template and the look at its statements.
+    const prepared = await database.db.transaction().execute(async (tx) => {
+      await read.execute(tx, { key: 'a' });
+      await read.execute(tx, { key: 'b' });
+      const { rows } = await sql<{ statement: string; generic_plans: number; custom_plans: number }>`
+        select statement, generic_plans, custom_plans from pg_prepared_statements
+        where statement like '%from "system_settings" where "key" =%'`.execute(tx);
+      return rows;
+    });
+    expect(prepared).toHaveLength(1);
+    expect(Number(prepared[0]!.generic_plans) + Number(prepared[0]!.custom_plans)).toBe(2);
   });
 });

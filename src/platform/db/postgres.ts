@@ -1,7 +1,16 @@
-import { PostgresDialect, PostgresQueryCompiler, type QueryCompiler } from 'kysely';
+import {
+  type PostgresCursor,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  PostgresQueryCompiler,
+  type PostgresQueryResult,
+  type QueryCompiler,
+} from 'kysely';
 import type pg from 'pg';
 import { lazyRequire } from '../lazy-require.js';
 import { encodingJsonParameters } from './json-parameters.js';
+import { preparedName } from './prepared-statements.js';
 
 const driver = () => lazyRequire('pg') as typeof pg;
 
@@ -34,6 +43,51 @@ class JsonPostgresDialect extends PostgresDialect {
   }
 }
 
+/**
+ * The pool as Kysely sees it, running prepared SQL texts (prepared-statements.ts) by name. One
+ * wrapper per pooled client: Kysely keeps a connection per client object it is given.
+ */
+function preparingPool(pool: pg.Pool): PostgresPool {
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => {
+    function query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+    function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+    function query<R>(
+      what: string | PostgresCursor<R>,
+      parameters?: ReadonlyArray<unknown>,
+    ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+      // Kysely streams through a cursor only when the dialect is given one; this one is not.
+      if (typeof what !== 'string') throw new Error('streaming query results is not configured');
+      return run<R>(what, [...(parameters ?? [])]);
+    }
+    async function run<R>(text: string, values: unknown[]): Promise<PostgresQueryResult<R>> {
+      const name = preparedName(text);
+      const result = await client.query<R & pg.QueryResultRow>(
+        name ? { name, text, values } : { text, values },
+      );
+      // Kysely reads the command only to tell what kind of statement ran.
+      return {
+        command: result.command as PostgresQueryResult<R>['command'],
+        rowCount: result.rowCount ?? 0,
+        rows: result.rows,
+      };
+    }
+    return { query, release: () => client.release() };
+  };
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let wrapper = wrappers.get(client);
+      if (!wrapper) {
+        wrapper = wrap(client);
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
+}
+
 export interface PostgresOptions {
   url: string;
   poolMax: number;
@@ -52,5 +106,5 @@ export function openPostgres(options: PostgresOptions): { dialect: PostgresDiale
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  return { dialect: new JsonPostgresDialect({ pool }), pool };
+  return { dialect: new JsonPostgresDialect({ pool: preparingPool(pool) }), pool };
 }

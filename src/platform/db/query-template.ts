@@ -1,6 +1,7 @@
 import { type Compilable, CompiledQuery, type QueryResult } from 'kysely';
-import type { Db } from './database.js';
+import { type Db, isPostgres } from './database.js';
 import { encodeJsonParameter } from './json-parameters.js';
+import { prepareStatement } from './prepared-statements.js';
 
 /** Where each parameter of the compiled SQL comes from: a slot's value, or a constant of the query. */
 type ParameterSource = { slot: number } | { constant: unknown };
@@ -9,7 +10,8 @@ type ParameterSource = { slot: number } | { constant: unknown };
  * A query of a fixed shape, built and compiled once per dialect, then executed with new values in
  * its named slots. For statements on a hot path (the sync engine's per-page ones): building a Kysely
  * query and compiling it cost more than SQLite executing it, and
- * every page's throwaway query tree was garbage for the collector (bench/sync).
+ * every page's throwaway query tree was garbage for the collector (bench/sync). On PostgreSQL it runs
+ * as a prepared statement.
  */
 export class QueryTemplate<Slot extends string> {
   readonly #compiled = new WeakMap<
@@ -62,6 +64,7 @@ export class QueryTemplate<Slot extends string> {
       const missing = this.slots.filter((_, i) => !sources.some((s) => 'slot' in s && s.slot === i));
       if (missing.length > 0) throw new Error(`query template: slots ${missing.join(', ')} not in the query`);
       compiled = { sql: query.sql, sources, node: query.query };
+      if (isPostgres(db)) prepareStatement(query.sql);
       this.#compiled.set(adapter, compiled);
     }
     return compiled;

@@ -7,7 +7,7 @@ import type { JobQueue } from '../../../platform/queue/job-queue.js';
 import type { Services } from '../../../services.js';
 import { ConnectionSecrets } from '../../connections/secrets.js';
 import { RUN_CANCELLED_TOPIC } from '../model.js';
-import { TransactionBatchSink } from '../storage/batch-sink.js';
+import { PostgresBatchSink } from '../storage/postgres-batch-store.js';
 import { RecordThread } from '../storage/record-thread.js';
 import { RunExecutor } from './executor.js';
 import { RunReaper } from './reaper.js';
@@ -50,7 +50,7 @@ export function createSyncWorker(services: Services, tasks: readonly TickTask[] 
     auth: (row) => services.oauthTokens.authFor(row),
     storage: database.sqlite
       ? new RecordThread(database.sqlite, logger)
-      : TransactionBatchSink.storage(database.db),
+      : PostgresBatchSink.storage(database.db),
     settings: config.sync,
     clock,
     logger,

@@ -1,18 +1,8 @@
 import { sql } from 'kysely';
 import type { EvidenceItem, SyncRecord } from '../../../connectors/sdk.js';
-import type { Db } from '../../../platform/db/database.js';
 import { QueryTemplate } from '../../../platform/db/query-template.js';
 import type { LogCounts, RunLogEntry, RunStats, RunStatus } from '../model.js';
-import {
-  contentHash,
-  insertEvidence,
-  type RecordScope,
-  type StoredRecord,
-  saveCursor,
-  type WriteCounts,
-  writeRecords,
-} from './record-writer.js';
-import { insertLogs } from './runs.js';
+import { contentHash, type RecordScope, type StoredRecord, type WriteCounts } from './record-writer.js';
 
 /** Thrown into a run whose row is no longer this worker's: cancelled, or reaped after a lost lease. */
 export class RunLostError extends Error {
@@ -82,7 +72,7 @@ export interface BatchSink {
   close(): void;
 }
 
-/** Opens a sink per attempt: SQLite's store on the record thread, PostgreSQL's in transactions here. */
+/** Opens a sink per attempt: SQLite's store on the record thread, PostgreSQL's a statement a batch. */
 export interface BatchStorage {
   open(): BatchSink;
   close(): Promise<void>;
@@ -165,49 +155,4 @@ export function runProgress(
     id: batch.scope.runId,
     owner: batch.owner,
   };
-}
-
-/**
- * Stores through the process's own connection (PostgreSQL): each batch one transaction, one after
- * another. A PostgreSQL server runs apart from this process already, so there is no thread to gain.
- */
-export class TransactionBatchSink implements BatchSink {
-  readonly window = 1;
-  #tail: Promise<unknown> = Promise.resolve();
-  readonly #written = noCounts();
-
-  constructor(private readonly db: Db) {}
-
-  write(batch: BatchWrite): Promise<WriteCounts> {
-    const written = this.#tail.then(() =>
-      this.#store(batch).catch((error: unknown) => {
-        throw storageError(error);
-      }),
-    );
-    this.#tail = written;
-    return written;
-  }
-
-  close(): void {}
-
-  /** Storage whose sinks store through `db`'s transactions. */
-  static storage(db: Db): BatchStorage {
-    return { open: () => new TransactionBatchSink(db), close: async () => {} };
-  }
-
-  async #store(batch: BatchWrite): Promise<WriteCounts> {
-    const { scope, at } = batch;
-    const now = new Date(at);
-    return this.db.transaction().execute(async (tx) => {
-      const counts = await writeRecords(tx, scope, batch.entity, batch.records, now);
-      if (batch.cursor) await saveCursor(tx, scope, batch.entity, batch.cursor, now);
-      await insertEvidence(tx, scope, batch.evidence, now);
-      await insertLogs(tx, { id: scope.runId, org_id: scope.orgId }, batch.logs);
-      const owned = await RUN_PROGRESS.execute(tx, runProgress(batch, this.#written, counts));
-      // Cancelled or reaped meanwhile: nothing of this batch is kept.
-      if (owned.numAffectedRows === 0n) throw new RunLostError('run cancelled or taken over');
-      addCounts(this.#written, counts);
-      return counts;
-    });
-  }
 }
