@@ -1,6 +1,7 @@
 import path from 'node:path';
 import Type, { type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import type { OutboundSettings } from './platform/outbound/outbound.js';
 
 /**
  * Every setting Switchboard reads, as one schema: the source of validation, defaults and the
@@ -177,6 +178,18 @@ export const settingsSchema = Type.Object({
     default: true,
     description: 'Enforce rate limits (counters in memory, or in Redis when REDIS_URL is set).',
   }),
+  SWITCHBOARD_ALLOW_PRIVATE_NETWORKS: Type.Boolean({
+    default: false,
+    description:
+      'Let connections call providers on private, loopback, link-local and other non-public addresses (self-hosted providers on an internal network). Off: such targets are refused, to keep tenants out of internal hosts.',
+  }),
+  SWITCHBOARD_PROVIDER_MAX_WAIT_MS: Type.Integer({
+    minimum: 0,
+    maximum: 3_600_000,
+    default: 60_000,
+    description:
+      "The longest one wait for a provider's rate limit may take inside a sync, test or check; a longer one ends the attempt, retried when the provider said.",
+  }),
   SWITCHBOARD_WORKER_CONCURRENCY: Type.Integer({
     minimum: 1,
     maximum: 256,
@@ -270,6 +283,8 @@ export interface Config {
   encryption: { key?: string; oldKeys: string[] };
   apiKeys: { prefix: string; expiryDays: number };
   rateLimits: boolean;
+  /** Requests to providers (see platform/outbound/outbound.ts). */
+  outbound: OutboundSettings;
   /** Seed demo connections on the first start (see modules/connections/demo-seed.ts). */
   demo: boolean;
   /** The sync engine (see modules/sync). */
@@ -372,6 +387,10 @@ function toConfig(s: Settings): Config {
     },
     apiKeys: { prefix: s.API_KEY_PREFIX, expiryDays: s.API_KEY_EXPIRY },
     rateLimits: s.SWITCHBOARD_RATE_LIMITS,
+    outbound: {
+      allowPrivateNetworks: s.SWITCHBOARD_ALLOW_PRIVATE_NETWORKS,
+      maxWaitMs: s.SWITCHBOARD_PROVIDER_MAX_WAIT_MS,
+    },
     demo: s.SWITCHBOARD_DEMO,
     sync: {
       concurrency: s.SWITCHBOARD_WORKER_CONCURRENCY,

@@ -22,6 +22,7 @@ import { HealthService } from './modules/health/service.js';
 import { InvitationService } from './modules/invitations/service.js';
 import { MemberService } from './modules/members/service.js';
 import { OrgService } from './modules/orgs/service.js';
+import { PreviewService } from './modules/sync/api/preview.js';
 import { SyncService } from './modules/sync/api/service.js';
 import { createRunQueue, type QueueBackend } from './modules/sync/engine/engine.js';
 import { TeamService } from './modules/teams/service.js';
@@ -29,6 +30,7 @@ import { UserService } from './modules/users/service.js';
 import { resolveSecretBox } from './platform/crypto/key-ring.js';
 import type { SecretBox } from './platform/crypto/secret-box.js';
 import { keyedLock } from './platform/db/keyed-lock.js';
+import { createOutbound, type Outbound } from './platform/outbound/outbound.js';
 import type { JobQueue } from './platform/queue/job-queue.js';
 import { InvalidationBus } from './platform/redis/invalidation.js';
 
@@ -56,6 +58,8 @@ export interface Services {
   /** The current state behind credentials; invalidate it after changing keys, members, users or sessions. */
   readonly principalCache: PrincipalCache;
   readonly invalidation: InvalidationBus;
+  /** What every request to a provider goes through: the SSRF guard and rate-limit pacing. */
+  readonly outbound: Outbound;
   /** The connectors the catalog offers: this build's, or a test's fixtures. */
   readonly connectors: readonly Connector[];
   /** Seals connection secrets at rest. */
@@ -76,6 +80,8 @@ export interface Services {
   readonly queue: JobQueue;
   /** Sync runs: trigger, history, cancel, logs. */
   readonly sync: SyncService;
+  /** Each connection's preview of its synced data. */
+  readonly previews: PreviewService;
   /** Connection health checks and reports. */
   readonly health: HealthService;
   /** The event outbox: the org's events, consumers reading them after a durable cursor, retention. */
@@ -103,9 +109,19 @@ export function createServices(
   const oauthTokens = new OAuthTokens(database.db, secrets, keyedLock(database), clock, logger);
   // OAuth-backed connections test and check with their (refreshed) access token.
   const auth = oauthTokens.authFor.bind(oauthTokens);
-  const catalog = new CatalogService(database.db, connectors, logger);
-  const connections = new ConnectionService(database.db, secrets, connectors, catalog, logger, auth);
+  const outbound = createOutbound(config.outbound);
+  const catalog = new CatalogService(database.db, connectors, logger, outbound);
+  const connections = new ConnectionService(
+    database.db,
+    secrets,
+    connectors,
+    catalog,
+    logger,
+    auth,
+    outbound,
+  );
   return {
+    outbound,
     oauthTokens,
     catalog,
     connections,
@@ -128,8 +144,10 @@ export function createServices(
       auth,
       config.sync.health,
       logger,
+      outbound,
     ),
     queue,
+    previews: new PreviewService(database.db, connectors),
     sync: new SyncService(database.db, queue, config.sync, (topic) => invalidation.notify(topic), logger),
     ctx,
     accessTokens,

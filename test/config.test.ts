@@ -60,6 +60,17 @@ describe('configuration', () => {
     expect(config.database.kind).toBe('sqlite');
   });
 
+  it('refuses private network targets unless SWITCHBOARD_ALLOW_PRIVATE_NETWORKS is true', () => {
+    expect(loadConfig({}).outbound).toEqual({ allowPrivateNetworks: false, maxWaitMs: 60_000 });
+    expect(loadConfig({ SWITCHBOARD_ALLOW_PRIVATE_NETWORKS: 'true' }).outbound).toEqual({
+      allowPrivateNetworks: true,
+      maxWaitMs: 60_000,
+    });
+    expect(() => loadConfig({ SWITCHBOARD_ALLOW_PRIVATE_NETWORKS: 'sometimes' })).toThrow(
+      'SWITCHBOARD_ALLOW_PRIVATE_NETWORKS must be boolean (got "sometimes")',
+    );
+  });
+
   it('names every bad variable and what is wrong with it', () => {
     let error: ConfigError | undefined;
     try {

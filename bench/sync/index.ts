@@ -70,6 +70,8 @@ const ENV = {
   SWITCHBOARD_JWT_SECRET: crypto.randomBytes(32).toString('hex'),
   SWITCHBOARD_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
   SWITCHBOARD_RATE_LIMITS: 'false',
+  // The fake provider listens on loopback.
+  SWITCHBOARD_ALLOW_PRIVATE_NETWORKS: 'true',
   SWITCHBOARD_ADMIN_EMAIL: '',
   SWITCHBOARD_DEMO: 'false',
   LOG_LEVEL: 'info',

@@ -4,7 +4,14 @@
  * The engine never branches on a slug; differences between connectors are flags on the definition.
  */
 import type { Logger } from '../platform/logging/logger.js';
+import type { CredentialScheme } from '../platform/outbound/credential-scheme.js';
 import type { ProviderRequest, ProviderResponse } from '../platform/outbound/provider-fetch.js';
+import { retryAfterMs } from '../platform/outbound/rate-limit.js';
+import type { Pagination, ProviderPage } from './toolkit/pagination.js';
+
+export type { CredentialScheme } from '../platform/outbound/credential-scheme.js';
+export type { ProviderRequest, ProviderResponse } from '../platform/outbound/provider-fetch.js';
+export type { Pagination, ProviderPage } from './toolkit/pagination.js';
 
 export const CATEGORIES = [
   'cloud_infrastructure',
@@ -78,6 +85,25 @@ export interface OAuthEndpoints {
   scopes: string[];
 }
 
+/**
+ * Where and how the engine calls the provider's API for a connection: the connector names paths,
+ * the engine resolves them against this origin, authenticates, guards and paces every request.
+ */
+export interface ProviderApi {
+  /**
+   * The API's base URL (origin and base path), e.g. `https://api.github.com/`, or built from the
+   * config where each tenant has its own host (Okta: `https://{domain}/`). A config `base_url`
+   * field, where the schema declares one, overrides it (GitHub Enterprise Server, a proxy, tests).
+   */
+  baseUrl: string | ((config: Record<string, unknown>) => string | undefined);
+  /** The config field a built `baseUrl` comes from (Okta: `domain`), named when it is refused. */
+  baseUrlFrom?: string;
+  /** How each request carries the connection's credential (OAuth2 connectors: `{ kind: 'oauth2' }`). */
+  credential: CredentialScheme;
+  /** Headers every request sends (Accept, an API version, a User-Agent). */
+  headers?: Record<string, string>;
+}
+
 export interface ConnectorDefinition {
   slug: string;
   name: string;
@@ -99,6 +125,8 @@ export interface ConnectorDefinition {
   tags: string[];
   isBeta?: boolean;
   oauth?: OAuthEndpoints;
+  /** The provider's HTTP API; absent for a connector with no external service (the demo). */
+  api?: ProviderApi;
 }
 
 export function isSecretField(field: ConfigField): boolean {
@@ -123,18 +151,41 @@ export type TestOutcome =
       providerMessage?: string;
     };
 
-/** What the engine hands a connector for one operation. */
+/**
+ * What the engine hands a connector for every operation (test, health check, sync, preview's
+ * sources, webhooks, actions), built in one place (toolkit/context.ts).
+ */
 export interface ConnectorContext<Config> {
   /** The connection's config, secrets decrypted. */
   config: Config;
   logger: Logger;
-  /** Aborted when the operation is cancelled or times out; pass it to every request. */
+  /** Aborted when the operation is cancelled or times out; every request below carries it. */
   signal: AbortSignal;
   /**
-   * Resolves a provider path against the connection's base URL (overridable, so tests can point it
-   * at a fake), with the connection's credential; an OAuth token is refreshed after a 401.
+   * A request to the provider: a path resolved against the API's base URL (or an absolute URL on
+   * that origin, as `Link` headers give), authenticated by the definition's credential scheme, to
+   * a host the SSRF guard allows. Rate limits are the engine's: an announced exhausted budget is
+   * waited out before sending; a 429 (or a 403 that says it is a rate limit) is waited out and
+   * retried when the wait fits the configured budget, else it throws a transient ProviderError
+   * carrying when to retry. Any other answer is returned as it came.
    */
   fetch(path: string, init?: ProviderRequest): Promise<ProviderResponse>;
+  /** `fetch`, then the body as JSON; a non-2xx answer throws `providerErrorFrom(response, what)`. */
+  json<T>(path: string, what: string, init?: ProviderRequest): Promise<T>;
+  /**
+   * The pages of a listing, from `start` (a path, or a resume point a page gave as `next`),
+   * following the provider's pagination style. Each page's `next` is where to resume after it:
+   * save it as the entity's cursor.
+   */
+  paginate<T>(start: string, pagination: Pagination<T>, what: string): AsyncIterable<ProviderPage<T>>;
+  /**
+   * A WHATWG fetch for a provider SDK that takes one (Octokit): the same guard, credential and
+   * pacing as `fetch`; rate-limit answers are returned for the SDK's own throttling, which asks
+   * `mayWait` whether a wait fits the budget.
+   */
+  webFetch: typeof fetch;
+  /** Whether waiting `ms` for a provider's rate limit fits the run's budget (else requeue). */
+  mayWait(ms: number): boolean;
 }
 
 /** How a failure of a whole operation is handled (spec: external-system-integrations.md error classes). */
@@ -154,15 +205,6 @@ export class ProviderError extends Error {
   ) {
     super(message);
   }
-}
-
-/** A `Retry-After` header (seconds or an HTTP date) in milliseconds from `now`; undefined if absent or unreadable. */
-export function retryAfterMs(header: string | null, now: Date = new Date()): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
 }
 
 /** The usual reading of a provider's error response: 401 authentication, 429/5xx transient, 4xx permanent. */
@@ -241,6 +283,44 @@ export interface SyncContext<Config> extends ConnectorContext<Config> {
   runLog: RunLogger;
 }
 
+/** A run's stored records, as a preview reads them: the last successful sync's, never the provider. */
+export interface StoredRecords {
+  /** The entity's records (deleted ones left out), streamed in id order. */
+  each(entity: string): AsyncIterable<Record<string, unknown>>;
+}
+
+/**
+ * A provider's inbound webhook scheme (receiving is the webhooks module's): how a delivery is
+ * verified and what it becomes.
+ */
+export interface WebhookScheme<Config> {
+  /** True when the delivery's signature proves it came from the provider with this config. */
+  verify(delivery: WebhookDelivery, config: Config): boolean;
+  /** The event's type and id as the provider names them, when its headers or body say. */
+  describe(delivery: WebhookDelivery): { type: string | null; id: string | null };
+}
+
+export interface WebhookDelivery {
+  headers: Record<string, string | undefined>;
+  rawBody: Buffer;
+}
+
+/** An operation a connector performs on the provider (create a ticket, post a message), typed. */
+export interface ConnectorAction<Config, Input, Output> {
+  description: string;
+  /** JSON Schema of the input, validated before `run`. */
+  inputSchema: Record<string, unknown>;
+  run(ctx: ConnectorContext<Config>, input: Input): Promise<Output>;
+}
+
+/** A record found by a connector's live search. */
+export interface SearchHit {
+  entity: string;
+  id: string;
+  title: string;
+  data: Record<string, unknown>;
+}
+
 export interface Connector<Config = Record<string, unknown>> {
   readonly definition: ConnectorDefinition;
   /** Proves the credentials with a lightweight call; never syncs data. */
@@ -252,4 +332,15 @@ export interface Connector<Config = Record<string, unknown>> {
    * operation fails as a whole; items that fail alone go in `failed`.
    */
   sync?(ctx: SyncContext<Config>): AsyncIterable<SyncBatch>;
+  /**
+   * The provider's preview (endpoint #25, the spec's shape for the provider), computed from the
+   * records of the last successful sync.
+   */
+  preview?(records: StoredRecords, config: Config): Promise<Record<string, unknown>>;
+  /** Its inbound webhook scheme (capability `receive_webhooks`). */
+  webhooks?: WebhookScheme<Config>;
+  /** Its actions by name (capabilities `create_tickets`, `send_notifications`, `run_scans`). */
+  actions?: Record<string, ConnectorAction<Config, never, unknown>>;
+  /** Live search at the provider (capability `search`). */
+  search?(ctx: ConnectorContext<Config>, query: string, limit: number): Promise<SearchHit[]>;
 }

@@ -80,6 +80,11 @@ export const errorCodes = {
     message: 'The connection has never passed a test; run POST /integration-connections/:id/test first',
   },
   CONFIG_LOCKED: { kind: 'unprocessable', message: 'Cannot update the config while a sync is in progress' },
+  CONNECTION_NOT_SYNCED: {
+    kind: 'unprocessable',
+    message: 'The connection has not synced yet: no preview data is available until a sync completes',
+  },
+  PREVIEW_UNSUPPORTED: { kind: 'unprocessable', message: "This integration's connector has no preview" },
   CREDENTIALS_UNREADABLE: {
     kind: 'unprocessable',
     message:

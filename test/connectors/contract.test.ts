@@ -9,22 +9,25 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import formatsModule from 'ajv-formats';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../src/connectors/registry.js';
 import {
   AUTH_TYPES,
   CAPABILITIES,
   CATEGORIES,
+  type Capability,
   type Connector,
   type ConnectorContext,
   isSecretField,
   type ProviderErrorType,
+  type StoredRecords,
   type SyncBatch,
   type SyncContext,
   type TestOutcome,
 } from '../../src/connectors/sdk.js';
+import { testContext } from '../../src/connectors/toolkit/test-kit.js';
 import { RESERVED_SLUGS } from '../../src/modules/catalog/store.js';
-import { createLogger, looksSecret } from '../../src/platform/logging/logger.js';
+import { looksSecret } from '../../src/platform/logging/logger.js';
 
 const Ajv2020 = Ajv2020Module.default;
 const addFormats = formatsModule.default;
@@ -44,7 +47,17 @@ interface ContractFixture {
   connector: Connector;
   validConfig: Record<string, unknown>;
   invalidCredentialsConfig?: Record<string, unknown>;
+  /** A connector that calls a provider: its fake (test/fakes/<folder>/contract.ts), started per suite. */
+  startFake?: () => Promise<FakeProvider>;
 }
+
+interface FakeProvider {
+  validConfig: Record<string, unknown>;
+  invalidCredentialsConfig?: Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+const FAKES_DIR = fileURLToPath(new URL('../fakes', import.meta.url));
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -54,7 +67,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 async function loadFixtures(): Promise<{ fixtures: Map<Connector, ContractFixture>; problems: string[] }> {
   const fixtures = new Map<Connector, ContractFixture>();
   const problems: string[] = [];
-  const folders = readdirSync(CONNECTORS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory());
+  // Every folder but the toolkit is a connector.
+  const folders = readdirSync(CONNECTORS_DIR, { withFileTypes: true }).filter(
+    (d) => d.isDirectory() && d.name !== 'toolkit',
+  );
   for (const { name } of folders) {
     const file = join(CONNECTORS_DIR, name, 'fixture.ts');
     if (!existsSync(file)) {
@@ -76,7 +92,19 @@ async function loadFixtures(): Promise<{ fixtures: Map<Connector, ContractFixtur
       problems.push(`src/connectors/${name}/fixture.ts: configs must be objects`);
       continue;
     }
-    fixtures.set(connector, { connector, validConfig, invalidCredentialsConfig });
+    const fakeFile = join(FAKES_DIR, name, 'contract.ts');
+    const fake: unknown = existsSync(fakeFile) ? await import(pathToFileURL(fakeFile).href) : undefined;
+    const startFake = isRecord(fake) ? fake.startContractFake : undefined;
+    if (existsSync(fakeFile) && typeof startFake !== 'function') {
+      problems.push(`test/fakes/${name}/contract.ts exports no startContractFake`);
+      continue;
+    }
+    fixtures.set(connector, {
+      connector,
+      validConfig,
+      invalidCredentialsConfig,
+      ...(typeof startFake === 'function' ? { startFake: startFake as () => Promise<FakeProvider> } : {}),
+    });
   }
   return { fixtures, problems };
 }
@@ -92,14 +120,12 @@ function strictAjv() {
   return ajv;
 }
 
-function context(config: Record<string, unknown>, signal = new AbortController().signal) {
-  const ctx: ConnectorContext<Record<string, unknown>> = {
-    config,
-    logger: createLogger('silent'),
-    signal,
-    fetch: () => Promise.reject(new Error('the contract suite gives connectors no network')),
-  };
-  return ctx;
+function context(
+  connector: Connector,
+  config: Record<string, unknown>,
+  signal = new AbortController().signal,
+): ConnectorContext<Record<string, unknown>> {
+  return testContext(connector, config, { signal }).ctx;
 }
 
 function expectWellFormed(outcome: TestOutcome): void {
@@ -134,6 +160,38 @@ describe('the connector registry', () => {
 describe.each(connectors)('connector $definition.slug', (connector) => {
   const { definition } = connector;
   const schema = definition.configSchema;
+  const started = fixtures.get(connector);
+  let fake: FakeProvider | undefined;
+  beforeAll(async () => {
+    if (!started?.startFake) return;
+    fake = await started.startFake();
+    started.validConfig = fake.validConfig;
+    if (fake.invalidCredentialsConfig) started.invalidCredentialsConfig = fake.invalidCredentialsConfig;
+  });
+  afterAll(async () => {
+    await fake?.stop();
+  });
+
+  it('implements a hook for each capability that needs one', () => {
+    const has = (capability: Capability) => definition.capabilities.includes(capability);
+    expect(connector.webhooks !== undefined).toBe(has('receive_webhooks'));
+    expect(connector.search !== undefined).toBe(has('search'));
+    const actions = Object.keys(connector.actions ?? {}).length;
+    if (has('create_tickets') || has('send_notifications') || has('run_scans'))
+      expect(actions).toBeGreaterThan(0);
+  });
+
+  it('calls its provider through a declared API, or through none', () => {
+    const api = definition.api;
+    if (!api) return;
+    if (typeof api.baseUrl === 'string') expect(new URL(api.baseUrl).protocol).toBe('https:');
+    if (api.baseUrlFrom) expect(Object.keys(schema.properties)).toContain(api.baseUrlFrom);
+    expect(api.credential.kind === 'oauth2').toBe(definition.authType === 'oauth2');
+    if (api.credential.kind === 'header')
+      expect(isSecretField(schema.properties[api.credential.field]!)).toBe(true);
+    // Every connector with a provider API lets a tenant point it elsewhere (Enterprise hosts, proxies, tests).
+    expect(schema.properties.base_url).toMatchObject({ type: 'string', format: 'uri' });
+  });
 
   it('declares its identity in the catalog’s formats', () => {
     expect(definition.slug).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
@@ -223,7 +281,7 @@ describe.each(connectors)('connector $definition.slug', (connector) => {
     it.runIf(fixture)('accepts a valid config with a well-formed success', async () => {
       const config = fixture?.validConfig ?? {};
       validate(config);
-      const outcome = await connector.test(context(config));
+      const outcome = await connector.test(context(connector, config));
       expectWellFormed(outcome);
       expect(outcome.ok).toBe(true);
     });
@@ -231,7 +289,7 @@ describe.each(connectors)('connector $definition.slug', (connector) => {
     it.runIf(fixture?.invalidCredentialsConfig)('reports refused credentials as an auth_error', async () => {
       const config = fixture?.invalidCredentialsConfig ?? {};
       validate(config);
-      const outcome = await connector.test(context(config));
+      const outcome = await connector.test(context(connector, config));
       expectWellFormed(outcome);
       expect(outcome).toMatchObject({ ok: false, errorType: 'auth_error' });
     });
@@ -240,9 +298,9 @@ describe.each(connectors)('connector $definition.slug', (connector) => {
       const controller = new AbortController();
       const reason = new Error('cancelled by the contract suite');
       controller.abort(reason);
-      await expect(connector.test(context(fixture?.validConfig ?? {}, controller.signal))).rejects.toBe(
-        reason,
-      );
+      await expect(
+        connector.test(context(connector, fixture?.validConfig ?? {}, controller.signal)),
+      ).rejects.toBe(reason);
     });
   });
 
@@ -253,7 +311,7 @@ describe.each(connectors)('connector $definition.slug', (connector) => {
 
     function syncContext(cursors: Record<string, string> = {}, signal = new AbortController().signal) {
       const ctx: SyncContext<Record<string, unknown>> = {
-        ...context(fixture?.validConfig ?? {}, signal),
+        ...context(connector, fixture?.validConfig ?? {}, signal),
         fullSync: Object.keys(cursors).length === 0,
         cursors,
         runLog: { log: () => {} },
@@ -305,6 +363,27 @@ describe.each(connectors)('connector $definition.slug', (connector) => {
         for (const batch of resumed) {
           for (const record of batch.records) expect(before.has(`${batch.entity}:${record.id}`)).toBe(false);
         }
+      },
+    );
+
+    it.runIf(syncs && fixture && connector.preview)(
+      'previews what a sync stored as JSON, from the stored records alone',
+      async () => {
+        const stored = new Map<string, Map<string, Record<string, unknown>>>();
+        for (const batch of await collect(syncContext())) {
+          const records = stored.get(batch.entity) ?? new Map();
+          for (const record of batch.records) records.set(record.id, record.data);
+          stored.set(batch.entity, records);
+        }
+        const records: StoredRecords = {
+          async *each(entity) {
+            yield* stored.get(entity)?.values() ?? [];
+          },
+        };
+        const preview = await connector.preview!(records, fixture?.validConfig ?? {});
+        expect(isRecord(preview)).toBe(true);
+        expect(Object.keys(preview).length).toBeGreaterThan(0);
+        expect(JSON.parse(JSON.stringify(preview))).toEqual(preview);
       },
     );
 

@@ -12,15 +12,10 @@ import {
   demoRecords,
 } from '../../src/connectors/demo/index.js';
 import type { ConnectorContext, TestOutcome } from '../../src/connectors/sdk.js';
-import { createLogger } from '../../src/platform/logging/logger.js';
+import { testContext } from '../../src/connectors/toolkit/test-kit.js';
 
 function context(config: DemoConfig): ConnectorContext<DemoConfig> {
-  return {
-    config,
-    logger: createLogger('silent'),
-    signal: new AbortController().signal,
-    fetch: () => Promise.reject(new Error('the demo provider needs no network')),
-  };
+  return testContext(new DemoConnector(), config).ctx;
 }
 
 /** Runs `test` `times` times on one fresh connector and returns the outcomes in order. */

@@ -38,17 +38,19 @@ export const pagedDefinition: ConnectorDefinition = {
   entities: [{ name: 'items', description: 'Items' }],
   version: '1.0.0',
   tags: ['test'],
+  // No origin of its own: the config's required base_url says where the fake was started.
+  api: {
+    baseUrl: () => undefined,
+    credential: { kind: 'header', header: 'authorization', prefix: 'Bearer ', field: 'api_token' },
+    headers: { accept: 'application/json' },
+  },
 };
-
-function headers(config: PagedConfig) {
-  return { authorization: `Bearer ${config.api_token}`, accept: 'application/json' };
-}
 
 export class PagedConnector implements Connector<PagedConfig> {
   readonly definition = pagedDefinition;
 
   async test(ctx: ConnectorContext<PagedConfig>): Promise<TestOutcome> {
-    const response = await ctx.fetch('/items?page=1&per_page=1', { headers: headers(ctx.config) });
+    const response = await ctx.fetch('/items?page=1&per_page=1');
     if (response.status === 401)
       return { ok: false, errorType: 'auth_error', message: 'Invalid token', httpStatus: 401 };
     if (!response.ok)
@@ -68,7 +70,6 @@ export class PagedConnector implements Connector<PagedConfig> {
     let page: number | null = Number(ctx.cursors.items ?? '1');
     while (page !== null) {
       const response = await ctx.fetch(`/items?page=${page}&per_page=${perPage}`, {
-        headers: headers(ctx.config),
         signal: ctx.signal,
       });
       if (!response.ok) throw await providerErrorFrom(response, `Listing items (page ${page})`);

@@ -59,6 +59,8 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
     REDIS_KEY_PREFIX: `${uniqueName('sbtest')}:`,
     SWITCHBOARD_JWT_SECRET: TEST_JWT_SECRET,
     SWITCHBOARD_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    // Provider fakes listen on loopback; the SSRF guard's own tests turn this off.
+    SWITCHBOARD_ALLOW_PRIVATE_NETWORKS: 'true',
     ...options.env,
   });
   const config = (options.config ?? ((c) => c))({ ...base, database: database.options });

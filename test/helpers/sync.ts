@@ -16,7 +16,12 @@ export const syncConnectors = [demoConnector, new PagedConnector(), scripted];
  * The settings of apps that sync tests drive: access tokens that outlive the fake clock's jumps of
  * hours, and no rate limits (the harness polls runs through the API far faster than 200/min).
  */
-export const SYNC_TEST_ENV = { SWITCHBOARD_ACCESS_TOKEN_TTL: '86400', SWITCHBOARD_RATE_LIMITS: 'false' };
+export const SYNC_TEST_ENV = {
+  SWITCHBOARD_ACCESS_TOKEN_TTL: '86400',
+  SWITCHBOARD_RATE_LIMITS: 'false',
+  // Provider fakes listen on loopback.
+  SWITCHBOARD_ALLOW_PRIVATE_NETWORKS: 'true',
+};
 
 let counter = 0;
 

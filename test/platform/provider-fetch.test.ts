@@ -2,9 +2,24 @@ import { getEventListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProviderUnreachableError, providerFetch } from '../../src/platform/outbound/provider-fetch.js';
+import {
+  type ProviderFetchOptions,
+  ProviderUnreachableError,
+  providerFetch,
+} from '../../src/platform/outbound/provider-fetch.js';
+import { realPacing } from '../../src/platform/outbound/rate-limit.js';
 
 const BODY = JSON.stringify({ data: Array.from({ length: 50 }, (_, i) => ({ id: `item-${i}` })) });
+
+/** A client of the provider at `base`, with the operation's signal. */
+function fetchOf(base: string, options: Partial<ProviderFetchOptions> = {}) {
+  return providerFetch({
+    baseUrl: new URL(base),
+    signal: new AbortController().signal,
+    pacing: realPacing(60_000),
+    ...options,
+  });
+}
 
 describe('providerFetch', () => {
   let server: Server;
@@ -35,10 +50,7 @@ describe('providerFetch', () => {
     ['the chunks read, when it has no Content-Length', '/chunked'],
   ])('reports a body’s size from %s, and the connector reads the body whole', async (_how, path) => {
     let bytes = 0;
-    const fetchFromProvider = providerFetch(
-      { base_url: baseUrl },
-      { signal: new AbortController().signal, onBytes: (n) => (bytes += n) },
-    );
+    const fetchFromProvider = fetchOf(baseUrl, { onBytes: (n) => (bytes += n) });
     const response = await fetchFromProvider(path);
     expect(response.headers.get('content-length') === null).toBe(path === '/chunked');
     expect(await response.text()).toBe(BODY);
@@ -47,7 +59,7 @@ describe('providerFetch', () => {
 
   it('leaves no listener per request on the operation’s signal', async () => {
     const operation = new AbortController();
-    const fetchFromProvider = providerFetch({ base_url: baseUrl }, { signal: operation.signal });
+    const fetchFromProvider = fetchOf(baseUrl, { signal: operation.signal });
     for (let i = 0; i < 30; i++) {
       const response = await fetchFromProvider('/sized', { signal: operation.signal });
       await response.text();
@@ -56,7 +68,7 @@ describe('providerFetch', () => {
   });
 
   it('answers a redirect instead of following it (it could lead to another origin)', async () => {
-    const fetchFromProvider = providerFetch({ base_url: baseUrl }, { signal: new AbortController().signal });
+    const fetchFromProvider = fetchOf(baseUrl);
     const response = await fetchFromProvider('/redirect');
     expect(response.status).toBe(302);
     expect(response.ok).toBe(false);
@@ -69,21 +81,18 @@ describe('providerFetch', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const unreachable = providerFetch(
-      { base_url: `http://127.0.0.1:${port}/` },
-      { signal: new AbortController().signal },
-    );
+    const unreachable = fetchOf(`http://127.0.0.1:${port}/`);
     await expect(unreachable('/x')).rejects.toBeInstanceOf(ProviderUnreachableError);
 
     const operation = new AbortController();
-    const slow = providerFetch({ base_url: baseUrl }, { signal: operation.signal })('/slow');
+    const slow = fetchOf(baseUrl, { signal: operation.signal })('/slow');
     const reason = new Error('run cancelled');
     setImmediate(() => operation.abort(reason));
     await expect(slow).rejects.toBe(reason);
   });
 
   it('refuses a path that leaves the provider’s origin', async () => {
-    const fetchFromProvider = providerFetch({ base_url: baseUrl }, { signal: new AbortController().signal });
+    const fetchFromProvider = fetchOf(baseUrl);
     await expect(fetchFromProvider('http://example.com/x')).rejects.toThrow(/not the provider's base URL/);
   });
 });

@@ -69,20 +69,23 @@ describe.each(dialects)('query templates on $name', ({ name, create }) => {
     expect(signalled).toBe(1);
   });
 
-  it.runIf(name === 'postgres')('runs as a prepared statement on PostgreSQL: parsed once per connection', async () => {
-    const read = new QueryTemplate(['key'], (d, slot) =>
-      d.selectFrom('system_settings').select('key').where('key', '=', slot.key),
-    );
-    // One transaction: the same pooled connection for the template and the look at its statements.
-    const prepared = await database.db.transaction().execute(async (tx) => {
-      await read.execute(tx, { key: 'a' });
-      await read.execute(tx, { key: 'b' });
-      const { rows } = await sql<{ statement: string; generic_plans: number; custom_plans: number }>`
+  it.runIf(name === 'postgres')(
+    'runs as a prepared statement on PostgreSQL: parsed once per connection',
+    async () => {
+      const read = new QueryTemplate(['key'], (d, slot) =>
+        d.selectFrom('system_settings').select('key').where('key', '=', slot.key),
+      );
+      // One transaction: the same pooled connection for the template and the look at its statements.
+      const prepared = await database.db.transaction().execute(async (tx) => {
+        await read.execute(tx, { key: 'a' });
+        await read.execute(tx, { key: 'b' });
+        const { rows } = await sql<{ statement: string; generic_plans: number; custom_plans: number }>`
         select statement, generic_plans, custom_plans from pg_prepared_statements
         where statement like '%from "system_settings" where "key" =%'`.execute(tx);
-      return rows;
-    });
-    expect(prepared).toHaveLength(1);
-    expect(Number(prepared[0]!.generic_plans) + Number(prepared[0]!.custom_plans)).toBe(2);
-  });
+        return rows;
+      });
+      expect(prepared).toHaveLength(1);
+      expect(Number(prepared[0]!.generic_plans) + Number(prepared[0]!.custom_plans)).toBe(2);
+    },
+  );
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { testContext } from '../../src/connectors/toolkit/test-kit.js';
 import { classify, MAX_RETRY_DELAY_MS, retryDelayMs } from '../../src/modules/sync/engine/failure.js';
 import { StorageError } from '../../src/modules/sync/storage/batch-sink.js';
-import { providerFetch } from '../../src/platform/outbound/provider-fetch.js';
+import { PagedConnector } from '../fakes/paged-connector.js';
 
 const BASE = 10_000;
 const lowest = () => 0;
@@ -59,8 +60,8 @@ describe('a storage failure', () => {
 
 describe('a config the engine cannot use', () => {
   it('is a validation failure naming the field, not an HTTP body error', async () => {
-    const fetch = providerFetch({}, { signal: AbortSignal.timeout(1000) });
-    const error = await fetch('/items').catch((thrown: unknown) => thrown);
+    const { ctx } = testContext(new PagedConnector(), { base_url: '', api_token: 't' });
+    const error = await ctx.fetch('/items').catch((thrown: unknown) => thrown);
     expect(classify(error)).toEqual({
       failure: 'validation',
       message:

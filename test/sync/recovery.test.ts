@@ -53,6 +53,7 @@ describe.each(modes)('a `switchboard worker` killed with SIGKILL mid-run ($mode)
       SWITCHBOARD_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       SWITCHBOARD_RUN_LEASE_MS: '1000',
       SWITCHBOARD_SYNC_RETRY_BASE_MS: '1000',
+      SWITCHBOARD_ALLOW_PRIVATE_NETWORKS: 'true',
       ...(redis ? { REDIS_URL: REDIS_URL!, REDIS_KEY_PREFIX: `${uniqueName('sbrecover')}:` } : {}),
     };
     t = await testApp({
@@ -372,6 +373,7 @@ describe.skipIf(!REDIS_URL)('a cancel reaching a `switchboard worker` through Re
       SWITCHBOARD_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       // A heartbeat every 20 s: a cancel seen sooner came through the notice, not the lease.
       SWITCHBOARD_RUN_LEASE_MS: '60000',
+      SWITCHBOARD_ALLOW_PRIVATE_NETWORKS: 'true',
       REDIS_URL: REDIS_URL!,
       REDIS_KEY_PREFIX: `${uniqueName('sbcancel')}:`,
     };

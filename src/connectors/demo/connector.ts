@@ -1,7 +1,15 @@
-import type { Connector, ConnectorContext, SyncBatch, SyncContext, TestOutcome } from '../sdk.js';
+import type {
+  Connector,
+  ConnectorContext,
+  StoredRecords,
+  SyncBatch,
+  SyncContext,
+  TestOutcome,
+} from '../sdk.js';
 import { demoCounts } from './data.js';
 import { DEMO_DEFAULTS, type DemoConfig, demoDefinition } from './definition.js';
 import { demoFailure } from './failures.js';
+import { demoPreview } from './preview.js';
 import { demoSync } from './sync.js';
 
 const PERMISSIONS = ['users.read', 'groups.read', 'group_memberships.read', 'repositories.read'];
@@ -69,6 +77,10 @@ export class DemoConnector implements Connector<DemoConfig> {
 
   sync(ctx: SyncContext<DemoConfig>): AsyncIterable<SyncBatch> {
     return demoSync(ctx, () => this.#next('sync'));
+  }
+
+  preview(records: StoredRecords): Promise<Record<string, unknown>> {
+    return demoPreview(records);
   }
 
   #next(operation: string): number {

@@ -1,11 +1,12 @@
-import type { Connector, ConnectorContext, ProviderErrorType, TestOutcome } from '../../connectors/sdk.js';
-import { AppError } from '../../platform/errors.js';
+import type { Connector, ProviderErrorType, TestOutcome } from '../../connectors/sdk.js';
+import { connectorContext } from '../../connectors/toolkit/context.js';
+import { checkedTarget, targetField } from '../../connectors/toolkit/target.js';
+import { AppError, InvalidFieldsError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logging/logger.js';
-import {
-  type ProviderAuth,
-  ProviderUnreachableError,
-  providerFetch,
-} from '../../platform/outbound/provider-fetch.js';
+import type { Outbound } from '../../platform/outbound/outbound.js';
+import { type ProviderAuth, ProviderUnreachableError } from '../../platform/outbound/provider-fetch.js';
+import { ProviderRateLimitedError } from '../../platform/outbound/rate-limit.js';
+import { ForbiddenTargetError } from '../../platform/outbound/ssrf-guard.js';
 
 /** How long a test may run; past it the connector's requests are aborted and the test fails. */
 export const TEST_TIMEOUT_MS = 15_000;
@@ -37,6 +38,9 @@ function fromThrown(error: unknown): ConnectorTestResult {
   if (error instanceof ProviderUnreachableError) {
     return failed('network_error', `Could not reach the provider: ${error.message}`);
   }
+  if (error instanceof ProviderRateLimitedError) {
+    return failed('rate_limited', error.message, { retry_after_ms: error.retryAfterMs });
+  }
   return failed(
     'provider_error',
     `The connector failed: ${error instanceof Error ? error.message : String(error)}`,
@@ -58,23 +62,24 @@ function fromOutcome(outcome: TestOutcome, elapsedMs: number): ConnectorTestResu
 }
 
 /**
- * Runs a connector's `test` (or another check with the same outcome, such as `healthCheck`) with a
- * logger, a timeout signal and a `fetch` bound to `config.base_url`. A failed test is a result, not
- * an error; only a config the test cannot use (no base URL) is a 400.
+ * Runs a connector's `test` (or another check with the same outcome, such as `healthCheck`) in its
+ * context, with a timeout. A failed test is a result, not an error; only a config the test cannot
+ * use (no base URL, or one the SSRF guard refuses) is a 400.
  */
 export async function runConnectorTest(
   connector: Connector,
   config: Config,
   logger: Logger,
-  options: { auth?: ProviderAuth; check?: 'test' | 'healthCheck' } = {},
+  options: { outbound: Outbound; auth?: ProviderAuth; check?: 'test' | 'healthCheck' },
 ): Promise<ConnectorTestResult> {
+  await checkedTarget(connector.definition, config, options.outbound);
   const signal = AbortSignal.timeout(TEST_TIMEOUT_MS);
-  const ctx: ConnectorContext<Config> = {
-    config,
+  const ctx = connectorContext(connector.definition, config, {
     logger,
     signal,
-    fetch: providerFetch(config, { signal, auth: options.auth }),
-  };
+    outbound: options.outbound,
+    ...(options.auth ? { oauth: options.auth } : {}),
+  });
   const started = performance.now();
   try {
     const check =
@@ -85,6 +90,12 @@ export async function runConnectorTest(
     return fromOutcome(outcome, Math.round(performance.now() - started));
   } catch (error) {
     if (error instanceof AppError) throw error;
+    // The host resolved elsewhere since it was checked: refused all the same, as the config's fault.
+    if (error instanceof ForbiddenTargetError) {
+      throw new InvalidFieldsError([
+        { field: targetField(connector.definition, config), message: error.message },
+      ]);
+    }
     logger.warn({ err: error }, 'connector test threw');
     return fromThrown(error);
   }

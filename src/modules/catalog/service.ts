@@ -5,6 +5,7 @@ import { AppError, InvalidFieldsError } from '../../platform/errors.js';
 import type { PageQuery } from '../../platform/http/envelope.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logging/logger.js';
+import type { Outbound } from '../../platform/outbound/outbound.js';
 import { recordAudit } from '../audit/service.js';
 import { type Caller, SYSTEM_ACTOR } from '../auth/principal.js';
 import { checkConfigSchema, validateConfig } from './config-schema.js';
@@ -266,6 +267,7 @@ export class CatalogService {
     private readonly db: Db,
     private readonly connectors: readonly Connector[],
     private readonly logger: Logger,
+    private readonly outbound: Outbound,
   ) {}
 
   /** The entries offered to the org, with its connections to each. */
@@ -462,6 +464,7 @@ export class CatalogService {
       connector,
       checked,
       this.logger.child({ reqId: actor.requestId, integration_id: entry.id, connector: entry.connector }),
+      { outbound: this.outbound },
     );
     await recordAudit(
       this.db,

@@ -1,4 +1,5 @@
 import type { Connector } from '../../connectors/sdk.js';
+import { checkedTarget } from '../../connectors/toolkit/target.js';
 import { SecretBoxError } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/database.js';
 import { uniqueOr } from '../../platform/db/errors.js';
@@ -6,6 +7,7 @@ import { AppError, InvalidFieldsError } from '../../platform/errors.js';
 import type { PageQuery, SortOrder } from '../../platform/http/envelope.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logging/logger.js';
+import type { Outbound } from '../../platform/outbound/outbound.js';
 import type { ProviderAuth } from '../../platform/outbound/provider-fetch.js';
 import { recordAudit } from '../audit/service.js';
 import type { Caller } from '../auth/principal.js';
@@ -130,6 +132,7 @@ export class ConnectionService {
     private readonly logger: Logger,
     /** The provider credential beyond the config (OAuth tokens) a test runs with. */
     private readonly auth: (row: ConnectionWithDefinition) => ProviderAuth | undefined,
+    private readonly outbound: Outbound,
   ) {}
 
   async list(
@@ -175,6 +178,7 @@ export class ConnectionService {
     }
     const secretFields = secretFieldsOf(definition.config_schema);
     const config = validateConfig(definition.config_schema, withoutMasked(input.config, secretFields));
+    await this.#checkTarget(definition.connector, config);
     const { plain, secret } = splitConfig(config, secretFields);
     const id = newId();
     const at = now.toISOString();
@@ -248,6 +252,11 @@ export class ConnectionService {
   async update({ orgId, actor, now }: Caller, id: string, changes: ConnectionChanges) {
     if (changes.sync_cron) checkCron(changes.sync_cron);
     if (changes.sync_timezone) checkTimezone(changes.sync_timezone);
+    if (changes.config !== undefined) {
+      // Before the transaction: resolving the host must not hold it.
+      const current = await requireConnection(this.db, orgId, id);
+      await this.#checkTarget(current.connector, this.#mergedConfig(current, changes.config).merged);
+    }
     return withUniqueName(changes.name, () =>
       this.db.transaction().execute(async (tx) => {
         const row = await requireConnection(tx, orgId, id);
@@ -347,7 +356,7 @@ export class ConnectionService {
       connector,
       config,
       this.logger.child({ connection_id: id, connector: row.connector }),
-      { auth: this.auth(row) },
+      { auth: this.auth(row), outbound: this.outbound },
     );
     const passed = result.test_result === 'success';
     const at = now.toISOString();
@@ -436,7 +445,13 @@ export class ConnectionService {
     const merged = validateConfig(row.config_schema, mergeConfig(stored, withoutMasked(patch, secretFields)));
     const names = new Set([...Object.keys(stored), ...Object.keys(merged)]);
     const changed = [...names].filter((name) => !sameJson(stored[name], merged[name]));
-    return { ...splitConfig(merged, secretFields), changed };
+    return { ...splitConfig(merged, secretFields), merged, changed };
+  }
+
+  /** Refuses a config whose provider host the SSRF guard would refuse (a 400 naming the field). */
+  async #checkTarget(slug: string, config: Config) {
+    const connector = this.connectors.find((c) => c.definition.slug === slug);
+    if (connector) await checkedTarget(connector.definition, config, this.outbound);
   }
 
   #tryOpenSecrets(row: ConnectionWithDefinition): Config {

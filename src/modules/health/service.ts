@@ -2,6 +2,7 @@ import type { Connector } from '../../connectors/sdk.js';
 import type { Db } from '../../platform/db/database.js';
 import { AppError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/logging/logger.js';
+import type { Outbound } from '../../platform/outbound/outbound.js';
 import type { ProviderAuth } from '../../platform/outbound/provider-fetch.js';
 import { recordAudit } from '../audit/service.js';
 import type { Actor, Caller } from '../auth/principal.js';
@@ -39,6 +40,7 @@ export class HealthService {
     private readonly auth: (row: ConnectionWithDefinition) => ProviderAuth | undefined,
     private readonly thresholds: HealthThresholds,
     private readonly logger: Logger,
+    private readonly outbound: Outbound,
   ) {}
 
   /**
@@ -128,7 +130,7 @@ export class HealthService {
         connector,
         connectorConfig(this.secrets, row),
         this.logger.child({ connection_id: row.id, connector: row.connector }),
-        { auth: this.auth(row), check: 'healthCheck' },
+        { auth: this.auth(row), check: 'healthCheck', outbound: this.outbound },
       );
       if (result.test_result === 'success') {
         return {

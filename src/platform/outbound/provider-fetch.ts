@@ -1,7 +1,7 @@
 import { type Dispatcher, request } from 'undici';
 import { InvalidFieldsError } from '../errors.js';
-
-type Config = Record<string, unknown>;
+import { isRateLimited, type Pacing, RateLimitPacer, rateLimitWaitMs } from './rate-limit.js';
+import { forbiddenTargetOf } from './ssrf-guard.js';
 
 /**
  * How requests to a provider are authenticated beyond the config (OAuth bearer tokens): the engine
@@ -15,8 +15,16 @@ export interface ProviderAuth {
 }
 
 export interface ProviderFetchOptions {
+  /** The provider API's base URL (see parseBaseUrl). */
+  baseUrl: URL;
   signal: AbortSignal;
   auth?: ProviderAuth;
+  /** Headers every request sends unless it sets its own. */
+  headers?: Record<string, string>;
+  /** What connects (the SSRF guard's agent); undici's global one when absent. */
+  dispatcher?: Dispatcher;
+  /** How rate limits are waited out. */
+  pacing: Pacing;
   /** Told the size of each response body the connector reads (bytes_transferred). */
   onBytes?: (bytes: number) => void;
 }
@@ -37,19 +45,27 @@ export interface ProviderRequest {
 export interface ProviderResponse {
   readonly status: number;
   readonly ok: boolean;
-  readonly headers: { get(name: string): string | null };
+  readonly headers: ResponseHeaders;
   json<T = unknown>(): Promise<T>;
   text(): Promise<string>;
+  bytes(): Promise<Buffer>;
   /** Drops the body unread, freeing the connection for the next request. */
   discard(): Promise<void>;
 }
 
+export interface ResponseHeaders {
+  get(name: string): string | null;
+  /** Every header, lower-case names, repeated values joined by `, `. */
+  all(): Record<string, string>;
+}
+
 export type ProviderFetch = (path: string, init?: ProviderRequest) => Promise<ProviderResponse>;
 
-/** The connection's `config.base_url`, checked; an InvalidFieldsError naming the field when it is unusable. */
-export function providerBaseUrl(config: Config): URL {
-  const field = 'config.base_url';
-  const base = config.base_url;
+/**
+ * A provider API's base URL, checked; an InvalidFieldsError naming `field` (the config field it
+ * came from) when it is missing or unusable.
+ */
+export function parseBaseUrl(base: unknown, field = 'config.base_url'): URL {
   if (typeof base !== 'string' || base === '') {
     throw new InvalidFieldsError([{ field, message: 'is required: the connector calls the provider there' }]);
   }
@@ -71,8 +87,26 @@ export class ProviderUnreachableError extends Error {
 function transportFailure(error: unknown, signal: AbortSignal, origin: string): unknown {
   // A cancelled or timed-out operation ends with its own reason, not as a network failure.
   if (signal.aborted) return signal.reason;
+  const forbidden = forbiddenTargetOf(error);
+  if (forbidden) return forbidden;
   const why = error instanceof Error ? error.message : String(error);
   return new ProviderUnreachableError(`${origin}: ${why}`, { cause: error });
+}
+
+function headersOf(response: Dispatcher.ResponseData): ResponseHeaders {
+  const joined = (value: string | string[] | undefined) =>
+    value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  return {
+    get: (name) => joined(response.headers[name.toLowerCase()]),
+    all: () => {
+      const all: Record<string, string> = {};
+      for (const [name, value] of Object.entries(response.headers)) {
+        const text = joined(value);
+        if (text !== null) all[name] = text;
+      }
+      return all;
+    },
+  };
 }
 
 /**
@@ -95,14 +129,11 @@ function providerResponse(
     onBytes?.(body.byteLength);
     return body;
   };
-  const header = (name: string) => {
-    const value = response.headers[name.toLowerCase()];
-    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-  };
   return {
     status: response.statusCode,
     ok: response.statusCode >= 200 && response.statusCode < 300,
-    headers: { get: header },
+    headers: headersOf(response),
+    bytes,
     async json<T>() {
       return JSON.parse((await bytes()).toString('utf8')) as T;
     },
@@ -119,15 +150,16 @@ function providerResponse(
  * The HTTP client a connector gets: `/users` on `https://host/api` requests `https://host/api/users`,
  * with the operation's signal and the connection's credential. A connector talks to its provider
  * only, so another origin is refused, and redirects are answered, not followed (one could lead
- * elsewhere). Built on undici's `request` rather than WHATWG fetch: a third
- * of fetch's CPU per request, and none of the per-request objects that fetch keeps reachable from
- * weak references (which V8 only clears in full collections), so a long sync's heap stays small
- * (bench/sync).
+ * elsewhere). Rate limits are waited out within the pacing's budget (see RateLimitPacer): the
+ * connector sees a rate-limit answer only when `handleRateLimits` is off (an SDK's own throttling).
+ * Built on undici's `request` rather than WHATWG fetch: a third of fetch's CPU per request, and none
+ * of the per-request objects that fetch keeps reachable from weak references (which V8 only clears
+ * in full collections), so a long sync's heap stays small (bench/sync).
  */
-export function providerFetch(config: Config, options: ProviderFetchOptions): ProviderFetch {
-  let base: URL | undefined;
+export function providerFetch(options: ProviderFetchOptions, handleRateLimits = true): ProviderFetch {
+  const { baseUrl: base } = options;
+  const pacer = new RateLimitPacer(options.pacing, base.origin);
   return async (path, init = {}) => {
-    base ??= providerBaseUrl(config);
     const url = new URL(path.replace(/^\/+/, ''), base);
     if (url.origin !== base.origin)
       throw new Error(`Refusing to call ${url.origin}: not the provider's base URL`);
@@ -136,24 +168,68 @@ export function providerFetch(config: Config, options: ProviderFetchOptions): Pr
         ? AbortSignal.any([options.signal, init.signal])
         : options.signal;
     const send = async () => {
-      const headers = new Headers(init.headers);
+      await pacer.before(signal);
+      const headers = new Headers(options.headers);
+      for (const [name, value] of Object.entries(init.headers ?? {})) headers.set(name, value);
       await options.auth?.authorize(headers);
       try {
         return await request(url, {
           method: init.method ?? 'GET',
           headers: Object.fromEntries(headers),
           ...(init.body === undefined ? {} : { body: init.body }),
+          ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
           signal,
         });
       } catch (error) {
         throw transportFailure(error, signal, url.origin);
       }
     };
-    let response = await send();
-    if (response.statusCode === 401 && options.auth && (await options.auth.refreshAfterUnauthorized())) {
-      await response.body.dump();
-      response = await send();
+    let refreshed = false;
+    for (;;) {
+      const response = await send();
+      const notice = pacer.after(headersOf(response));
+      if (handleRateLimits && isRateLimited(response.statusCode, notice)) {
+        await response.body.dump();
+        await pacer.waitOrThrow(rateLimitWaitMs(notice, options.pacing.now()), signal, response.statusCode);
+        continue;
+      }
+      if (response.statusCode === 401 && !refreshed && (await options.auth?.refreshAfterUnauthorized())) {
+        refreshed = true;
+        await response.body.dump();
+        continue;
+      }
+      return providerResponse(response, signal, url.origin, options.onBytes);
     }
-    return providerResponse(response, signal, url.origin, options.onBytes);
+  };
+}
+
+/**
+ * `providerFetch` as a WHATWG fetch, for provider SDKs that take one: the same base origin, guard,
+ * credential and pacing; rate-limit answers go back to the SDK's own throttling.
+ */
+export function providerWebFetch(options: ProviderFetchOptions): typeof fetch {
+  const call = providerFetch(options, false);
+  return async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    const headers = Object.fromEntries(
+      new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)),
+    );
+    const body = init?.body;
+    if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+      throw new TypeError('provider requests send strings or bytes');
+    }
+    const answer = await call(url, {
+      method: (init?.method ?? 'GET').toUpperCase() as ProviderRequest['method'],
+      headers,
+      ...(body === undefined || body === null ? {} : { body }),
+      ...(init?.signal ? { signal: init.signal } : {}),
+    });
+    const bodyless = answer.status === 204 || answer.status === 304 || init?.method === 'HEAD';
+    const headers = answer.headers.all();
+    if (bodyless) {
+      await answer.discard();
+      return new Response(null, { status: answer.status, headers });
+    }
+    return new Response(await answer.bytes(), { status: answer.status, headers });
   };
 }

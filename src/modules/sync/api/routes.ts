@@ -87,7 +87,36 @@ const RunParams = Type.Object({
 });
 
 /** Sync execution and run history (spec: integration-engine-api.md §3). */
-export const syncRoutes: ModuleRoutes = async (app, { ctx, sync }) => {
+export const syncRoutes: ModuleRoutes = async (app, { ctx, sync, previews }) => {
+  app.get(
+    '/integration-connections/:id/preview',
+    {
+      config: { access: 'preview:read' },
+      schema: {
+        tags: ['sync'],
+        summary: "A preview of the connection's data (endpoint #25)",
+        description:
+          "The connector's summary of the records its last completed (or partial) sync stored; the shape " +
+          'depends on the provider (spec §7: Okta, GitHub, AWS Config…). Never calls the provider. 422 ' +
+          'before the first sync completes.',
+        params: IdParams,
+        response: {
+          200: DataEnvelope(
+            Type.Object({
+              provider: Type.String(),
+              preview: FreeObject("The provider's preview, as the spec shows for each"),
+              last_synced_at: Type.String(),
+            }),
+          ),
+          ...errorResponses(401, 403, 404, 422),
+        },
+      },
+    },
+    async (request) => ({
+      data: await previews.preview(callerOf(request, ctx.clock), request.params.id),
+    }),
+  );
+
   app.post(
     '/integration-connections/:id/sync',
     {

@@ -52,6 +52,7 @@ export function createSyncWorker(services: Services, tasks: readonly TickTask[] 
       ? new RecordThread(database.sqlite, logger)
       : PostgresBatchSink.storage(database.db),
     settings: config.sync,
+    outbound: services.outbound,
     clock,
     logger,
     owner: workerName(),

@@ -1,10 +1,12 @@
 import { setImmediate } from 'node:timers/promises';
 import type { SyncSettings } from '../../../config.js';
 import type { Connector, FailedItem, SyncBatch, SyncContext } from '../../../connectors/sdk.js';
+import { connectorContext } from '../../../connectors/toolkit/context.js';
 import type { Clock } from '../../../platform/clock.js';
 import type { Db } from '../../../platform/db/database.js';
 import type { Logger } from '../../../platform/logging/logger.js';
-import { type ProviderAuth, providerFetch } from '../../../platform/outbound/provider-fetch.js';
+import type { Outbound } from '../../../platform/outbound/outbound.js';
+import type { ProviderAuth } from '../../../platform/outbound/provider-fetch.js';
 import { move } from '../../connections/lifecycle.js';
 import { type ConnectionSecrets, connectorConfig } from '../../connections/secrets.js';
 import { type ConnectionWithDefinition, findConnection } from '../../connections/store.js';
@@ -39,6 +41,8 @@ export interface ExecutorDeps {
   auth: (row: ConnectionWithDefinition) => ProviderAuth | undefined;
   /** Where batches are stored: SQLite's record thread, or PostgreSQL transactions. */
   storage: BatchStorage;
+  /** The SSRF guard and rate-limit pacing of every request to a provider. */
+  outbound: Outbound;
   settings: SyncSettings;
   clock: Clock;
   logger: Logger;
@@ -191,24 +195,24 @@ export class RunExecutor {
         : `${run.full_sync ? 'Full' : 'Incremental'} sync started`,
       { details: { full_sync: run.full_sync, resumed_entities: Object.keys(cursors) }, source: 'engine' },
     );
+    const oauth = this.deps.auth(row);
     const ctx: SyncContext<Record<string, unknown>> = {
-      config,
-      signal,
-      cursors,
-      fullSync: run.full_sync,
-      runLog: log,
-      logger: this.deps.logger.child({
-        run_id: run.id,
-        connection_id: run.connection_id,
-        connector: row.connector,
-      }),
-      fetch: providerFetch(config, {
+      ...connectorContext(connector.definition, config, {
+        logger: this.deps.logger.child({
+          run_id: run.id,
+          connection_id: run.connection_id,
+          connector: row.connector,
+        }),
         signal,
-        auth: this.deps.auth(row),
+        outbound: this.deps.outbound,
+        ...(oauth ? { oauth } : {}),
         onBytes: (bytes) => {
           progress.stats.bytes_transferred += bytes;
         },
       }),
+      cursors,
+      fullSync: run.full_sync,
+      runLog: log,
     };
     const batches = connector.sync(ctx)[Symbol.asyncIterator]();
     // Batches are stored behind the fetching: up to the sink's window in flight, committed in order.

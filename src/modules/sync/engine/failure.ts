@@ -1,6 +1,8 @@
 import { type FailureClass, ProviderError } from '../../../connectors/sdk.js';
 import { InvalidFieldsError } from '../../../platform/errors.js';
 import { ProviderUnreachableError } from '../../../platform/outbound/provider-fetch.js';
+import { ProviderRateLimitedError } from '../../../platform/outbound/rate-limit.js';
+import { ForbiddenTargetError } from '../../../platform/outbound/ssrf-guard.js';
 import { StorageError } from '../storage/batch-sink.js';
 
 /** A run's failure as the engine handles it: its class decides whether another attempt follows. */
@@ -24,7 +26,8 @@ export const MAX_RETRY_DELAY_MS = 60 * 60 * 1000;
 
 /**
  * Classifies what a sync threw. ProviderError carries its class; a request that could not reach the
- * provider or timed out is transient; storing that failed is transient when its database error
+ * provider or timed out, or a rate limit longer than the wait budget, is transient (the latter
+ * retried when the provider said); a host the SSRF guard refuses needs the config corrected; storing that failed is transient when its database error
  * passes; a config the engine cannot use (no base URL) needs correcting: validation; anything else
  * is the connector's own bug: permanent.
  */
@@ -51,6 +54,17 @@ export function classify(error: unknown): RunFailure {
   }
   if (error instanceof ProviderUnreachableError) {
     return { failure: 'transient', message: `Could not reach the provider: ${error.message}` };
+  }
+  if (error instanceof ProviderRateLimitedError) {
+    return {
+      failure: 'transient',
+      message: error.message,
+      retryAfterMs: error.retryAfterMs,
+      ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
+    };
+  }
+  if (error instanceof ForbiddenTargetError) {
+    return { failure: 'validation', message: `The connection's provider host is refused: ${error.message}` };
   }
   return {
     failure: 'permanent',

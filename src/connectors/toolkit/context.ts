@@ -1,0 +1,87 @@
+import type { Logger } from '../../platform/logging/logger.js';
+import { configCredential } from '../../platform/outbound/credential-scheme.js';
+import type { Outbound } from '../../platform/outbound/outbound.js';
+import {
+  type ProviderAuth,
+  type ProviderFetch,
+  type ProviderFetchOptions,
+  parseBaseUrl,
+  providerFetch,
+  providerWebFetch,
+} from '../../platform/outbound/provider-fetch.js';
+import { type ConnectorContext, type ConnectorDefinition, providerErrorFrom } from '../sdk.js';
+import { paginate } from './pagination.js';
+
+type Config = Record<string, unknown>;
+
+/**
+ * The provider API's base URL for a connection: its config's `base_url` where it has one, else the
+ * definition's. A connector without an API definition calls what its config's `base_url` says.
+ */
+export function apiBaseUrl(definition: ConnectorDefinition, config: Config): URL {
+  const override = config.base_url;
+  if (typeof override === 'string' && override !== '') return parseBaseUrl(override);
+  const base = definition.api?.baseUrl;
+  return parseBaseUrl(typeof base === 'function' ? base(config) : base);
+}
+
+export interface ContextOptions {
+  logger: Logger;
+  signal: AbortSignal;
+  outbound: Outbound;
+  /** The connection's OAuth credential (OAuth2 connectors, once connected): it wins over the scheme's. */
+  oauth?: ProviderAuth;
+  /** Told the size of each response body the connector reads (bytes_transferred). */
+  onBytes?: (bytes: number) => void;
+}
+
+/**
+ * The one place a connector's context is built, for test, health check, sync, actions and search
+ * alike: the provider's base URL, credential, SSRF guard and rate-limit pacing come from the
+ * definition and the process's outbound settings, never from the connector's requests.
+ */
+export function connectorContext<C extends Config>(
+  definition: ConnectorDefinition,
+  config: C,
+  options: ContextOptions,
+): ConnectorContext<C> {
+  const scheme = definition.api?.credential ?? { kind: 'none' };
+  // Built at the first request: a connector that calls nothing (the demo) needs no base URL.
+  let fetchOptions: ProviderFetchOptions | undefined;
+  const settings = (): ProviderFetchOptions => {
+    fetchOptions ??= {
+      baseUrl: apiBaseUrl(definition, config),
+      signal: options.signal,
+      auth: options.oauth ?? configCredential(scheme, config),
+      ...(definition.api?.headers ? { headers: definition.api.headers } : {}),
+      dispatcher: options.outbound.dispatcher,
+      pacing: options.outbound.pacing,
+      ...(options.onBytes ? { onBytes: options.onBytes } : {}),
+    };
+    return fetchOptions;
+  };
+  let call: ProviderFetch | undefined;
+  const fetch: ProviderFetch = async (path, init) => {
+    call ??= providerFetch(settings());
+    return call(path, init);
+  };
+  let web: typeof globalThis.fetch | undefined;
+  return {
+    config,
+    logger: options.logger,
+    signal: options.signal,
+    fetch,
+    async json<T>(path: string, what: string, init?: Parameters<ProviderFetch>[1]) {
+      const response = await fetch(path, init);
+      if (!response.ok) throw await providerErrorFrom(response, what);
+      return response.json<T>();
+    },
+    paginate: (start, pagination, what) =>
+      paginate(fetch, start, pagination, (response) => providerErrorFrom(response, what)),
+    webFetch: async (input, init) => {
+      web ??= providerWebFetch(settings());
+      return web(input, init);
+    },
+    mayWait: (ms) => ms <= options.outbound.pacing.maxWaitMs,
+  };
+}

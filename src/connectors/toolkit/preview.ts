@@ -1,0 +1,24 @@
+import type { StoredRecords } from '../sdk.js';
+
+// Helpers for connectors' previews (spec §7): counts over a sync's stored records.
+
+/** A share in percent with one decimal, or null when there is nothing to share. */
+export function percent(part: number, whole: number): number | null {
+  return whole === 0 ? null : Math.round((part / whole) * 1000) / 10;
+}
+
+/** Counts the records of `entity` that each named test accepts, and the total. */
+export async function countRecords<K extends string>(
+  records: StoredRecords,
+  entity: string,
+  tests: Record<K, (record: Record<string, unknown>) => boolean>,
+): Promise<Record<K | 'total', number>> {
+  const counts = { total: 0 } as Record<K | 'total', number>;
+  const names = Object.keys(tests) as K[];
+  for (const name of names) counts[name] = 0;
+  for await (const record of records.each(entity)) {
+    counts.total += 1;
+    for (const name of names) if (tests[name](record)) counts[name] += 1;
+  }
+  return counts;
+}
