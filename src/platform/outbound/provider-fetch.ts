@@ -225,11 +225,11 @@ export function providerWebFetch(options: ProviderFetchOptions): typeof fetch {
       ...(init?.signal ? { signal: init.signal } : {}),
     });
     const bodyless = answer.status === 204 || answer.status === 304 || init?.method === 'HEAD';
-    const headers = answer.headers.all();
+    const answered = { status: answer.status, headers: answer.headers.all() };
     if (bodyless) {
       await answer.discard();
-      return new Response(null, { status: answer.status, headers });
+      return new Response(null, answered);
     }
-    return new Response(await answer.bytes(), { status: answer.status, headers });
+    return new Response(await answer.bytes(), answered);
   };
 }
