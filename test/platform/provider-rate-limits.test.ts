@@ -180,4 +180,44 @@ describe('the provider client and rate limits', () => {
     expect(posted.status).toBe(200);
     await expect(web('http://example.com/')).rejects.toThrow(/not the provider's base URL/);
   });
+
+  it('counts requests sent against the announced budget, so concurrent requests never exceed it', async () => {
+    const { pacing, waits, at } = fakePacing(60_000);
+    const reset = String(Math.floor(at() / 1000) + 10);
+    provider.script.push({
+      status: 200,
+      headers: { 'x-rate-limit-remaining': '2', 'x-rate-limit-reset': reset },
+    });
+    const fetch = client(pacing);
+    await (await fetch('/api/v1/users')).discard();
+    // Two left: two go at once, the third waits for the reset.
+    await Promise.all(
+      ['/api/v1/users?a', '/api/v1/users?b', '/api/v1/users?c'].map(async (p) => (await fetch(p)).discard()),
+    );
+    expect(waits).toHaveLength(1);
+    expect(provider.received).toHaveLength(4);
+  });
+
+  it("keeps each limit's budget apart: Okta's families by path, GitHub's resources as answers name them", async () => {
+    const { pacing, waits, at } = fakePacing(60_000);
+    const reset = String(Math.floor(at() / 1000) + 30);
+    const spent = { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': reset };
+    provider.script.push({ status: 200, headers: spent });
+    const fetch = client(pacing);
+    await (await fetch('/api/v1/users')).discard();
+    // Groups are another family: not held by the users' spent budget.
+    await (await fetch('/api/v1/groups')).discard();
+    expect(waits).toEqual([]);
+    // GitHub names its resource: /orgs and /repos answers count against the same `core` budget.
+    const core = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset, 'x-ratelimit-resource': 'core' };
+    provider.script.push(
+      { status: 200, headers: core },
+      { status: 200, headers: { 'x-ratelimit-resource': 'core' } },
+    );
+    await (await fetch('/orgs/acme/repos')).discard();
+    await (await fetch('/repos/acme/a')).discard();
+    expect(waits).toEqual([]); // /repos's resource is not known before its first answer
+    await (await fetch('/repos/acme/b')).discard();
+    expect(waits).toHaveLength(1);
+  });
 });

@@ -168,7 +168,7 @@ export function providerFetch(options: ProviderFetchOptions, handleRateLimits = 
         ? AbortSignal.any([options.signal, init.signal])
         : options.signal;
     const send = async () => {
-      await pacer.before(signal);
+      await pacer.before(url, signal);
       const headers = new Headers(options.headers);
       for (const [name, value] of Object.entries(init.headers ?? {})) headers.set(name, value);
       await options.auth?.authorize(headers);
@@ -187,7 +187,7 @@ export function providerFetch(options: ProviderFetchOptions, handleRateLimits = 
     let refreshed = false;
     for (;;) {
       const response = await send();
-      const notice = pacer.after(headersOf(response));
+      const notice = pacer.after(url, headersOf(response));
       if (handleRateLimits && isRateLimited(response.statusCode, notice)) {
         await response.body.dump();
         await pacer.waitOrThrow(rateLimitWaitMs(notice, options.pacing.now()), signal, response.statusCode);

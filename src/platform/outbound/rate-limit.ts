@@ -91,12 +91,36 @@ export const realPacing = (maxWaitMs: number): Pacing => ({
   wait: (ms, signal) => delay(ms, undefined, { signal }),
 });
 
+/** Budget a provider announced for one of its limits: what is left, and when its window resets. */
+interface Budget {
+  left: number;
+  resetAt: number;
+}
+
+// Path segments that name an API's root or version rather than what is being asked for.
+const ROOT_SEGMENT = /^(api|rest|v\d+(\.\d+)?)$/i;
+
 /**
- * One operation's view of a provider's rate limit: when an answer announces that no request is
- * left in the window, the next request waits for the reset instead of being refused with a 429.
+ * The family of endpoints a request belongs to, as providers count limits: the first segment of its
+ * path after the API's root and version (`/api/v1/users/…` → `users`; GitHub's `/repos/…` → `repos`).
+ */
+function familyOf(url: URL): string {
+  const segments = url.pathname.split('/').filter(Boolean);
+  return segments.find((segment) => !ROOT_SEGMENT.test(segment)) ?? '';
+}
+
+/**
+ * One operation's view of a provider's rate limits. Providers count some endpoints apart (Okta: per
+ * family of endpoints; GitHub: per resource, which `X-RateLimit-Resource` names), so each limit's
+ * budget is kept apart: per resource where answers name it, else per family. Once an answer announces
+ * how many requests are left, each request sent counts one off; when none is left, the next request
+ * of that limit waits for its reset instead of being refused with a 429. Counting locally keeps
+ * concurrent requests inside the budget too: answers arrive after other requests have already gone.
  */
 export class RateLimitPacer {
-  #blockedUntil = 0;
+  readonly #budgets = new Map<string, Budget>();
+  /** The limit each family's answers named (GitHub's resources); a family is its own limit until then. */
+  readonly #limitOf = new Map<string, string>();
 
   constructor(
     private readonly pacing: Pacing,
@@ -107,20 +131,40 @@ export class RateLimitPacer {
     return ms <= this.pacing.maxWaitMs;
   }
 
-  /** Before a request: waits out an exhausted budget, or throws when that is over the budget. */
-  async before(signal: AbortSignal): Promise<void> {
-    const ms = this.#blockedUntil - this.pacing.now();
-    if (ms <= 0) return;
-    await this.waitOrThrow(ms, signal, undefined);
+  #limit(url: URL): string {
+    const family = familyOf(url);
+    return this.#limitOf.get(family) ?? family;
   }
 
-  /** After an answer: notes what it announced; the notice, for the caller to read a rate limit from. */
-  after(headers: Headers): RateLimitNotice {
+  /** Before a request to `url`: takes one from its limit's budget, waiting out an exhausted one (or throwing when that is too long). */
+  async before(url: URL, signal: AbortSignal): Promise<void> {
+    const limit = this.#limit(url);
+    for (;;) {
+      const budget = this.#budgets.get(limit);
+      const now = this.pacing.now();
+      // Unannounced, or a window that has reset: a budget no answer announced yet.
+      if (!budget || budget.resetAt <= now) return;
+      if (budget.left > 0) {
+        budget.left -= 1;
+        return;
+      }
+      await this.waitOrThrow(budget.resetAt - now, signal, undefined);
+    }
+  }
+
+  /** After an answer from `url`: notes what it announced; the notice, for the caller to read a rate limit from. */
+  after(url: URL, headers: Headers): RateLimitNotice {
     const now = this.pacing.now();
     const notice = rateLimitNotice(headers, now);
-    if (notice.remaining === 0 && notice.resetAt !== undefined && notice.resetAt > now) {
-      this.#blockedUntil = notice.resetAt;
-    }
+    const resource = headers.get('x-ratelimit-resource');
+    if (resource) this.#limitOf.set(familyOf(url), resource);
+    const { remaining, resetAt } = notice;
+    if (remaining === undefined || resetAt === undefined || resetAt <= now) return notice;
+    const limit = this.#limit(url);
+    const budget = this.#budgets.get(limit);
+    // A later reset is a new window; within one, the lower count is the one that holds.
+    if (budget && resetAt <= budget.resetAt) budget.left = Math.min(budget.left, remaining);
+    else this.#budgets.set(limit, { left: remaining, resetAt });
     return notice;
   }
 
