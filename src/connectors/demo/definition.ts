@@ -1,4 +1,5 @@
 import type { ConnectorDefinition } from '../sdk.js';
+import { letterIcon } from '../toolkit/icon.js';
 
 /** A demo connection's config, as validated against `demoDefinition.configSchema`. */
 export type DemoConfig = {
@@ -32,12 +33,6 @@ export const DEMO_MAXIMA = {
   repositories: 1_000_000,
 } as const;
 
-const ICON =
-  'data:image/svg+xml,%3Csvg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"%3E' +
-  '%3Crect width="32" height="32" rx="6" fill="%234f46e5"/%3E' +
-  '%3Ctext x="16" y="22" font-family="sans-serif" font-size="18" fill="white" text-anchor="middle"%3ED%3C/text%3E' +
-  '%3C/svg%3E';
-
 export const demoDefinition: ConnectorDefinition = {
   slug: 'demo',
   name: 'Demo',
@@ -50,7 +45,7 @@ export const demoDefinition: ConnectorDefinition = {
     'for an authentication failure or a rate of provider errors, so every path of the engine can be ' +
     'tried without a real account.',
   // Inline, because a provider with no external service should not depend on one for its icon.
-  iconUrl: ICON,
+  iconUrl: letterIcon('D', '#4f46e5'),
   // The provider is this server: its documentation and its site are the server's own reference page.
   documentationUrl: '/docs',
   websiteUrl: '/docs',

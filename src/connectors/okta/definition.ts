@@ -1,0 +1,74 @@
+import type { ConnectorDefinition } from '../sdk.js';
+import { letterIcon } from '../toolkit/icon.js';
+
+/** An Okta connection's config, as validated against `oktaDefinition.configSchema`. */
+export type OktaConfig = {
+  domain: string;
+  api_token: string;
+  sync_deprovisioned?: boolean;
+  /** Overrides `https://{domain}/` (a proxy, tests). */
+  base_url?: string;
+};
+
+export const oktaDefinition: ConnectorDefinition = {
+  slug: 'okta',
+  name: 'Okta',
+  provider: 'okta',
+  category: 'identity_access',
+  shortDescription: 'Identity and access management via Okta',
+  description:
+    'Sync users, groups, and applications from Okta. Monitors MFA enrollment, password policies, and application access.',
+  iconUrl: letterIcon('O', '#007dc1'),
+  documentationUrl: 'https://developer.okta.com/docs/api/openapi/okta-management/guides/overview/',
+  websiteUrl: 'https://www.okta.com',
+  authType: 'api_key',
+  // The spec's schema (§1, GET /integrations/:id), plus the `base_url` every starter connector takes.
+  configSchema: {
+    type: 'object',
+    required: ['domain', 'api_token'],
+    properties: {
+      domain: {
+        type: 'string',
+        title: 'Okta Domain',
+        description: 'Your Okta domain (e.g., acme.okta.com)',
+        pattern: '^[a-z0-9.-]+\\.okta\\.com$',
+      },
+      api_token: {
+        type: 'string',
+        title: 'API Token',
+        description: 'Okta API token with read-only admin access',
+        format: 'password',
+      },
+      sync_deprovisioned: {
+        type: 'boolean',
+        title: 'Sync Deprovisioned Users',
+        default: false,
+      },
+      base_url: {
+        type: 'string',
+        title: 'API base URL',
+        description: 'Calls this URL instead of https://{domain}/ (a proxy in front of Okta).',
+        format: 'uri',
+      },
+    },
+  },
+  capabilities: ['sync_users', 'sync_resources', 'sync_configurations', 'collect_evidence'],
+  entities: [
+    { name: 'users', description: 'People with their status, last sign-in and enrolled MFA factors.' },
+    { name: 'groups', description: 'Okta groups, including the built-in Everyone group.' },
+    { name: 'applications', description: 'Application integrations with their status and sign-on mode.' },
+    {
+      name: 'policies',
+      description: 'Password, MFA enrollment and sign-on policies with their rules (session lifetimes).',
+    },
+  ],
+  version: '1.0.0',
+  tags: ['okta', 'identity', 'sso', 'mfa'],
+  api: {
+    baseUrl: (config) =>
+      typeof config.domain === 'string' && config.domain !== '' ? `https://${config.domain}/` : undefined,
+    baseUrlFrom: 'domain',
+    credential: { kind: 'header', header: 'authorization', prefix: 'SSWS ', field: 'api_token' },
+    headers: { accept: 'application/json' },
+  },
+};
