@@ -102,6 +102,12 @@ export interface ProviderApi {
   credential: CredentialScheme;
   /** Headers every request sends (Accept, an API version, a User-Agent). */
   headers?: Record<string, string>;
+  /**
+   * Which of the provider's rate limits a request path counts against, where it documents its
+   * limits per family of endpoints (Okta); by default the first segment of the path after the API's
+   * root and version, and whether the path goes below it.
+   */
+  rateLimitFamily?: (pathname: string) => string;
 }
 
 export interface ConnectorDefinition {

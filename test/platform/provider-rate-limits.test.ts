@@ -31,9 +31,9 @@ function fakePacing(maxWaitMs: number) {
   const pacing: Pacing = {
     maxWaitMs,
     now: () => now,
-    wait: async (ms) => {
-      waits.push(ms);
-      now += ms;
+    waitUntil: async (at) => {
+      waits.push(at - now);
+      now = Math.max(now, at);
     },
   };
   return { pacing, waits, at: () => now };

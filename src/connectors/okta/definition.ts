@@ -1,6 +1,18 @@
 import type { ConnectorDefinition } from '../sdk.js';
 import { letterIcon } from '../toolkit/icon.js';
 
+/**
+ * The endpoint families Okta counts requests in (developer.okta.com, rate limits: "Management
+ * rate limits"): listing users apart from a user's own endpoints (factors included), and each of
+ * groups, apps and policies (with their rules) as one family.
+ */
+export function oktaRateLimitFamily(pathname: string): string {
+  if (pathname === '/api/v1/users') return 'users';
+  if (pathname.startsWith('/api/v1/users/')) return 'users/{id}';
+  const [, , , family] = pathname.split('/');
+  return family ?? '';
+}
+
 /** An Okta connection's config, as validated against `oktaDefinition.configSchema`. */
 export type OktaConfig = {
   domain: string;
@@ -70,5 +82,6 @@ export const oktaDefinition: ConnectorDefinition = {
     baseUrlFrom: 'domain',
     credential: { kind: 'header', header: 'authorization', prefix: 'SSWS ', field: 'api_token' },
     headers: { accept: 'application/json' },
+    rateLimitFamily: oktaRateLimitFamily,
   },
 };

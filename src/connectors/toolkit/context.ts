@@ -54,6 +54,7 @@ export function connectorContext<C extends Config>(
       signal: options.signal,
       auth: options.oauth ?? configCredential(scheme, config),
       ...(definition.api?.headers ? { headers: definition.api.headers } : {}),
+      ...(definition.api?.rateLimitFamily ? { rateLimitFamily: definition.api.rateLimitFamily } : {}),
       dispatcher: options.outbound.dispatcher,
       pacing: options.outbound.pacing,
       ...(options.onBytes ? { onBytes: options.onBytes } : {}),

@@ -30,12 +30,26 @@ export interface TestKit<Config> {
   requests: RecordedRequest[];
   /** Every rate-limit wait, in ms, that the engine would have slept. */
   waits: number[];
+  /**
+   * The context's clock (epoch ms): real time, moved on by each wait instead of sleeping. A fake
+   * that announces rate-limit windows reads it too, so that a wait reaches the reset it waited for.
+   */
+  now(): number;
 }
 
-/** Records each request the agent dispatches. */
+/** Records each request the agent dispatches, and knows when none is in flight. */
 class RecordingAgent extends Agent {
+  #inFlight = 0;
+  #idle: (() => void)[] = [];
+
   constructor(private readonly requests: RecordedRequest[]) {
     super();
+  }
+
+  /** Resolves once every request dispatched so far has ended. */
+  idle(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   override dispatch(options: Agent.DispatchOptions, handler: Parameters<Agent['dispatch']>[1]): boolean {
@@ -46,7 +60,27 @@ class RecordingAgent extends Agent {
         if (typeof value === 'string') headers[name.toLowerCase()] = value;
     }
     this.requests.push({ method: options.method, path: options.path, headers });
-    return super.dispatch(options, handler);
+    this.#inFlight += 1;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      this.#inFlight -= 1;
+      if (this.#inFlight === 0) for (const resume of this.#idle.splice(0)) resume();
+    };
+    const ENDINGS = new Set(['onComplete', 'onError', 'onResponseEnd', 'onResponseError']);
+    const tracked = new Proxy(handler, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        if (!ENDINGS.has(String(property))) return value.bind(target);
+        return (...args: unknown[]) => {
+          end();
+          return value.apply(target, args);
+        };
+      },
+    });
+    return super.dispatch(options, tracked);
   }
 }
 
@@ -59,15 +93,18 @@ export function testContext<Config extends Record<string, unknown>>(
   const waits: number[] = [];
   let clock = Date.now();
   const maxWaitMs = options.maxWaitMs ?? 60_000;
+  const now = () => Math.max(clock, Date.now());
+  const agent = new RecordingAgent(requests);
   const outbound: Outbound = {
-    dispatcher: new RecordingAgent(requests),
+    dispatcher: agent,
     pacing: {
       maxWaitMs,
-      // A fake clock that moves by each wait: what waits for a reset sees it reached.
-      now: () => Math.max(clock, Date.now()),
-      wait: async (ms) => {
-        waits.push(ms);
-        clock = Math.max(clock, Date.now()) + ms;
+      now,
+      waitUntil: async (at) => {
+        waits.push(Math.max(0, at - now()));
+        // A real wait lets the requests in flight arrive first: only then does the clock move on.
+        await agent.idle();
+        clock = Math.max(clock, at);
       },
     },
     checkTarget: async () => {},
@@ -78,7 +115,7 @@ export function testContext<Config extends Record<string, unknown>>(
     outbound,
     ...(options.oauth ? { oauth: options.oauth } : {}),
   });
-  return { ctx, requests, waits };
+  return { ctx, requests, waits, now };
 }
 
 /** Runs a connector's sync in a test kit's context; its batches and what it wrote to the run log. */

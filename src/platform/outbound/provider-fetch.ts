@@ -25,6 +25,8 @@ export interface ProviderFetchOptions {
   dispatcher?: Dispatcher;
   /** How rate limits are waited out. */
   pacing: Pacing;
+  /** The family of endpoints a path counts against, where the provider counts them apart (see RateLimitPacer). */
+  rateLimitFamily?: (pathname: string) => string;
   /** Told the size of each response body the connector reads (bytes_transferred). */
   onBytes?: (bytes: number) => void;
 }
@@ -158,7 +160,7 @@ function providerResponse(
  */
 export function providerFetch(options: ProviderFetchOptions, handleRateLimits = true): ProviderFetch {
   const { baseUrl: base } = options;
-  const pacer = new RateLimitPacer(options.pacing, base.origin);
+  const pacer = new RateLimitPacer(options.pacing, base.origin, options.rateLimitFamily);
   return async (path, init = {}) => {
     const url = new URL(path.replace(/^\/+/, ''), base);
     if (url.origin !== base.origin)
@@ -171,7 +173,12 @@ export function providerFetch(options: ProviderFetchOptions, handleRateLimits = 
       await pacer.before(url, signal);
       const headers = new Headers(options.headers);
       for (const [name, value] of Object.entries(init.headers ?? {})) headers.set(name, value);
-      await options.auth?.authorize(headers);
+      try {
+        await options.auth?.authorize(headers);
+      } catch (error) {
+        pacer.failed(url);
+        throw error;
+      }
       try {
         return await request(url, {
           method: init.method ?? 'GET',
@@ -181,6 +188,7 @@ export function providerFetch(options: ProviderFetchOptions, handleRateLimits = 
           signal,
         });
       } catch (error) {
+        pacer.failed(url);
         throw transportFailure(error, signal, url.origin);
       }
     };
@@ -190,7 +198,7 @@ export function providerFetch(options: ProviderFetchOptions, handleRateLimits = 
       const notice = pacer.after(url, headersOf(response));
       if (handleRateLimits && isRateLimited(response.statusCode, notice)) {
         await response.body.dump();
-        await pacer.waitOrThrow(rateLimitWaitMs(notice, options.pacing.now()), signal, response.statusCode);
+        pacer.hold(url, rateLimitWaitMs(notice, options.pacing.now()), response.statusCode);
         continue;
       }
       if (response.statusCode === 401 && !refreshed && (await options.auth?.refreshAfterUnauthorized())) {
