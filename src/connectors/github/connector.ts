@@ -1,0 +1,47 @@
+import type {
+  Connector,
+  ConnectorContext,
+  StoredRecords,
+  SyncBatch,
+  SyncContext,
+  TestOutcome,
+} from '../sdk.js';
+import { githubHealthCheck, githubTest } from './check.js';
+import { realWait, type Wait } from './client.js';
+import { type GitHubConfig, githubDefinition } from './definition.js';
+import { githubPreview } from './preview.js';
+import { githubSync } from './sync.js';
+
+export interface GitHubConnectorOptions {
+  /**
+   * How waits Octokit decides on (a secondary rate limit's `retry-after`, a server error's backoff)
+   * are taken; tests pass a recording one so a scripted limit takes no time.
+   */
+  wait?: Wait;
+}
+
+/** GitHub.com and GitHub Enterprise Server through Octokit, on the engine's guarded fetch. */
+export class GitHubConnector implements Connector<GitHubConfig> {
+  readonly definition = githubDefinition;
+  readonly #wait: Wait;
+
+  constructor(options: GitHubConnectorOptions = {}) {
+    this.#wait = options.wait ?? realWait;
+  }
+
+  test(ctx: ConnectorContext<GitHubConfig>): Promise<TestOutcome> {
+    return githubTest(ctx, this.#wait);
+  }
+
+  healthCheck(ctx: ConnectorContext<GitHubConfig>): Promise<TestOutcome> {
+    return githubHealthCheck(ctx, this.#wait);
+  }
+
+  sync(ctx: SyncContext<GitHubConfig>): AsyncIterable<SyncBatch> {
+    return githubSync(ctx, this.#wait);
+  }
+
+  async preview(records: StoredRecords): Promise<Record<string, unknown>> {
+    return { ...(await githubPreview(records)) };
+  }
+}
