@@ -30,7 +30,6 @@ describe('github through the API', () => {
   let h: ReturnType<typeof syncHarness>;
   let fake: FakeGitHub;
   const clock = new FakeClock();
-  let counter = 0;
 
   beforeAll(async () => {
     t = await testApp({
@@ -63,32 +62,11 @@ describe('github through the API', () => {
     await t.close();
   });
 
-  async function connect(token = OWNER.token): Promise<string> {
-    const created = await h.call('POST', '/integration-connections', {
-      definition_id: await h.definitionId('github'),
-      name: `GitHub ${process.pid}-${++counter}`,
-      config: { token, organization: 'acme-corp', base_url: fake.url },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    return created.json().data.id as string;
-  }
-
-  async function connected(): Promise<string> {
-    const id = await connect();
-    expect((await h.call('POST', `/integration-connections/${id}/test`)).json().data.test_result).toBe(
-      'success',
-    );
-    expect((await h.call('POST', `/integration-connections/${id}/enable`)).statusCode).toBe(200);
-    return id;
-  }
-
-  const entityCounts = async (id: string) => {
-    const counts: Record<string, number> = {};
-    for (const record of await h.records(id)) {
-      if (record.deleted_at === null) counts[record.entity] = (counts[record.entity] ?? 0) + 1;
-    }
-    return counts;
-  };
+  const connect = (token = OWNER.token) =>
+    h.create('github', { token, organization: 'acme-corp', base_url: fake.url });
+  const connected = () =>
+    h.connected('github', { token: OWNER.token, organization: 'acme-corp', base_url: fake.url });
+  const entityCounts = (id: string) => h.entityCounts(id);
 
   /** Waits for the run to be back in pending after its `retry`-th failed attempt. */
   const retrying = (id: string, runId: string, retry: number) =>

@@ -19,7 +19,6 @@ describe('okta through the API', () => {
   let h: ReturnType<typeof syncHarness>;
   let okta: FakeOkta;
   const clock = new FakeClock();
-  let counter = 0;
 
   beforeAll(async () => {
     t = await testApp({
@@ -46,32 +45,11 @@ describe('okta through the API', () => {
     await t.close();
   });
 
-  async function connect(token = 'okta-token'): Promise<string> {
-    const created = await h.call('POST', '/integration-connections', {
-      definition_id: await h.definitionId('okta'),
-      name: `Okta SSO ${process.pid}-${++counter}`,
-      config: { domain: 'acme.okta.com', api_token: token, base_url: okta.url },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    return created.json().data.id as string;
-  }
-
-  async function connected(): Promise<string> {
-    const id = await connect();
-    expect((await h.call('POST', `/integration-connections/${id}/test`)).json().data.test_result).toBe(
-      'success',
-    );
-    expect((await h.call('POST', `/integration-connections/${id}/enable`)).statusCode).toBe(200);
-    return id;
-  }
-
-  const entityCounts = async (id: string) => {
-    const counts: Record<string, number> = {};
-    for (const record of await h.records(id)) {
-      if (record.deleted_at === null) counts[record.entity] = (counts[record.entity] ?? 0) + 1;
-    }
-    return counts;
-  };
+  const connect = (token = 'okta-token') =>
+    h.create('okta', { domain: 'acme.okta.com', api_token: token, base_url: okta.url });
+  const connected = () =>
+    h.connected('okta', { domain: 'acme.okta.com', api_token: 'okta-token', base_url: okta.url });
+  const entityCounts = (id: string) => h.entityCounts(id);
 
   const listed = (data: OktaOrgData) => data.users.filter((u) => u.status !== 'DEPROVISIONED');
 

@@ -49,9 +49,9 @@ export function syncHarness(t: TestApp, as: SeededUser) {
     return row.id;
   }
 
-  /** A connection tested and enabled: `connected`, its first sync scheduled. */
-  async function connected(
-    slug: 'demo' | 'paged-fake' | 'scripted',
+  /** A connection created (not yet tested): its id. */
+  async function create(
+    slug: string,
     config: Record<string, unknown>,
     extra: Record<string, unknown> = {},
   ): Promise<string> {
@@ -62,7 +62,16 @@ export function syncHarness(t: TestApp, as: SeededUser) {
       ...extra,
     });
     expect(created.statusCode, created.body).toBe(201);
-    const id = created.json().data.id as string;
+    return created.json().data.id as string;
+  }
+
+  /** A connection tested and enabled: `connected`, its first sync scheduled. */
+  async function connected(
+    slug: string,
+    config: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+  ): Promise<string> {
+    const id = await create(slug, config, extra);
     const tested = await call('POST', `/integration-connections/${id}/test`);
     expect(tested.json().data.test_result, tested.body).toBe('success');
     const enabled = await call('POST', `/integration-connections/${id}/enable`);
@@ -113,5 +122,14 @@ export function syncHarness(t: TestApp, as: SeededUser) {
       .orderBy('external_id')
       .execute();
 
-  return { call, connected, trigger, run, settled, connection, records, definitionId };
+  /** How many records of each entity the connection holds, deleted ones left out. */
+  async function entityCounts(id: string): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const record of await records(id)) {
+      if (record.deleted_at === null) counts[record.entity] = (counts[record.entity] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  return { call, create, connected, trigger, run, settled, connection, records, entityCounts, definitionId };
 }
