@@ -1,6 +1,7 @@
 // `npm run bench [name…]`: runs the named benchmarks (all by default); exits 1 if a target is missed.
 import { benchAuth } from './auth/index.js';
 import { benchConnections } from './connections/index.js';
+import { benchConnectors } from './connectors/index.js';
 import { benchHttp } from './http/index.js';
 import { benchSync } from './sync/index.js';
 
@@ -9,6 +10,7 @@ const benches: Record<string, () => Promise<boolean>> = {
   auth: benchAuth,
   connections: benchConnections,
   sync: benchSync,
+  connectors: benchConnectors,
 };
 
 const chosen = process.argv.slice(2);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../../platform/logging/logger.js';
 import { configCredential } from '../../platform/outbound/credential-scheme.js';
 import type { Outbound } from '../../platform/outbound/outbound.js';
@@ -13,6 +14,9 @@ import { type ConnectorContext, type ConnectorDefinition, providerErrorFrom } fr
 import { paginate } from './pagination.js';
 
 type Config = Record<string, unknown>;
+
+/** Requests of one operation in flight at once before Node warns of a listener leak on its signal. */
+const CONCURRENT_REQUESTS = 64;
 
 /**
  * The provider API's base URL for a connection: its config's `base_url` where it has one, else the
@@ -46,6 +50,8 @@ export function connectorContext<C extends Config>(
   options: ContextOptions,
 ): ConnectorContext<C> {
   const scheme = definition.api?.credential ?? { kind: 'none' };
+  // Each request in flight listens on the operation's signal, and connectors run several at once.
+  setMaxListeners(CONCURRENT_REQUESTS, options.signal);
   // Built at the first request: a connector that calls nothing (the demo) needs no base URL.
   let fetchOptions: ProviderFetchOptions | undefined;
   const settings = (): ProviderFetchOptions => {
