@@ -108,6 +108,12 @@ export interface ProviderApi {
    * root and version, and whether the path goes below it.
    */
   rateLimitFamily?: (pathname: string) => string;
+  /**
+   * A failed answer as the provider's error, for `ctx.json` and `ctx.paginate` (`providerErrorFrom`
+   * by default, which quotes the start of the body): a provider with a documented error body reads
+   * its code and summary instead.
+   */
+  readError?: (response: ProviderResponse, what: string) => Promise<ProviderError>;
 }
 
 export interface ConnectorDefinition {

@@ -4,7 +4,7 @@
  * `provider_response_time_ms`.
  */
 import { type ConnectorContext, ProviderError, type TestOutcome } from '../sdk.js';
-import { oktaGet, oktaPages, PAGE_SIZE, PATHS, withQuery } from './client.js';
+import { oktaPages, PAGE_SIZE, PATHS, withQuery } from './client.js';
 import type { OktaConfig } from './definition.js';
 import { failedOutcome } from './errors.js';
 import type { OktaObject, OktaOrgSetting } from './okta-types.js';
@@ -60,13 +60,13 @@ async function checked(
 
 export function oktaTest(ctx: Ctx): Promise<TestOutcome> {
   return checked(ctx, async (reading) => {
-    const org = await oktaGet<OktaOrgSetting>(ctx, PATHS.org, 'Reading the Okta org');
+    const org = await ctx.json<OktaOrgSetting>(PATHS.org, 'Reading the Okta org');
     reading('users');
     const users = await countUsers(ctx);
     const verified: string[] = ['users.read'];
     for (const read of READS.slice(1)) {
       reading(read.what);
-      await oktaGet<unknown>(ctx, read.path, `Reading Okta ${read.what}`);
+      await ctx.json<unknown>(read.path, `Reading Okta ${read.what}`);
       verified.push(read.permission);
     }
     const name = org.companyName ?? org.subdomain ?? ctx.config.domain;
@@ -81,9 +81,9 @@ export function oktaTest(ctx: Ctx): Promise<TestOutcome> {
 /** Lighter than `test`: the org and one user, no count. */
 export function oktaHealthCheck(ctx: Ctx): Promise<TestOutcome> {
   return checked(ctx, async (reading) => {
-    const org = await oktaGet<OktaOrgSetting>(ctx, PATHS.org, 'Reading the Okta org');
+    const org = await ctx.json<OktaOrgSetting>(PATHS.org, 'Reading the Okta org');
     reading('users');
-    await oktaGet<unknown>(ctx, READS[0].path, 'Reading Okta users');
+    await ctx.json<unknown>(READS[0].path, 'Reading Okta users');
     return {
       ok: true,
       message: 'Health check passed. Okta API responding normally.',

@@ -1,11 +1,11 @@
 /**
  * Reading Okta through the connector context: single objects, and listings a page at a time by
  * RFC 8288 `Link: <…>; rel="next"` (developer.okta.com/docs/api/#pagination). Errors are Okta's
- * (errors.ts), and resume points are paths, not Okta's absolute links: a cursor then survives a
+ * (errors.ts, the definition's `readError`), and resume points are paths, not Okta's absolute links: a cursor then survives a
  * change of domain or `base_url`, and a proxy's base path is kept.
  */
 import type { ConnectorContext, ProviderPage } from '../sdk.js';
-import { asOktaError, oktaErrorFrom } from './errors.js';
+import { oktaErrorFrom } from './errors.js';
 import { type OktaObject, oktaObjects } from './okta-types.js';
 
 type Ctx = ConnectorContext<unknown>;
@@ -37,13 +37,6 @@ export function resumePoint(link: string): string {
   return `${url.pathname}${url.search}`;
 }
 
-/** GET one object; a non-2xx answer is thrown as Okta's error. */
-export async function oktaGet<T>(ctx: Ctx, path: string, what: string): Promise<T> {
-  const response = await ctx.fetch(path);
-  if (!response.ok) throw await oktaErrorFrom(response, what);
-  return response.json<T>();
-}
-
 /** GET one object, or null when Okta answers 404 (it was deleted meanwhile). */
 export async function oktaGetOrNull<T>(ctx: Ctx, path: string, what: string): Promise<T | null> {
   const response = await ctx.fetch(path);
@@ -71,8 +64,6 @@ export async function oktaPage<T extends OktaObject>(
       items: first.value.items,
       next: first.value.next === null ? null : resumePoint(first.value.next),
     };
-  } catch (error) {
-    throw asOktaError(error, what);
   } finally {
     // Only this page is read: the next one is asked for from its resume point.
     await pages.return?.();

@@ -1,5 +1,6 @@
 import type { ConnectorDefinition } from '../sdk.js';
 import { letterIcon } from '../toolkit/icon.js';
+import { oktaErrorFrom } from './errors.js';
 
 /**
  * The endpoint families Okta counts requests in (developer.okta.com, rate limits: "Management
@@ -83,5 +84,6 @@ export const oktaDefinition: ConnectorDefinition = {
     credential: { kind: 'header', header: 'authorization', prefix: 'SSWS ', field: 'api_token' },
     headers: { accept: 'application/json' },
     rateLimitFamily: oktaRateLimitFamily,
+    readError: oktaErrorFrom,
   },
 };

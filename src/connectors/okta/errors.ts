@@ -79,20 +79,6 @@ export async function oktaErrorFrom(response: ProviderResponse, what: string): P
   return oktaFailure(response.status, oktaErrorInfo(body), what);
 }
 
-/**
- * A ProviderError the toolkit built from an answer (`ctx.json`, `ctx.paginate`), made again from
- * Okta's code and summary only: the toolkit's carries the raw body. Anything else is returned as is.
- */
-export function asOktaError(error: unknown, what: string): unknown {
-  if (!(error instanceof ProviderError) || error.details.httpStatus === undefined) return error;
-  return oktaFailure(
-    error.details.httpStatus,
-    oktaErrorInfo(error.details.providerMessage ?? ''),
-    what,
-    error.details.retryAfterMs,
-  );
-}
-
 type Failed = Extract<TestOutcome, { ok: false }>;
 
 /** What a test or health check reports for a ProviderError. */

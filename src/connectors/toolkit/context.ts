@@ -73,6 +73,7 @@ export function connectorContext<C extends Config>(
     return call(path, init);
   };
   let web: typeof globalThis.fetch | undefined;
+  const failed = definition.api?.readError ?? providerErrorFrom;
   return {
     config,
     logger: options.logger,
@@ -80,11 +81,11 @@ export function connectorContext<C extends Config>(
     fetch,
     async json<T>(path: string, what: string, init?: Parameters<ProviderFetch>[1]) {
       const response = await fetch(path, init);
-      if (!response.ok) throw await providerErrorFrom(response, what);
+      if (!response.ok) throw await failed(response, what);
       return response.json<T>();
     },
     paginate: (start, pagination, what) =>
-      paginate(fetch, start, pagination, (response) => providerErrorFrom(response, what)),
+      paginate(fetch, start, pagination, (response) => failed(response, what)),
     webFetch: async (input, init) => {
       web ??= providerWebFetch(settings());
       return web(input, init);
