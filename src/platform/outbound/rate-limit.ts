@@ -109,7 +109,7 @@ const ROOT_SEGMENT = /^(api|rest|v\d+(\.\d+)?)$/i;
  * provider's API says otherwise: the first segment of its path after the API's root and version, and
  * whether it goes below it (`/api/v1/users` → `users`, `/api/v1/users/{id}/factors` → `users/*`).
  */
-export function defaultFamily(pathname: string): string {
+function defaultFamily(pathname: string): string {
   const segments = pathname.split('/').filter(Boolean);
   const first = segments.findIndex((segment) => !ROOT_SEGMENT.test(segment));
   if (first < 0) return '';
