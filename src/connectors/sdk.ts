@@ -3,6 +3,7 @@
  * queues: it declares what it is (its definition) and implements what its capabilities promise.
  * The engine never branches on a slug; differences between connectors are flags on the definition.
  */
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Logger } from '../platform/logging/logger.js';
 import type { CredentialScheme } from '../platform/outbound/credential-scheme.js';
 import type { ProviderRequest, ProviderResponse } from '../platform/outbound/provider-fetch.js';
@@ -45,10 +46,20 @@ export type AuthType = (typeof AUTH_TYPES)[number];
  */
 export interface ConfigSchema {
   type: 'object';
-  required?: string[];
-  properties: Record<string, ConfigField>;
+  required?: readonly string[];
+  properties: Readonly<Record<string, ConfigField>>;
   additionalProperties?: boolean;
 }
+
+/**
+ * The type of the config a schema (declared `as const satisfies ConfigSchema`) describes. A field
+ * with a default stays optional: validation fills it in, but a config stored before the field
+ * existed lacks it.
+ */
+export type ConfigOf<S extends ConfigSchema & JSONSchema> = FromSchema<
+  S,
+  { keepDefaultedPropertiesOptional: true }
+>;
 
 export interface ConfigField {
   type: 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object';
@@ -56,7 +67,7 @@ export interface ConfigField {
   description?: string;
   format?: string;
   pattern?: string;
-  enum?: (string | number)[];
+  enum?: readonly (string | number)[];
   default?: unknown;
   minimum?: number;
   maximum?: number;

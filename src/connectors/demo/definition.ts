@@ -1,18 +1,5 @@
-import type { ConnectorDefinition } from '../sdk.js';
+import type { ConfigOf, ConfigSchema, ConnectorDefinition } from '../sdk.js';
 import { letterIcon } from '../toolkit/icon.js';
-
-/** A demo connection's config, as validated against `demoDefinition.configSchema`. */
-export type DemoConfig = {
-  api_token: string;
-  seed?: number;
-  domain?: string;
-  users?: number;
-  groups?: number;
-  repositories?: number;
-  fail_auth?: boolean;
-  failure_rate?: number;
-  item_failure_rate?: number;
-};
 
 /** Defaults and maxima, shared by the schema and the generator so the two cannot drift apart. */
 export const DEMO_DEFAULTS = {
@@ -33,6 +20,90 @@ export const DEMO_MAXIMA = {
   repositories: 1_000_000,
 } as const;
 
+const demoConfigSchema = {
+  type: 'object',
+  required: ['api_token'],
+  additionalProperties: false,
+  properties: {
+    api_token: {
+      type: 'string',
+      title: 'API Token',
+      description: 'Any non-empty value is accepted unless "Fail authentication" is set.',
+      format: 'password',
+      minLength: 1,
+      maxLength: 255,
+    },
+    seed: {
+      type: 'integer',
+      title: 'Seed',
+      description: 'The same seed always generates the same records; change it for different data.',
+      default: DEMO_DEFAULTS.seed,
+      minimum: 0,
+      maximum: DEMO_MAXIMA.seed,
+    },
+    domain: {
+      type: 'string',
+      title: 'Domain',
+      description: 'Used in user emails and repository names (e.g. acme.example).',
+      default: DEMO_DEFAULTS.domain,
+      pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$',
+      maxLength: 253,
+    },
+    users: {
+      type: 'integer',
+      title: 'Users',
+      description: 'How many users to generate.',
+      default: DEMO_DEFAULTS.users,
+      minimum: 0,
+      maximum: DEMO_MAXIMA.users,
+    },
+    groups: {
+      type: 'integer',
+      title: 'Groups',
+      description: 'How many groups to generate; each user belongs to two of them (one if only one exists).',
+      default: DEMO_DEFAULTS.groups,
+      minimum: 0,
+      maximum: DEMO_MAXIMA.groups,
+    },
+    repositories: {
+      type: 'integer',
+      title: 'Repositories',
+      description: 'How many repositories to generate.',
+      default: DEMO_DEFAULTS.repositories,
+      minimum: 0,
+      maximum: DEMO_MAXIMA.repositories,
+    },
+    fail_auth: {
+      type: 'boolean',
+      title: 'Fail authentication',
+      description: 'Reject the API token, as a provider does with a revoked one.',
+      default: DEMO_DEFAULTS.fail_auth,
+    },
+    failure_rate: {
+      type: 'number',
+      title: 'Failure rate',
+      description:
+        'Fraction of operations (0 to 1) that fail with a provider error or a rate limit, ' +
+        'in a sequence fixed by the seed.',
+      default: DEMO_DEFAULTS.failure_rate,
+      minimum: 0,
+      maximum: 1,
+    },
+    item_failure_rate: {
+      type: 'number',
+      title: 'Invalid record rate',
+      description:
+        'Fraction of records (0 to 1) the provider returns incomplete, so a sync ends partial with those items failed.',
+      default: DEMO_DEFAULTS.item_failure_rate,
+      minimum: 0,
+      maximum: 1,
+    },
+  },
+} as const satisfies ConfigSchema;
+
+/** A demo connection's config. */
+export type DemoConfig = ConfigOf<typeof demoConfigSchema>;
+
 export const demoDefinition: ConnectorDefinition = {
   slug: 'demo',
   name: 'Demo',
@@ -50,87 +121,7 @@ export const demoDefinition: ConnectorDefinition = {
   documentationUrl: '/docs',
   websiteUrl: '/docs',
   authType: 'api_key',
-  configSchema: {
-    type: 'object',
-    required: ['api_token'],
-    additionalProperties: false,
-    properties: {
-      api_token: {
-        type: 'string',
-        title: 'API Token',
-        description: 'Any non-empty value is accepted unless "Fail authentication" is set.',
-        format: 'password',
-        minLength: 1,
-        maxLength: 255,
-      },
-      seed: {
-        type: 'integer',
-        title: 'Seed',
-        description: 'The same seed always generates the same records; change it for different data.',
-        default: DEMO_DEFAULTS.seed,
-        minimum: 0,
-        maximum: DEMO_MAXIMA.seed,
-      },
-      domain: {
-        type: 'string',
-        title: 'Domain',
-        description: 'Used in user emails and repository names (e.g. acme.example).',
-        default: DEMO_DEFAULTS.domain,
-        pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$',
-        maxLength: 253,
-      },
-      users: {
-        type: 'integer',
-        title: 'Users',
-        description: 'How many users to generate.',
-        default: DEMO_DEFAULTS.users,
-        minimum: 0,
-        maximum: DEMO_MAXIMA.users,
-      },
-      groups: {
-        type: 'integer',
-        title: 'Groups',
-        description:
-          'How many groups to generate; each user belongs to two of them (one if only one exists).',
-        default: DEMO_DEFAULTS.groups,
-        minimum: 0,
-        maximum: DEMO_MAXIMA.groups,
-      },
-      repositories: {
-        type: 'integer',
-        title: 'Repositories',
-        description: 'How many repositories to generate.',
-        default: DEMO_DEFAULTS.repositories,
-        minimum: 0,
-        maximum: DEMO_MAXIMA.repositories,
-      },
-      fail_auth: {
-        type: 'boolean',
-        title: 'Fail authentication',
-        description: 'Reject the API token, as a provider does with a revoked one.',
-        default: DEMO_DEFAULTS.fail_auth,
-      },
-      failure_rate: {
-        type: 'number',
-        title: 'Failure rate',
-        description:
-          'Fraction of operations (0 to 1) that fail with a provider error or a rate limit, ' +
-          'in a sequence fixed by the seed.',
-        default: DEMO_DEFAULTS.failure_rate,
-        minimum: 0,
-        maximum: 1,
-      },
-      item_failure_rate: {
-        type: 'number',
-        title: 'Invalid record rate',
-        description:
-          'Fraction of records (0 to 1) the provider returns incomplete, so a sync ends partial with those items failed.',
-        default: DEMO_DEFAULTS.item_failure_rate,
-        minimum: 0,
-        maximum: 1,
-      },
-    },
-  },
+  configSchema: demoConfigSchema,
   capabilities: ['sync_users', 'sync_resources', 'collect_evidence'],
   entities: [
     { name: 'users', description: 'People with their status, department, MFA and admin flags.' },

@@ -1,12 +1,5 @@
-import type { ConnectorDefinition } from '../sdk.js';
+import type { ConfigOf, ConfigSchema, ConnectorDefinition } from '../sdk.js';
 import { letterIcon } from '../toolkit/icon.js';
-
-/** A GitHub connection's config, as validated against `githubDefinition.configSchema`. */
-export type GitHubConfig = {
-  token: string;
-  organization: string;
-  base_url?: string;
-};
 
 /** The entities a sync yields, in the order it yields them. */
 export const GITHUB_ENTITIES = ['repositories', 'members', 'outside_collaborators', 'organization'] as const;
@@ -15,6 +8,43 @@ export type GitHubEntity = (typeof GITHUB_ENTITIES)[number];
 /** The REST API version every request asks for (GitHub: "API versions"). */
 export const GITHUB_API_VERSION = '2022-11-28';
 export const GITHUB_MEDIA_TYPE = 'application/vnd.github+json';
+
+const githubConfigSchema = {
+  type: 'object',
+  required: ['token', 'organization'],
+  additionalProperties: false,
+  properties: {
+    token: {
+      type: 'string',
+      title: 'Personal access token',
+      description:
+        'A classic token with the read:org, repo and security_events scopes (an organization ' +
+        "owner's, to see members' two-factor state), or a fine-grained token with read access to " +
+        'the organization members, administration, Dependabot alerts and code scanning alerts.',
+      format: 'password',
+      minLength: 1,
+      maxLength: 255,
+    },
+    organization: {
+      type: 'string',
+      title: 'Organization',
+      description: 'The organization login, as in https://github.com/ORGANIZATION.',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,38}$',
+      maxLength: 39,
+    },
+    base_url: {
+      type: 'string',
+      title: 'API base URL',
+      description:
+        'GitHub Enterprise Server: https://HOST/api/v3. Leave empty for GitHub.com (https://api.github.com).',
+      format: 'uri',
+      maxLength: 2048,
+    },
+  },
+} as const satisfies ConfigSchema;
+
+/** A GitHub connection's config. */
+export type GitHubConfig = ConfigOf<typeof githubConfigSchema>;
 
 export const githubDefinition: ConnectorDefinition = {
   slug: 'github',
@@ -32,39 +62,7 @@ export const githubDefinition: ConnectorDefinition = {
   documentationUrl: 'https://docs.github.com/en/rest',
   websiteUrl: 'https://github.com',
   authType: 'api_key',
-  configSchema: {
-    type: 'object',
-    required: ['token', 'organization'],
-    additionalProperties: false,
-    properties: {
-      token: {
-        type: 'string',
-        title: 'Personal access token',
-        description:
-          'A classic token with the read:org, repo and security_events scopes (an organization ' +
-          "owner's, to see members' two-factor state), or a fine-grained token with read access to " +
-          'the organization members, administration, Dependabot alerts and code scanning alerts.',
-        format: 'password',
-        minLength: 1,
-        maxLength: 255,
-      },
-      organization: {
-        type: 'string',
-        title: 'Organization',
-        description: 'The organization login, as in https://github.com/ORGANIZATION.',
-        pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,38}$',
-        maxLength: 39,
-      },
-      base_url: {
-        type: 'string',
-        title: 'API base URL',
-        description:
-          'GitHub Enterprise Server: https://HOST/api/v3. Leave empty for GitHub.com (https://api.github.com).',
-        format: 'uri',
-        maxLength: 2048,
-      },
-    },
-  },
+  configSchema: githubConfigSchema,
   capabilities: ['sync_resources', 'sync_configurations', 'collect_evidence'],
   entities: [
     {

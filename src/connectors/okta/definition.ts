@@ -1,4 +1,4 @@
-import type { ConnectorDefinition } from '../sdk.js';
+import type { ConfigOf, ConfigSchema, ConnectorDefinition } from '../sdk.js';
 import { letterIcon } from '../toolkit/icon.js';
 import { oktaErrorFrom } from './errors.js';
 
@@ -14,14 +14,39 @@ export function oktaRateLimitFamily(pathname: string): string {
   return family ?? '';
 }
 
-/** An Okta connection's config, as validated against `oktaDefinition.configSchema`. */
-export type OktaConfig = {
-  domain: string;
-  api_token: string;
-  sync_deprovisioned?: boolean;
-  /** Overrides `https://{domain}/` (a proxy, tests). */
-  base_url?: string;
-};
+// The spec's schema (§1, GET /integrations/:id), plus the `base_url` every starter connector takes.
+const oktaConfigSchema = {
+  type: 'object',
+  required: ['domain', 'api_token'],
+  properties: {
+    domain: {
+      type: 'string',
+      title: 'Okta Domain',
+      description: 'Your Okta domain (e.g., acme.okta.com)',
+      pattern: '^[a-z0-9.-]+\\.okta\\.com$',
+    },
+    api_token: {
+      type: 'string',
+      title: 'API Token',
+      description: 'Okta API token with read-only admin access',
+      format: 'password',
+    },
+    sync_deprovisioned: {
+      type: 'boolean',
+      title: 'Sync Deprovisioned Users',
+      default: false,
+    },
+    base_url: {
+      type: 'string',
+      title: 'API base URL',
+      description: 'Calls this URL instead of https://{domain}/ (a proxy in front of Okta).',
+      format: 'uri',
+    },
+  },
+} as const satisfies ConfigSchema;
+
+/** An Okta connection's config. */
+export type OktaConfig = ConfigOf<typeof oktaConfigSchema>;
 
 export const oktaDefinition: ConnectorDefinition = {
   slug: 'okta',
@@ -35,36 +60,7 @@ export const oktaDefinition: ConnectorDefinition = {
   documentationUrl: 'https://developer.okta.com/docs/api/openapi/okta-management/guides/overview/',
   websiteUrl: 'https://www.okta.com',
   authType: 'api_key',
-  // The spec's schema (§1, GET /integrations/:id), plus the `base_url` every starter connector takes.
-  configSchema: {
-    type: 'object',
-    required: ['domain', 'api_token'],
-    properties: {
-      domain: {
-        type: 'string',
-        title: 'Okta Domain',
-        description: 'Your Okta domain (e.g., acme.okta.com)',
-        pattern: '^[a-z0-9.-]+\\.okta\\.com$',
-      },
-      api_token: {
-        type: 'string',
-        title: 'API Token',
-        description: 'Okta API token with read-only admin access',
-        format: 'password',
-      },
-      sync_deprovisioned: {
-        type: 'boolean',
-        title: 'Sync Deprovisioned Users',
-        default: false,
-      },
-      base_url: {
-        type: 'string',
-        title: 'API base URL',
-        description: 'Calls this URL instead of https://{domain}/ (a proxy in front of Okta).',
-        format: 'uri',
-      },
-    },
-  },
+  configSchema: oktaConfigSchema,
   capabilities: ['sync_users', 'sync_resources', 'sync_configurations', 'collect_evidence'],
   entities: [
     { name: 'users', description: 'People with their status, last sign-in and enrolled MFA factors.' },
