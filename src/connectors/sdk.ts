@@ -109,6 +109,11 @@ export interface ProviderApi {
   baseUrl: string | ((config: Record<string, unknown>) => string | undefined);
   /** The config field a built `baseUrl` comes from (Okta: `domain`), named when it is refused. */
   baseUrlFrom?: string;
+  /**
+   * Hosts besides the base URL's that the provider's SDK may call by itself over https, each request
+   * guarded, authenticated and paced as the base URL's are (AWS: `config.<region>.amazonaws.com`).
+   */
+  hosts?: (hostname: string) => boolean;
   /** How each request carries the connection's credential (OAuth2 connectors: `{ kind: 'oauth2' }`). */
   credential: CredentialScheme;
   /** Headers every request sends (Accept, an API version, a User-Agent). */
@@ -360,6 +365,8 @@ export interface Connector<Config = Record<string, unknown>> {
    * records of the last successful sync.
    */
   preview?(records: StoredRecords, config: Config): Promise<Record<string, unknown>>;
+  /** The JSON Schema of what `preview` returns, published in the OpenAPI document. */
+  readonly previewSchema?: JSONSchema;
   /** Its inbound webhook scheme (capability `receive_webhooks`). */
   webhooks?: WebhookScheme<Config>;
   /** Its actions by name (capabilities `create_tickets`, `send_notifications`, `run_scans`). */

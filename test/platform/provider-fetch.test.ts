@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MockAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ProviderFetchOptions,
@@ -94,5 +95,27 @@ describe('providerFetch', () => {
   it('refuses a path that leaves the provider’s origin', async () => {
     const fetchFromProvider = fetchOf(baseUrl);
     await expect(fetchFromProvider('http://example.com/x')).rejects.toThrow(/not the provider's base URL/);
+  });
+
+  it('calls the other hosts the provider declares, over https only', async () => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    agent
+      .get('https://config.eu-west-1.amazonaws.com')
+      .intercept({ path: '/', method: 'POST' })
+      .reply(200, { ConfigRules: [] });
+    const fetchFromProvider = fetchOf('https://config.us-east-1.amazonaws.com/', {
+      dispatcher: agent,
+      otherHosts: (host) => /^config\.[a-z0-9-]+\.amazonaws\.com$/.test(host),
+    });
+    const response = await fetchFromProvider('https://config.eu-west-1.amazonaws.com/', { method: 'POST' });
+    expect(await response.json()).toEqual({ ConfigRules: [] });
+    await expect(fetchFromProvider('http://config.eu-west-1.amazonaws.com/')).rejects.toThrow(
+      /not the provider's base URL/,
+    );
+    await expect(fetchFromProvider('https://sts.amazonaws.com/')).rejects.toThrow(
+      /not the provider's base URL/,
+    );
+    await agent.close();
   });
 });

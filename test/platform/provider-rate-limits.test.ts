@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MockAgent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configCredential } from '../../src/platform/outbound/credential-scheme.js';
 import { providerFetch, providerWebFetch } from '../../src/platform/outbound/provider-fetch.js';
@@ -219,5 +220,31 @@ describe('the provider client and rate limits', () => {
     expect(waits).toEqual([]); // /repos's resource is not known before its first answer
     await (await fetch('/repos/acme/b')).discard();
     expect(waits).toHaveLength(1);
+  });
+
+  it('keeps the limits of each host apart when an SDK calls several (AWS regions)', async () => {
+    const { pacing, waits, at } = fakePacing(60_000);
+    const spent = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(at() / 1000) + 30) };
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    const east = agent.get('https://config.us-east-1.amazonaws.com');
+    east.intercept({ path: '/', method: 'POST' }).reply(200, '{}', { headers: spent }).times(2);
+    agent
+      .get('https://config.eu-west-1.amazonaws.com')
+      .intercept({ path: '/', method: 'POST' })
+      .reply(200, '{}');
+    const fetch = providerFetch({
+      baseUrl: new URL('https://config.us-east-1.amazonaws.com/'),
+      signal: new AbortController().signal,
+      pacing,
+      dispatcher: agent,
+      otherHosts: (host) => host.endsWith('.amazonaws.com'),
+    });
+    await (await fetch('/', { method: 'POST' })).discard();
+    await (await fetch('https://config.eu-west-1.amazonaws.com/', { method: 'POST' })).discard();
+    expect(waits).toEqual([]);
+    await (await fetch('/', { method: 'POST' })).discard();
+    expect(waits).toEqual([30_000]);
+    await agent.close();
   });
 });

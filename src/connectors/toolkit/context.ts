@@ -61,6 +61,7 @@ export function connectorContext<C extends Config>(
       auth: options.oauth ?? configCredential(scheme, config),
       ...(definition.api?.headers ? { headers: definition.api.headers } : {}),
       ...(definition.api?.rateLimitFamily ? { rateLimitFamily: definition.api.rateLimitFamily } : {}),
+      ...(definition.api?.hosts ? { otherHosts: definition.api.hosts } : {}),
       dispatcher: options.outbound.dispatcher,
       pacing: options.outbound.pacing,
       ...(options.onBytes ? { onBytes: options.onBytes } : {}),

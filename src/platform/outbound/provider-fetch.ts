@@ -25,6 +25,11 @@ export interface ProviderFetchOptions {
   dispatcher?: Dispatcher;
   /** How rate limits are waited out. */
   pacing: Pacing;
+  /**
+   * Hosts besides the base URL's that requests may go to over https: those of a provider whose SDK
+   * picks its own endpoints (AWS: each region's). Each is guarded and paced like the base URL.
+   */
+  otherHosts?: (hostname: string) => boolean;
   /** The family of endpoints a path counts against, where the provider counts them apart (see RateLimitPacer). */
   rateLimitFamily?: (pathname: string) => string;
   /** Told the size of each response body the connector reads (bytes_transferred). */
@@ -151,7 +156,7 @@ function providerResponse(
 /**
  * The HTTP client a connector gets: `/users` on `https://host/api` requests `https://host/api/users`,
  * with the operation's signal and the connection's credential. A connector talks to its provider
- * only, so another origin is refused, and redirects are answered, not followed (one could lead
+ * only, so another origin is refused (unless `otherHosts` names it), and redirects are answered, not followed (one could lead
  * elsewhere). Rate limits are waited out within the pacing's budget (see RateLimitPacer): the
  * connector sees a rate-limit answer only when `handleRateLimits` is off (an SDK's own throttling).
  * Built on undici's `request` rather than WHATWG fetch: a third of fetch's CPU per request, and none
@@ -163,7 +168,7 @@ export function providerFetch(options: ProviderFetchOptions, handleRateLimits = 
   const pacer = new RateLimitPacer(options.pacing, base.origin, options.rateLimitFamily);
   return async (path, init = {}) => {
     const url = new URL(path.replace(/^\/+/, ''), base);
-    if (url.origin !== base.origin)
+    if (url.origin !== base.origin && !(url.protocol === 'https:' && options.otherHosts?.(url.hostname)))
       throw new Error(`Refusing to call ${url.origin}: not the provider's base URL`);
     const signal =
       init.signal && init.signal !== options.signal

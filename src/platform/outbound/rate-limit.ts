@@ -152,8 +152,13 @@ export class RateLimitPacer {
     return ms <= this.pacing.maxWaitMs;
   }
 
+  /** A path's family on its host: an SDK calling several hosts (AWS regions) meets limits on each. */
+  #familyOf(url: URL): string {
+    return `${url.host} ${this.familyOf(url.pathname)}`;
+  }
+
   #limit(url: URL): Limit {
-    const family = this.familyOf(url.pathname);
+    const family = this.#familyOf(url);
     const name = this.#limitOf.get(family) ?? family;
     let limit = this.#limits.get(name);
     if (!limit) {
@@ -199,7 +204,7 @@ export class RateLimitPacer {
     // Counted in flight under the limit it went out under; noted under the one its answer names.
     this.#answered(this.#limit(url));
     const resource = headers.get('x-ratelimit-resource');
-    if (resource) this.#limitOf.set(this.familyOf(url.pathname), resource);
+    if (resource) this.#limitOf.set(this.#familyOf(url), `${url.host} ${resource}`);
     const limit = this.#limit(url);
     const current = limit.budget && limit.budget.resetAt > now ? limit.budget : undefined;
     const { remaining } = notice;
