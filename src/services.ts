@@ -22,6 +22,7 @@ import { HealthService } from './modules/health/service.js';
 import { InvitationService } from './modules/invitations/service.js';
 import { MemberService } from './modules/members/service.js';
 import { OrgService } from './modules/orgs/service.js';
+import { EvidenceService } from './modules/sync/api/evidence.js';
 import { PreviewService } from './modules/sync/api/preview.js';
 import { SyncService } from './modules/sync/api/service.js';
 import { createRunQueue, type QueueBackend } from './modules/sync/engine/engine.js';
@@ -82,6 +83,8 @@ export interface Services {
   readonly sync: SyncService;
   /** Each connection's preview of its synced data. */
   readonly previews: PreviewService;
+  /** The evidence each connection's syncs collected. */
+  readonly evidence: EvidenceService;
   /** Connection health checks and reports. */
   readonly health: HealthService;
   /** The event outbox: the org's events, consumers reading them after a durable cursor, retention. */
@@ -148,6 +151,7 @@ export function createServices(
     ),
     queue,
     previews: new PreviewService(database.db, connectors),
+    evidence: new EvidenceService(database.db),
     sync: new SyncService(database.db, queue, config.sync, (topic) => invalidation.notify(topic), logger),
     ctx,
     accessTokens,

@@ -42,6 +42,7 @@ export const errorCodes = {
     message: 'You have no credential of your own for this connection; connect it with connect/oauth first',
   },
   RUN_NOT_FOUND: { kind: 'not_found', message: 'Run not found' },
+  EVIDENCE_NOT_FOUND: { kind: 'not_found', message: 'Evidence not found' },
   REQUEST_TIMEOUT: { kind: 'invalid', message: 'The request did not arrive in time' },
   EMAIL_TAKEN: { kind: 'conflict', message: 'An account with this email already exists' },
   SLUG_TAKEN: { kind: 'conflict', message: 'An organisation with this slug already exists' },

@@ -28,6 +28,7 @@ describe('the error registry as HTTP answers it', () => {
       CONNECTION_NOT_FOUND: 404,
       USER_CREDENTIAL_NOT_FOUND: 404,
       RUN_NOT_FOUND: 404,
+      EVIDENCE_NOT_FOUND: 404,
       REQUEST_TIMEOUT: 408,
       EMAIL_TAKEN: 409,
       SLUG_TAKEN: 409,

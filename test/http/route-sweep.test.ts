@@ -55,7 +55,7 @@ const SIGNED_IN = [
 ];
 
 /** The kinds of object an org owns, one of each in every org of the fixture. */
-type Owned = 'org' | 'user' | 'team' | 'apiKey' | 'connection' | 'run';
+type Owned = 'org' | 'user' | 'team' | 'apiKey' | 'connection' | 'run' | 'evidence';
 
 /**
  * What each path parameter names, keyed by the segment before it (`:id` means a team after
@@ -70,6 +70,7 @@ const PARAMS: Record<string, { owned: Owned } | { global: (f: Fixture) => string
   'api-keys/:id': { owned: 'apiKey' },
   'integration-connections/:id': { owned: 'connection' },
   'runs/:rid': { owned: 'run' },
+  'evidence/:eid': { owned: 'evidence' },
   // The catalog is the platform's: every org sees the same entries.
   'integrations/:id': { global: (f) => f.integrationId },
   // The token is the credential: whoever holds it may accept, whatever their org.
@@ -304,6 +305,22 @@ describe('route sweep', () => {
     expect(key.statusCode, key.body).toBe(201);
     const connection = await h.connected('demo', { api_token: 'x', users: 1, groups: 1, repositories: 1 });
     const run = await h.trigger(connection);
+    // An evidence item as a run stores it (the sweep's app runs no worker to collect one).
+    const evidence = newId();
+    await t.ctx.database.db
+      .insertInto('sync_evidence')
+      .values({
+        id: evidence,
+        org_id: admin.orgId,
+        connection_id: connection,
+        run_id: run,
+        kind: 'sweep',
+        summary: 'Sweep evidence',
+        content_hash: '0',
+        data: {},
+        collected_at: clock.now().toISOString(),
+      })
+      .execute();
     return {
       admin,
       ids: {
@@ -313,6 +330,7 @@ describe('route sweep', () => {
         apiKey: key.json().data.id,
         connection,
         run,
+        evidence,
       },
     };
   }

@@ -81,13 +81,25 @@ const LogView = Type.Object({
   created_at: Type.String(),
 });
 
+const EvidenceFields = {
+  id: Type.String(),
+  connection_id: Type.String(),
+  run_id: Type.String({ description: 'The run that collected it' }),
+  kind: Type.String({ description: 'What it is evidence of, e.g. `mfa_enrollment`' }),
+  summary: Type.String(),
+  content_hash: Type.String({ description: 'SHA-256 of its data, hex: the same content, the same hash' }),
+  collected_at: Type.String(),
+};
+
+const EvidenceParams = Type.Object({ id: PathId, eid: PathId });
+
 const RunParams = Type.Object({
   id: PathId,
   rid: PathId,
 });
 
 /** Sync execution and run history (spec: integration-engine-api.md §3). */
-export const syncRoutes: ModuleRoutes = async (app, { ctx, sync, previews }) => {
+export const syncRoutes: ModuleRoutes = async (app, { ctx, sync, previews, evidence }) => {
   app.get(
     '/integration-connections/:id/preview',
     {
@@ -114,6 +126,63 @@ export const syncRoutes: ModuleRoutes = async (app, { ctx, sync, previews }) => 
     },
     async (request) => ({
       data: await previews.preview(callerOf(request, ctx.clock), request.params.id),
+    }),
+  );
+
+  app.get(
+    '/integration-connections/:id/evidence',
+    {
+      config: { access: 'preview:read' },
+      schema: {
+        tags: ['sync'],
+        summary: 'The evidence its syncs collected, newest first',
+        description: 'Snapshots of controls (MFA enrollment, non-compliant rules…), without their data.',
+        params: IdParams,
+        querystring: Type.Object(
+          {
+            kind: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            run_id: Type.Optional(PathId),
+            ...pageQuery(),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: PagedEnvelope(Type.Object(EvidenceFields)), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { page, per_page, ...filter } = request.query;
+      const query = { page, per_page };
+      const { items, total } = await evidence.list(
+        callerOf(request, ctx.clock),
+        request.params.id,
+        filter,
+        query,
+      );
+      return paged(items, query, total);
+    },
+  );
+
+  app.get(
+    '/integration-connections/:id/evidence/:eid',
+    {
+      config: { access: 'preview:read' },
+      schema: {
+        tags: ['sync'],
+        summary: 'One evidence item with its data',
+        params: EvidenceParams,
+        response: {
+          200: DataEnvelope(
+            Type.Object({
+              ...EvidenceFields,
+              data: FreeObject('The snapshot, as the connector collected it'),
+            }),
+          ),
+          ...errorResponses(401, 403, 404),
+        },
+      },
+    },
+    async (request) => ({
+      data: await evidence.get(callerOf(request, ctx.clock), request.params.id, request.params.eid),
     }),
   );
 
