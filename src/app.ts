@@ -10,6 +10,7 @@ import Fastify, {
 } from 'fastify';
 import type { Connector } from './connectors/sdk.js';
 import type { AppContext } from './context.js';
+import { actionRoutes } from './modules/actions/routes.js';
 import { apiKeyRoutes } from './modules/api-keys/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { callerKeyOf, registerGuard } from './modules/auth/guard.js';
@@ -92,6 +93,7 @@ const apiModules: [ModuleRoutes, LimitName?][] = [
   [userConnectRoutes, 'connection'],
   [healthRoutes, 'integration'],
   [syncRoutes, 'integration'],
+  [actionRoutes, 'connection'],
   [eventRoutes],
 ];
 

@@ -1,6 +1,7 @@
 import { connectors as builtInConnectors } from './connectors/registry.js';
 import type { Connector } from './connectors/sdk.js';
 import type { AppContext } from './context.js';
+import { ActionService } from './modules/actions/service.js';
 import { ApiKeyService } from './modules/api-keys/service.js';
 import { ApiKeyUsage } from './modules/api-keys/usage.js';
 import { AuditService } from './modules/audit/service.js';
@@ -83,6 +84,8 @@ export interface Services {
   readonly sync: SyncService;
   /** Each connection's preview of its synced data. */
   readonly previews: PreviewService;
+  /** Connectors' actions on connections (post a message, start a scan). */
+  readonly actions: ActionService;
   /** The evidence each connection's syncs collected. */
   readonly evidence: EvidenceService;
   /** Connection health checks and reports. */
@@ -152,6 +155,7 @@ export function createServices(
     queue,
     previews: new PreviewService(database.db, connectors),
     evidence: new EvidenceService(database.db),
+    actions: new ActionService(database.db, connectors, secrets, auth, outbound, logger),
     sync: new SyncService(database.db, queue, config.sync, (topic) => invalidation.notify(topic), logger),
     ctx,
     accessTokens,

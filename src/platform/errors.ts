@@ -43,6 +43,7 @@ export const errorCodes = {
   },
   RUN_NOT_FOUND: { kind: 'not_found', message: 'Run not found' },
   EVIDENCE_NOT_FOUND: { kind: 'not_found', message: 'Evidence not found' },
+  ACTION_NOT_FOUND: { kind: 'not_found', message: "The connection's connector has no such action" },
   REQUEST_TIMEOUT: { kind: 'invalid', message: 'The request did not arrive in time' },
   EMAIL_TAKEN: { kind: 'conflict', message: 'An account with this email already exists' },
   SLUG_TAKEN: { kind: 'conflict', message: 'An organisation with this slug already exists' },
@@ -85,6 +86,7 @@ export const errorCodes = {
     kind: 'unprocessable',
     message: 'The connection has not synced yet: no preview data is available until a sync completes',
   },
+  ACTION_REJECTED: { kind: 'unprocessable', message: 'The provider refused the action' },
   PREVIEW_UNSUPPORTED: { kind: 'unprocessable', message: "This integration's connector has no preview" },
   CREDENTIALS_UNREADABLE: {
     kind: 'unprocessable',
@@ -95,6 +97,11 @@ export const errorCodes = {
   HEADERS_TOO_LARGE: { kind: 'too_large', message: 'The request line and headers are too large' },
   INTERNAL_ERROR: { kind: 'internal', message: 'Internal server error' },
   NOT_READY: { kind: 'unavailable', message: 'Service is not ready' },
+  PROVIDER_UNAVAILABLE: {
+    kind: 'unavailable',
+    message:
+      'The provider cannot take the request now (unreachable, rate limiting or failing); try again later',
+  },
 } as const satisfies Record<string, { kind: ErrorKind; message: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

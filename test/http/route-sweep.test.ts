@@ -71,6 +71,8 @@ const PARAMS: Record<string, { owned: Owned } | { global: (f: Fixture) => string
   'integration-connections/:id': { owned: 'connection' },
   'runs/:rid': { owned: 'run' },
   'evidence/:eid': { owned: 'evidence' },
+  // An action is the connector's: the same names in every org.
+  'actions/:action': { global: () => 'no-such-action' },
   // The catalog is the platform's: every org sees the same entries.
   'integrations/:id': { global: (f) => f.integrationId },
   // The token is the credential: whoever holds it may accept, whatever their org.

@@ -89,6 +89,20 @@ const SPEC_MATRIX: [string, Permission[], Record<string, boolean>][] = [
     },
   ],
   [
+    // Not a row of the spec's matrix: actions operate on the provider, as a sync does.
+    'Run connector actions',
+    ['actions:run'],
+    {
+      compliance_manager: false,
+      security_engineer: true,
+      it_admin: true,
+      ciso: true,
+      devops_engineer: true,
+      auditor: false,
+      vendor_manager: false,
+    },
+  ],
+  [
     'View run history / logs',
     ['runs:read'],
     {

@@ -18,6 +18,7 @@ export const PERMISSIONS = [
   'connections:update',
   'connections:delete',
   'sync:trigger',
+  'actions:run',
   'runs:read',
   'webhooks:manage',
   'webhooks:rotate',
@@ -60,6 +61,8 @@ const OPERATE: Permission[] = [
   'connections:create',
   'connections:update',
   'sync:trigger',
+  // Actions act on the provider (post a message, start a scan): operating, as a sync is.
+  'actions:run',
   'webhooks:manage',
 ];
 const ADMINISTER: Permission[] = [...OPERATE, 'connections:delete', 'webhooks:rotate'];
