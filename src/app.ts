@@ -25,6 +25,7 @@ import { healthRoutes } from './modules/health/routes.js';
 import { invitationRoutes } from './modules/invitations/routes.js';
 import { memberRoutes } from './modules/members/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
+import { documentPreviews } from './modules/sync/api/preview-document.js';
 import { syncRoutes } from './modules/sync/api/routes.js';
 import type { QueueBackend } from './modules/sync/engine/engine.js';
 import { systemRoutes } from './modules/system/routes.js';
@@ -147,7 +148,12 @@ export async function buildApp(ctx: AppContext, options: AppOptions = { surface:
   registerErrorHandling(app);
   registerJsonBodyParser(app);
   await registerCors(app, ctx.config.corsOrigins);
-  if (options.surface === 'api') await registerOpenApi(app, ctx.config.publicUrl);
+  if (options.surface === 'api') {
+    // Read when the document is served, once the services below exist.
+    await registerOpenApi(app, ctx.config.publicUrl, (document) =>
+      documentPreviews(document, app.services.connectors),
+    );
+  }
   await systemRoutes(app, ctx);
   // Worker processes need the services too (the sync engine runs on them), not the routes.
   const services = createServices(ctx, options.connectors, options.queueBackend);

@@ -1,5 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectors } from '../../src/connectors/registry.js';
 import { errorCodes } from '../../src/platform/errors.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 
@@ -31,6 +32,21 @@ describe('OpenAPI document and reference', () => {
     );
     expect(doc.servers).toEqual([{ url: 'https://switchboard.example.com' }]);
     for (const code of Object.keys(errorCodes)) expect(doc.info.description).toContain(`\`${code}\``);
+  });
+
+  it("documents each provider's preview shape, titled by its provider", async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    const answer =
+      doc.paths['/api/v1/integration-connections/{id}/preview'].get.responses['200'].content['application/json'];
+    const { oneOf } = answer.schema.properties.data.properties.preview;
+    const previewing = connectors.filter((c) => c.preview);
+    expect(oneOf.map((shape: { title: string }) => shape.title)).toEqual(
+      previewing.map((c) => c.definition.provider),
+    );
+    const okta = oneOf.find((shape: { title: string }) => shape.title === 'okta');
+    expect(okta.properties.users.required).toEqual(
+      expect.arrayContaining(['total', 'active', 'deprovisioned', 'mfa_enrolled', 'mfa_enrolled_pct']),
+    );
   });
 
   it('serves a browsable reference at /docs', async () => {

@@ -9,7 +9,7 @@ import type {
 import { demoCounts } from './data.js';
 import { DEMO_DEFAULTS, type DemoConfig, demoDefinition } from './definition.js';
 import { demoFailure } from './failures.js';
-import { demoPreview } from './preview.js';
+import { demoPreview, demoPreviewSchema } from './preview.js';
 import { demoSync } from './sync.js';
 
 const PERMISSIONS = ['users.read', 'groups.read', 'group_memberships.read', 'repositories.read'];
@@ -82,6 +82,8 @@ export class DemoConnector implements Connector<DemoConfig> {
   preview(records: StoredRecords): Promise<Record<string, unknown>> {
     return demoPreview(records);
   }
+
+  readonly previewSchema = demoPreviewSchema;
 
   #next(operation: string): number {
     const sequence = this.#calls.get(operation) ?? 0;

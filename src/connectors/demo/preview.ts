@@ -1,5 +1,5 @@
 import type { StoredRecords } from '../sdk.js';
-import { countRecords, percent } from '../toolkit/preview.js';
+import { countRecords, countsSchema, percent, percentSchema, previewSchemaOf } from '../toolkit/preview.js';
 
 /** The demo's preview, in the style of the spec's (§7): its people, groups and repositories. */
 export async function demoPreview(records: StoredRecords): Promise<Record<string, unknown>> {
@@ -24,3 +24,18 @@ export async function demoPreview(records: StoredRecords): Promise<Record<string
     repositories,
   };
 }
+
+export const demoPreviewSchema = previewSchemaOf({
+  users: countsSchema(['total', 'active', 'suspended', 'deprovisioned', 'admins', 'mfa_enabled'], {
+    mfa_enabled_pct: percentSchema,
+  }),
+  groups: countsSchema(['total']),
+  repositories: countsSchema([
+    'total',
+    'public',
+    'internal',
+    'private',
+    'archived',
+    'with_branch_protection',
+  ]),
+});

@@ -9,7 +9,7 @@ import type {
 import { githubHealthCheck, githubTest } from './check.js';
 import { realWait, type Wait } from './client.js';
 import { type GitHubConfig, githubDefinition } from './definition.js';
-import { githubPreview } from './preview.js';
+import { githubPreview, githubPreviewSchema } from './preview.js';
 import { githubSync } from './sync.js';
 
 export interface GitHubConnectorOptions {
@@ -44,4 +44,6 @@ export class GitHubConnector implements Connector<GitHubConfig> {
   async preview(records: StoredRecords): Promise<Record<string, unknown>> {
     return { ...(await githubPreview(records)) };
   }
+
+  readonly previewSchema = githubPreviewSchema;
 }

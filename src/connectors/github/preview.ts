@@ -3,6 +3,7 @@
  * records of the last successful sync.
  */
 import type { StoredRecords } from '../sdk.js';
+import { countsSchema, previewSchemaOf } from '../toolkit/preview.js';
 
 function field(data: Record<string, unknown>, ...path: string[]): unknown {
   let value: unknown = data;
@@ -56,3 +57,14 @@ export async function githubPreview(records: StoredRecords): Promise<GitHubPrevi
   for await (const _ of records.each('outside_collaborators')) members.outside_collaborators += 1;
   return preview;
 }
+
+export const githubPreviewSchema = previewSchemaOf({
+  repositories: countsSchema(['total', 'public', 'private', 'archived']),
+  security: countsSchema([
+    'repos_with_branch_protection',
+    'repos_with_dependabot',
+    'repos_with_code_scanning',
+    'open_vulnerability_alerts',
+  ]),
+  members: countsSchema(['total', 'admins', 'outside_collaborators']),
+});

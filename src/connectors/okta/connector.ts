@@ -8,7 +8,7 @@ import type {
 } from '../sdk.js';
 import { oktaHealthCheck, oktaTest } from './check.js';
 import { type OktaConfig, oktaDefinition } from './definition.js';
-import { oktaPreview } from './preview.js';
+import { oktaPreview, oktaPreviewSchema } from './preview.js';
 import { oktaSync } from './sync.js';
 
 /** Okta's Management API, read with an SSWS API token (read-only administrator). */
@@ -30,4 +30,6 @@ export class OktaConnector implements Connector<OktaConfig> {
   preview(records: StoredRecords): Promise<Record<string, unknown>> {
     return oktaPreview(records);
   }
+
+  readonly previewSchema = oktaPreviewSchema;
 }

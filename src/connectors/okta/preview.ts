@@ -3,6 +3,7 @@
  * records of the last successful sync: never a call to Okta.
  */
 import type { StoredRecords } from '../sdk.js';
+import { countsSchema, previewSchemaOf } from '../toolkit/preview.js';
 import { ACTIVE_STATUSES, DEPROVISIONED, isMfaEnrolled } from './okta-types.js';
 import { mfaPolicySummary, passwordPolicySummary, sessionLifetimeMins } from './posture.js';
 
@@ -38,3 +39,26 @@ export async function oktaPreview(records: StoredRecords): Promise<Record<string
     },
   };
 }
+
+const summary = {
+  type: ['string', 'null'],
+  description: 'null when Okta has no such policy active',
+} as const;
+
+export const oktaPreviewSchema = previewSchemaOf({
+  users: countsSchema(['total', 'active', 'deprovisioned', 'mfa_enrolled'], {
+    mfa_enrolled_pct: { type: 'number', minimum: 0, maximum: 100, description: 'Percent with one decimal' },
+  }),
+  applications: countsSchema(['total', 'active', 'inactive']),
+  groups: countsSchema(['total']),
+  security_policies: {
+    type: 'object',
+    required: ['password_policy', 'mfa_policy', 'session_lifetime_mins'],
+    additionalProperties: false,
+    properties: {
+      password_policy: summary,
+      mfa_policy: summary,
+      session_lifetime_mins: { type: ['integer', 'null'], minimum: 0 },
+    },
+  },
+});

@@ -7,9 +7,21 @@ import { statusOf } from './error-response.js';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
-/** OpenAPI 3.1 generated from the route schemas, and a browsable reference at /docs. */
-export async function registerOpenApi(app: FastifyInstance, publicUrl: string): Promise<void> {
+/**
+ * OpenAPI 3.1 generated from the route schemas, and a browsable reference at /docs. `amend` adds
+ * to the generated document what route schemas do not say (each time it is served).
+ */
+export async function registerOpenApi(
+  app: FastifyInstance,
+  publicUrl: string,
+  amend: (document: object) => void = () => {},
+): Promise<void> {
   await app.register(swagger, {
+    transformObject: (document) => {
+      const generated = 'openapiObject' in document ? document.openapiObject : document.swaggerObject;
+      amend(generated);
+      return generated;
+    },
     openapi: {
       openapi: '3.1.0',
       info: {
