@@ -4,7 +4,11 @@
 // database of its own. Prints two JSON lines, `{ "msg": "throughput", … }` and
 // `{ "msg": "pacing", … }`, with what it measured. Each provider runs in a fresh process, so that
 // one's heap, JIT state and database do not leak into the other's.
+import type { SyncContext } from '../../src/connectors/sdk.js';
+import { connectorContext } from '../../src/connectors/toolkit/context.js';
 import { tuneHeapForServing } from '../../src/platform/heap-tuning.js';
+import { createLogger } from '../../src/platform/logging/logger.js';
+import { createOutbound } from '../../src/platform/outbound/outbound.js';
 import { connectThroughApi, type Engine, openEngine, runEnded, triggerSync } from '../sync/harness.js';
 import type { Provider } from './bare.js';
 import { type Budget, type FakeControl, fakeControl } from './control.js';
@@ -46,6 +50,37 @@ async function bareLoop(provider: Provider, fake: Fake) {
   if (records !== fake.records)
     throw new Error(`the bare loop read ${records} records, expected ${fake.records}`);
   return { ms, cpuMs: used, requests: (await fake.control.stats()).requests };
+}
+
+/**
+ * The connector's own sync once, in the context the engine builds (guard, credential, pacing), its
+ * batches counted and dropped: what the connector and its provider SDK cost before the engine
+ * stores anything — the floor under the engine's time.
+ */
+async function connectorAlone(provider: Provider, fake: Fake) {
+  await fake.control.reset(null);
+  const { connector } = provider;
+  if (!connector.sync) throw new Error(`${connector.definition.slug} does not sync`);
+  const outbound = createOutbound({ allowPrivateNetworks: true, maxWaitMs: 60_000 });
+  const ctx: SyncContext<Record<string, unknown>> = {
+    ...connectorContext(connector.definition, provider.config(fake.url), {
+      logger: createLogger('silent'),
+      signal: new AbortController().signal,
+      outbound,
+    }),
+    fullSync: true,
+    cursors: {},
+    runLog: { log: () => {} },
+  };
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  let records = 0;
+  for await (const batch of connector.sync(ctx)) records += batch.records.length;
+  const ms = performance.now() - started;
+  const used = cpuMs(cpu);
+  if (records !== fake.records)
+    throw new Error(`the connector read ${records} records, expected ${fake.records}`);
+  return { ms, cpuMs: used };
 }
 
 /** Resolves at the next whole second of the wall clock. */
@@ -95,10 +130,13 @@ async function measure(slug: string, rounds: number, budget: Budget, small: Fake
   try {
     await bareLoop(provider, small);
     await engineSync(engine, slug, small, 'Warm-up', null);
+    await connectorAlone(provider, small);
     const bare: Awaited<ReturnType<typeof bareLoop>>[] = [];
+    const alone: Awaited<ReturnType<typeof connectorAlone>>[] = [];
     const runs: Awaited<ReturnType<typeof engineSync>>[] = [];
     for (let round = 0; round < rounds; round++) {
       bare.push(await bareLoop(provider, large));
+      alone.push(await connectorAlone(provider, large));
       runs.push(await engineSync(engine, slug, large, `Round ${round}`, null));
     }
     print({
@@ -106,6 +144,8 @@ async function measure(slug: string, rounds: number, budget: Budget, small: Fake
       bareMs: bare.map((b) => b.ms),
       bareCpuMs: bare.map((b) => b.cpuMs),
       bareRequests: bare.map((b) => b.requests),
+      aloneMs: alone.map((a) => a.ms),
+      aloneCpuMs: alone.map((a) => a.cpuMs),
       runMs: runs.map((r) => r.runMs),
       runCpuMs: runs.map((r) => r.cpuMs),
       wallMs: runs.map((r) => r.wallMs),

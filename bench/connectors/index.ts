@@ -128,6 +128,13 @@ function throughputRows(slug: Slug, line: Line): Row[] {
         `${num(bareRequests[0]!)} requests; CPU ${cpuPerRequest('bareCpuMs')} a request)`,
     },
     {
+      name: `${name}: the connector alone, its batches dropped (its SDK and the engine's fetch, no storage): the floor`,
+      value:
+        `${ms(best(numbers(line, 'aloneMs')))} (best of ${rounds}: ${numbers(line, 'aloneMs')
+          .map((v) => num(v))
+          .join(', ')}; ` + `CPU ${cpuPerRequest('aloneCpuMs')} a request)`,
+    },
+    {
       name: `${name}: engine, a full sync through the API, every record stored`,
       value:
         `${ms(best(runMs))} (best of ${rounds}: ${runMs.map((v) => num(v)).join(', ')}; ` +
@@ -143,6 +150,11 @@ function throughputRows(slug: Slug, line: Line): Row[] {
       pass: false,
     });
   }
+  const floor = best(numbers(line, 'aloneMs'));
+  rows.push({
+    name: `${name}: ratio connector alone/bare (what the connector and its SDK cost) and engine/connector alone`,
+    value: `${(floor / best(bareMs)).toFixed(2)} and ${(best(runMs) / floor).toFixed(2)}`,
+  });
   rows.push({
     name: `${name}: ratio engine/bare`,
     value: ratio.toFixed(2),
