@@ -1,3 +1,4 @@
+import { customHttpConnector } from './custom-http/index.js';
 import { demoConnector } from './demo/index.js';
 import { githubConnector } from './github/index.js';
 import { oktaConnector } from './okta/index.js';
@@ -15,6 +16,7 @@ export function register(connector: Connector): void {
 register(demoConnector);
 register(oktaConnector);
 register(githubConnector);
+register(customHttpConnector);
 
 /** Every connector in this build. The catalog is upserted from these definitions at start. */
 export const connectors: readonly Connector[] = [...bySlug.values()];

@@ -4,13 +4,14 @@
  * The engine never branches on a slug; differences between connectors are flags on the definition.
  */
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import type { FieldIssue } from '../platform/errors.js';
 import type { Logger } from '../platform/logging/logger.js';
-import type { CredentialScheme } from '../platform/outbound/credential-scheme.js';
+import type { CredentialDeclaration } from '../platform/outbound/credential-scheme.js';
 import type { ProviderRequest, ProviderResponse } from '../platform/outbound/provider-fetch.js';
 import { retryAfterMs } from '../platform/outbound/rate-limit.js';
 import type { Pagination, ProviderPage } from './toolkit/pagination.js';
 
-export type { CredentialScheme } from '../platform/outbound/credential-scheme.js';
+export type { CredentialDeclaration, CredentialScheme } from '../platform/outbound/credential-scheme.js';
 export type { ProviderRequest, ProviderResponse } from '../platform/outbound/provider-fetch.js';
 export type { Pagination, ProviderPage } from './toolkit/pagination.js';
 
@@ -73,7 +74,18 @@ export interface ConfigField {
   maximum?: number;
   minLength?: number;
   maxLength?: number;
+  /** An array's items, and how many (a list of entities, of regions). */
   items?: ConfigField;
+  minItems?: number;
+  maxItems?: number;
+  uniqueItems?: boolean;
+  /** An object's fields (an entity of the custom HTTP connector); secrets are top-level fields only. */
+  properties?: Readonly<Record<string, ConfigField>>;
+  required?: readonly string[];
+  /** False to close the object, or the schema of every other field (a map of headers). */
+  additionalProperties?: boolean | ConfigField;
+  propertyNames?: { pattern?: string; maxLength?: number };
+  maxProperties?: number;
   'x-secret'?: boolean;
 }
 
@@ -114,8 +126,12 @@ export interface ProviderApi {
    * guarded, authenticated and paced as the base URL's are (AWS: `config.<region>.amazonaws.com`).
    */
   hosts?: (hostname: string) => boolean;
-  /** How each request carries the connection's credential (OAuth2 connectors: `{ kind: 'oauth2' }`). */
-  credential: CredentialScheme;
+  /**
+   * How each request carries the connection's credential (OAuth2 connectors: `{ kind: 'oauth2' }`),
+   * or a function of the config choosing it, where each connection says how its API authenticates
+   * (the custom HTTP connector: none, bearer, an API key in a header or a query parameter, basic).
+   */
+  credential: CredentialDeclaration;
   /** Headers every request sends (Accept, an API version, a User-Agent). */
   headers?: Record<string, string>;
   /**
@@ -155,6 +171,18 @@ export interface ConnectorDefinition {
   oauth?: OAuthEndpoints;
   /** The provider's HTTP API; absent for a connector with no external service (the demo). */
   api?: ProviderApi;
+  /**
+   * The entities a connection's config defines, for a connector whose entities are the config's
+   * (the custom HTTP connector); `entities` then describes them in general. A full sync detects
+   * deletes in these, beside those it saw.
+   */
+  entitiesOf?: (config: Record<string, unknown>) => EntityDefinition[];
+  /**
+   * What the config schema cannot say (fields required together, unique names in a list, paths on
+   * the API's own host): the config's problems, each naming its field (`config.entities.1.name`).
+   * Run after schema validation, before any request, at create, update and test (a 400).
+   */
+  checkConfig?: (config: Record<string, unknown>) => FieldIssue[];
 }
 
 export function isSecretField(field: ConfigField): boolean {

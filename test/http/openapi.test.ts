@@ -37,7 +37,9 @@ describe('OpenAPI document and reference', () => {
   it("documents each provider's preview shape, titled by its provider", async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     const answer =
-      doc.paths['/api/v1/integration-connections/{id}/preview'].get.responses['200'].content['application/json'];
+      doc.paths['/api/v1/integration-connections/{id}/preview'].get.responses['200'].content[
+        'application/json'
+      ];
     const { oneOf } = answer.schema.properties.data.properties.preview;
     const previewing = connectors.filter((c) => c.preview);
     expect(oneOf.map((shape: { title: string }) => shape.title)).toEqual(

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../../platform/logging/logger.js';
-import { configCredential } from '../../platform/outbound/credential-scheme.js';
+import { configCredential, credentialSchemeOf } from '../../platform/outbound/credential-scheme.js';
 import type { Outbound } from '../../platform/outbound/outbound.js';
 import {
   type ProviderAuth,
@@ -49,7 +49,7 @@ export function connectorContext<C extends Config>(
   config: C,
   options: ContextOptions,
 ): ConnectorContext<C> {
-  const scheme = definition.api?.credential ?? { kind: 'none' };
+  const scheme = credentialSchemeOf(definition.api?.credential, config);
   // Each request in flight listens on the operation's signal, and connectors run several at once.
   setMaxListeners(CONCURRENT_REQUESTS, options.signal);
   // Built at the first request: a connector that calls nothing (the demo) needs no base URL.

@@ -16,9 +16,11 @@ export function targetField(definition: ConnectorDefinition, config: Config): st
 /**
  * Checks, before any request, that the provider host a config points at is one the SSRF guard
  * allows: a refused one is a 400 naming the field, not a provider error. A connector with no API
- * and no `base_url` calls nothing.
+ * and no `base_url` calls nothing. The connector's own config checks (`checkConfig`) come first.
  */
 export async function checkedTarget(definition: ConnectorDefinition, config: Config, outbound: Outbound) {
+  const issues = definition.checkConfig?.(config) ?? [];
+  if (issues.length > 0) throw new InvalidFieldsError(issues);
   const override = config.base_url;
   if (!definition.api && (typeof override !== 'string' || override === '')) return;
   const field = targetField(definition, config);

@@ -1,5 +1,6 @@
 import { type Dispatcher, request } from 'undici';
 import { InvalidFieldsError } from '../errors.js';
+import { withoutQueryCredential, withQueryCredential } from './credential-scheme.js';
 import { isRateLimited, type Pacing, RateLimitPacer, rateLimitWaitMs } from './rate-limit.js';
 import { forbiddenTargetOf } from './ssrf-guard.js';
 
@@ -10,6 +11,12 @@ import { forbiddenTargetOf } from './ssrf-guard.js';
 export interface ProviderAuth {
   /** Sets the credential on an outgoing request. */
   authorize(headers: Headers): Promise<void>;
+  /**
+   * A credential carried in a query parameter instead (an API key the provider reads from the URL):
+   * set on each request as it is sent, and stripped from the URLs answers name (`Link`, `Location`),
+   * so the connector's paths, its cursors, logs and errors never hold it.
+   */
+  readonly query?: { param: string; value: string };
   /** Called after a 401; true when a new credential is in place and the request may be retried. */
   refreshAfterUnauthorized(): Promise<boolean>;
 }
@@ -100,15 +107,24 @@ function transportFailure(error: unknown, signal: AbortSignal, origin: string): 
   return new ProviderUnreachableError(`${origin}: ${why}`, { cause: error });
 }
 
-function headersOf(response: Dispatcher.ResponseData): ResponseHeaders {
-  const joined = (value: string | string[] | undefined) =>
-    value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+/** Answer headers naming URLs: providers often build them from the request's, query credential included. */
+const URL_HEADERS = new Set(['link', 'location', 'content-location']);
+
+/** An answer's headers; `hiddenParam` (a query credential's) is stripped from the URLs they name. */
+function headersOf(response: Dispatcher.ResponseData, hiddenParam?: string): ResponseHeaders {
+  const joined = (name: string, value: string | string[] | undefined) => {
+    if (value === undefined) return null;
+    const text = Array.isArray(value) ? value.join(', ') : value;
+    return hiddenParam !== undefined && URL_HEADERS.has(name)
+      ? withoutQueryCredential(text, hiddenParam)
+      : text;
+  };
   return {
-    get: (name) => joined(response.headers[name.toLowerCase()]),
+    get: (name) => joined(name.toLowerCase(), response.headers[name.toLowerCase()]),
     all: () => {
       const all: Record<string, string> = {};
       for (const [name, value] of Object.entries(response.headers)) {
-        const text = joined(value);
+        const text = joined(name, value);
         if (text !== null) all[name] = text;
       }
       return all;
@@ -125,6 +141,7 @@ function providerResponse(
   signal: AbortSignal,
   origin: string,
   onBytes?: (bytes: number) => void,
+  hiddenParam?: string,
 ): ProviderResponse {
   const bytes = async () => {
     let body: Buffer;
@@ -139,7 +156,7 @@ function providerResponse(
   return {
     status: response.statusCode,
     ok: response.statusCode >= 200 && response.statusCode < 300,
-    headers: headersOf(response),
+    headers: headersOf(response, hiddenParam),
     bytes,
     async json<T>() {
       return JSON.parse((await bytes()).toString('utf8')) as T;
@@ -185,7 +202,8 @@ export function providerFetch(options: ProviderFetchOptions, handleRateLimits = 
         throw error;
       }
       try {
-        return await request(url, {
+        const query = options.auth?.query;
+        return await request(query ? withQueryCredential(url, query) : url, {
           method: init.method ?? 'GET',
           headers: Object.fromEntries(headers),
           ...(init.body === undefined ? {} : { body: init.body }),
@@ -211,7 +229,7 @@ export function providerFetch(options: ProviderFetchOptions, handleRateLimits = 
         await response.body.dump();
         continue;
       }
-      return providerResponse(response, signal, url.origin, options.onBytes);
+      return providerResponse(response, signal, url.origin, options.onBytes, options.auth?.query?.param);
     }
   };
 }

@@ -254,7 +254,9 @@ export class RunExecutor {
     }
     signal.throwIfAborted();
     if (run.full_sync) {
-      const entities = new Set([...connector.definition.entities.map((e) => e.name), ...progress.seen]);
+      const { definition } = connector;
+      const declared = definition.entitiesOf?.(config) ?? definition.entities;
+      const entities = new Set([...declared.map((e) => e.name), ...progress.seen]);
       await db.transaction().execute(async (tx) => {
         for (const entity of entities) {
           if (progress.incomplete.has(entity)) continue;
