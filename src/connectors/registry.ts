@@ -1,3 +1,4 @@
+import { awsConfigConnector } from './aws-config/index.js';
 import { customHttpConnector } from './custom-http/index.js';
 import { demoConnector } from './demo/index.js';
 import { githubConnector } from './github/index.js';
@@ -16,6 +17,7 @@ export function register(connector: Connector): void {
 register(demoConnector);
 register(oktaConnector);
 register(githubConnector);
+register(awsConfigConnector);
 register(customHttpConnector);
 
 /** Every connector in this build. The catalog is upserted from these definitions at start. */

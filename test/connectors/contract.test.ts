@@ -26,6 +26,7 @@ import {
   type TestOutcome,
 } from '../../src/connectors/sdk.js';
 import { testContext } from '../../src/connectors/toolkit/test-kit.js';
+import { checkConfigSchema } from '../../src/modules/catalog/config-schema.js';
 import { RESERVED_SLUGS } from '../../src/modules/catalog/store.js';
 import { looksSecret } from '../../src/platform/logging/logger.js';
 
@@ -237,8 +238,9 @@ describe.each(connectors)('connector $definition.slug', (connector) => {
     }
   });
 
-  it('has a config schema that Ajv compiles in strict mode', () => {
+  it('has a config schema that Ajv compiles in strict mode, and the catalog accepts (patterns in linear time)', () => {
     expect(() => strictAjv().compile(schema)).not.toThrow();
+    expect(() => checkConfigSchema({ ...schema })).not.toThrow();
     const required = schema.required ?? [];
     expect(new Set(required).size).toBe(required.length);
     for (const name of required) expect(Object.keys(schema.properties)).toContain(name);
