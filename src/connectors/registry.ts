@@ -4,6 +4,7 @@ import { demoConnector } from './demo/index.js';
 import { githubConnector } from './github/index.js';
 import { oktaConnector } from './okta/index.js';
 import type { Connector } from './sdk.js';
+import { slackConnector } from './slack/index.js';
 
 const bySlug = new Map<string, Connector>();
 
@@ -19,6 +20,7 @@ register(oktaConnector);
 register(githubConnector);
 register(awsConfigConnector);
 register(customHttpConnector);
+register(slackConnector);
 
 /** Every connector in this build. The catalog is upserted from these definitions at start. */
 export const connectors: readonly Connector[] = [...bySlug.values()];

@@ -106,6 +106,13 @@ export interface OAuthEndpoints {
    */
   issuer?: string;
   scopes: string[];
+  /** How the authorization URL separates scopes: a space (RFC 6749) unless the provider wants a comma (Slack). */
+  scopeSeparator?: string;
+  /**
+   * Token types the provider answers besides `bearer`, each then used as a bearer token (Slack's
+   * `bot`); a token of an unknown type is refused.
+   */
+  tokenTypes?: string[];
 }
 
 /**

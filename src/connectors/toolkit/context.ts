@@ -1,6 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../../platform/logging/logger.js';
-import { configCredential, credentialSchemeOf } from '../../platform/outbound/credential-scheme.js';
+import {
+  type CredentialScheme,
+  configCredential,
+  credentialSchemeOf,
+} from '../../platform/outbound/credential-scheme.js';
 import type { Outbound } from '../../platform/outbound/outbound.js';
 import {
   type ProviderAuth,
@@ -29,11 +33,35 @@ export function apiBaseUrl(definition: ConnectorDefinition, config: Config): URL
   return parseBaseUrl(typeof base === 'function' ? base(config) : base);
 }
 
+/**
+ * The connection's OAuth token where it has one, else the credential its config carries (Slack: a
+ * bot token pasted instead of installing the app by OAuth). Which one a request carried decides
+ * whether a 401 is worth an OAuth refresh.
+ */
+function oauthOrConfig(oauth: ProviderAuth, scheme: CredentialScheme, config: Config): ProviderAuth {
+  if (scheme.kind === 'oauth2' || scheme.kind === 'none') return oauth;
+  let fallback: ProviderAuth | undefined;
+  let usedFallback = false;
+  return {
+    async authorize(headers) {
+      await oauth.authorize(headers);
+      usedFallback = !headers.has('authorization');
+      if (!usedFallback) return;
+      fallback ??= configCredential(scheme, config);
+      await fallback?.authorize(headers);
+    },
+    refreshAfterUnauthorized: async () => !usedFallback && oauth.refreshAfterUnauthorized(),
+  };
+}
+
 export interface ContextOptions {
   logger: Logger;
   signal: AbortSignal;
   outbound: Outbound;
-  /** The connection's OAuth credential (OAuth2 connectors, once connected): it wins over the scheme's. */
+  /**
+   * The connection's OAuth credential (OAuth2 connectors): its token wins over the scheme's, which
+   * applies while the connection has none.
+   */
   oauth?: ProviderAuth;
   /** Told the size of each response body the connector reads (bytes_transferred). */
   onBytes?: (bytes: number) => void;
@@ -58,7 +86,7 @@ export function connectorContext<C extends Config>(
     fetchOptions ??= {
       baseUrl: apiBaseUrl(definition, config),
       signal: options.signal,
-      auth: options.oauth ?? configCredential(scheme, config),
+      auth: options.oauth ? oauthOrConfig(options.oauth, scheme, config) : configCredential(scheme, config),
       ...(definition.api?.headers ? { headers: definition.api.headers } : {}),
       ...(definition.api?.rateLimitFamily ? { rateLimitFamily: definition.api.rateLimitFamily } : {}),
       ...(definition.api?.hosts ? { otherHosts: definition.api.hosts } : {}),

@@ -87,6 +87,8 @@ function codeOwned(definition: ConnectorDefinition) {
           ...(oauth.revocationUrl ? { revocation_url: oauth.revocationUrl } : {}),
           ...(oauth.issuer ? { issuer: oauth.issuer } : {}),
           scopes: [...oauth.scopes],
+          ...(oauth.scopeSeparator ? { scope_separator: oauth.scopeSeparator } : {}),
+          ...(oauth.tokenTypes ? { token_types: [...oauth.tokenTypes] } : {}),
         }
       : null,
     version: definition.version,

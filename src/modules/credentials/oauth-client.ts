@@ -13,6 +13,8 @@ export interface Endpoints {
   revocationUrl?: string;
   issuer?: string;
   scopes: string[];
+  scopeSeparator?: string;
+  tokenTypes?: string[];
 }
 
 export interface ClientCredentials {
@@ -32,6 +34,10 @@ export function endpointsOf(value: Record<string, unknown> | null): Endpoints | 
     revocationUrl: optionalString(value?.revocation_url),
     issuer: optionalString(value?.issuer),
     scopes: names,
+    scopeSeparator: optionalString(value?.scope_separator),
+    tokenTypes: Array.isArray(value?.token_types)
+      ? value.token_types.filter((t): t is string => typeof t === 'string')
+      : undefined,
   };
 }
 
@@ -45,6 +51,14 @@ export function authorizationServer(endpoints: Endpoints): oauth.AuthorizationSe
     authorization_endpoint: endpoints.authorizationUrl,
     token_endpoint: endpoints.tokenUrl,
     ...(endpoints.revocationUrl ? { revocation_endpoint: endpoints.revocationUrl } : {}),
+  };
+}
+
+/** What a token endpoint's answer is read with: the provider's own token types taken as bearer tokens. */
+export function tokenResponseOptions(endpoints: Endpoints): oauth.ProcessTokenResponseOptions {
+  const accept = () => {};
+  return {
+    recognizedTokenTypes: Object.fromEntries((endpoints.tokenTypes ?? []).map((type) => [type, accept])),
   };
 }
 

@@ -12,6 +12,7 @@ import {
   type Endpoints,
   endpointsOf,
   requestOptions,
+  tokenResponseOptions,
 } from './oauth-client.js';
 import type { CredentialStatus } from './service.js';
 import { connectionTokens, type GrantedTokens, type TokenHolder, userTokens } from './token-holders.js';
@@ -223,7 +224,12 @@ export class OAuthTokens {
       requestOptions(endpoints.tokenUrl),
     );
     try {
-      const tokens = await oauth.processRefreshTokenResponse(as, client, response);
+      const tokens = await oauth.processRefreshTokenResponse(
+        as,
+        client,
+        response,
+        tokenResponseOptions(endpoints),
+      );
       return {
         tokens: {
           accessToken: tokens.access_token,

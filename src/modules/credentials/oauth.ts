@@ -11,7 +11,13 @@ import type { Actor, Caller } from '../auth/principal.js';
 import { move } from '../connections/lifecycle.js';
 import type { ConnectionSecrets } from '../connections/secrets.js';
 import type { ConnectionService } from '../connections/service.js';
-import { authorizationServer, requestOptions, requireClient, requireEndpoints } from './oauth-client.js';
+import {
+  authorizationServer,
+  requestOptions,
+  requireClient,
+  requireEndpoints,
+  tokenResponseOptions,
+} from './oauth-client.js';
 import { expiryOf } from './oauth-tokens.js';
 import type { CredentialStatus } from './service.js';
 import { deleteOAuthStatesBefore, insertOAuthState, spendOAuthState } from './store.js';
@@ -117,7 +123,8 @@ export class OAuthService {
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('client_id', clientId);
     url.searchParams.set('redirect_uri', this.redirectUri);
-    if (endpoints.scopes.length > 0) url.searchParams.set('scope', endpoints.scopes.join(' '));
+    if (endpoints.scopes.length > 0)
+      url.searchParams.set('scope', endpoints.scopes.join(endpoints.scopeSeparator ?? ' '));
     url.searchParams.set('state', state);
     url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(verifier));
     url.searchParams.set('code_challenge_method', 'S256');
@@ -196,7 +203,12 @@ export class OAuthService {
       verifier,
       requestOptions(endpoints.tokenUrl),
     );
-    const granted = await oauth.processAuthorizationCodeResponse(as, client, response);
+    const granted = await oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      response,
+      tokenResponseOptions(endpoints),
+    );
     const tokens: GrantedTokens = {
       accessToken: granted.access_token,
       refreshToken: granted.refresh_token,
