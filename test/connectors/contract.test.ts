@@ -381,7 +381,7 @@ describe.each(connectors)('connector $definition.slug', (connector) => {
     );
 
     it.runIf(syncs && fixture && connector.preview)(
-      'previews what a sync stored as JSON, from the stored records alone',
+      'previews what a sync stored as JSON, from the stored records alone, in the shape its previewSchema documents',
       async () => {
         const stored = new Map<string, Map<string, Record<string, unknown>>>();
         for (const batch of await collect(syncContext())) {
@@ -398,6 +398,9 @@ describe.each(connectors)('connector $definition.slug', (connector) => {
         expect(isRecord(preview)).toBe(true);
         expect(Object.keys(preview).length).toBeGreaterThan(0);
         expect(JSON.parse(JSON.stringify(preview))).toEqual(preview);
+        expect(connector.previewSchema).toBeDefined();
+        const validate = strictAjv().compile(connector.previewSchema as object);
+        expect(validate(preview), JSON.stringify(validate.errors)).toBe(true);
       },
     );
 
