@@ -352,20 +352,88 @@ export interface StoredRecords {
   each(entity: string): AsyncIterable<Record<string, unknown>>;
 }
 
-/**
- * A provider's inbound webhook scheme (receiving is the webhooks module's): how a delivery is
- * verified and what it becomes.
- */
-export interface WebhookScheme<Config> {
-  /** True when the delivery's signature proves it came from the provider with this config. */
-  verify(delivery: WebhookDelivery, config: Config): boolean;
-  /** The event's type and id as the provider names them, when its headers or body say. */
-  describe(delivery: WebhookDelivery): { type: string | null; id: string | null };
+/** An inbound webhook delivery as it arrived, before anything is trusted. */
+export interface WebhookDelivery {
+  method: 'GET' | 'POST';
+  /** Its headers, names in lower case. */
+  headers: Readonly<Record<string, string | undefined>>;
+  /** The body byte for byte: signatures are over these bytes, never over re-serialized JSON. */
+  rawBody: Buffer;
+  /** When it arrived: the clock signature timestamps are checked against. */
+  receivedAt: Date;
 }
 
-export interface WebhookDelivery {
-  headers: Record<string, string | undefined>;
-  rawBody: Buffer;
+/** Whether a delivery proves it came from the provider; why not, for the webhook's `last_error`. */
+export type WebhookVerification = { ok: true } | { ok: false; reason: string };
+
+/**
+ * How a provider signs its webhook deliveries (docs of GitHub, Slack, Okta event hooks…). The
+ * webhooks module verifies every delivery with the scheme of its webhook before anything else.
+ */
+export interface WebhookScheme {
+  /** Its name, stored on each webhook that uses it (`github`, `slack`, `okta`). */
+  readonly name: string;
+  /**
+   * The header the provider signs in, shown on the webhook (`X-Hub-Signature-256`). Verification
+   * reads whatever headers the scheme needs.
+   */
+  readonly signatureHeader: string;
+  /**
+   * `ok` only when the delivery was signed (or authorized) with `secret`, compared in constant time
+   * (async: providers' own libraries verify with WebCrypto).
+   */
+  verify(delivery: WebhookDelivery, secret: string): Promise<WebhookVerification>;
+  /**
+   * The provider's id of the delivery (a retried delivery keeps it: duplicates are acknowledged and
+   * not processed twice) and the event's type, from its headers or its parsed body.
+   */
+  describe(delivery: WebhookDelivery, payload: unknown): { id: string | null; type: string | null };
+  /**
+   * A handshake the provider sends to prove the endpoint is the subscriber's (Slack's signed
+   * `url_verification`, Okta's one-time GET with `X-Okta-Verification-Challenge`): the answer to
+   * send, instead of storing an event. Called only after `verify` passed.
+   */
+  handshake?(delivery: WebhookDelivery, payload: unknown): WebhookAnswer | undefined;
+}
+
+/** What the receiver answers a handshake with. */
+export interface WebhookAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** A verified event, stored, as its connector's handler sees it. */
+export interface WebhookEvent {
+  /** Switchboard's id of the event. */
+  id: string;
+  /** The event's type as the provider names it (`push`, `team_join`, `user.lifecycle.deactivate`). */
+  type: string | null;
+  /** The provider's delivery id, when it gives one. */
+  deliveryId: string | null;
+  /** Its headers (secrets redacted) and parsed body. */
+  headers: Readonly<Record<string, string>>;
+  payload: unknown;
+  receivedAt: Date;
+}
+
+/** What an event does to the connection's data, applied by the engine in this order. */
+export type WebhookEffect =
+  /** Records to store as a sync would (created or updated by id), e.g. the user an event is about. */
+  | { kind: 'upsert'; entity: string; records: SyncRecord[] }
+  /** Records gone at the provider (marked deleted). */
+  | { kind: 'delete'; entity: string; ids: string[] }
+  /** An incremental sync run, trigger `webhook`, where the event says much changed. */
+  | { kind: 'sync' };
+
+/** A connector's webhooks (capability `receive_webhooks`): how its provider signs, and what events do. */
+export interface ConnectorWebhooks<Config> {
+  scheme: WebhookScheme;
+  /**
+   * The effects of a verified event; none for an event only recorded. May call the provider through
+   * `ctx` (the user an event names, in full). Throws ProviderError as an operation does: a
+   * transient failure is retried with backoff.
+   */
+  handle(event: WebhookEvent, ctx: ConnectorContext<Config>): Promise<WebhookEffect[]>;
 }
 
 /** An operation a connector performs on the provider (create a ticket, post a message), typed. */
@@ -402,8 +470,8 @@ export interface Connector<Config = Record<string, unknown>> {
   preview?(records: StoredRecords, config: Config): Promise<Record<string, unknown>>;
   /** The JSON Schema of what `preview` returns, published in the OpenAPI document. */
   readonly previewSchema?: JSONSchema;
-  /** Its inbound webhook scheme (capability `receive_webhooks`). */
-  webhooks?: WebhookScheme<Config>;
+  /** Its inbound webhooks (capability `receive_webhooks`): the provider's scheme and what events do. */
+  webhooks?: ConnectorWebhooks<Config>;
   /** Its actions by name (capabilities `create_tickets`, `send_notifications`, `run_scans`). */
   actions?: Record<string, ConnectorAction<Config, never, unknown>>;
   /** Live search at the provider (capability `search`). */
