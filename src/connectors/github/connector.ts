@@ -1,6 +1,7 @@
 import type {
   Connector,
   ConnectorContext,
+  ConnectorWebhooks,
   StoredRecords,
   SyncBatch,
   SyncContext,
@@ -11,6 +12,7 @@ import { realWait, type Wait } from './client.js';
 import { type GitHubConfig, githubDefinition } from './definition.js';
 import { githubPreview, githubPreviewSchema } from './preview.js';
 import { githubSync } from './sync.js';
+import { githubWebhooks } from './webhooks.js';
 
 export interface GitHubConnectorOptions {
   /**
@@ -24,9 +26,12 @@ export interface GitHubConnectorOptions {
 export class GitHubConnector implements Connector<GitHubConfig> {
   readonly definition = githubDefinition;
   readonly #wait: Wait;
+  /** Organization webhooks: `X-Hub-Signature-256`, and the repositories and people events change read again. */
+  readonly webhooks: ConnectorWebhooks<GitHubConfig>;
 
   constructor(options: GitHubConnectorOptions = {}) {
     this.#wait = options.wait ?? realWait;
+    this.webhooks = githubWebhooks(this.#wait);
   }
 
   test(ctx: ConnectorContext<GitHubConfig>): Promise<TestOutcome> {

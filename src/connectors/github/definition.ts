@@ -63,7 +63,7 @@ export const githubDefinition: ConnectorDefinition = {
   websiteUrl: 'https://github.com',
   authType: 'api_key',
   configSchema: githubConfigSchema,
-  capabilities: ['sync_resources', 'sync_configurations', 'collect_evidence'],
+  capabilities: ['sync_resources', 'sync_configurations', 'collect_evidence', 'receive_webhooks'],
   entities: [
     {
       name: 'repositories',

@@ -5,7 +5,7 @@
  * scanning (`GET /repos/{owner}/{repo}/code-scanning/alerts`). A feature that is off is a state of
  * the repository, not an error; what the token may not read is `unknown` and logged once per sync.
  */
-import type { EvidenceItem, SyncBatch, SyncContext } from '../sdk.js';
+import type { EvidenceItem, RunLogger, SyncBatch, SyncContext } from '../sdk.js';
 import type { GitHubClient } from './client.js';
 import { mapLimited } from './concurrency.js';
 import type { GitHubConfig } from './definition.js';
@@ -55,9 +55,9 @@ export class Unreadable {
     else this.#seen.set(feature, { count: 1, example: `${repository}: ${message}` });
   }
 
-  log(ctx: SyncContext<GitHubConfig>): void {
+  log(runLog: RunLogger): void {
     for (const [feature, { count, example }] of this.#seen) {
-      ctx.runLog.log('warn', `Could not read ${feature} of ${count} repositories; recorded as unknown`, {
+      runLog.log('warn', `Could not read ${feature} of ${count} repositories; recorded as unknown`, {
         details: { feature, repositories: count, example },
         source: 'github',
       });
@@ -194,7 +194,8 @@ async function codeScanning(
   }
 }
 
-async function repositoryRecord(
+/** A repository as the sync stores it, with its security posture read from GitHub. */
+export async function repositoryRecord(
   client: GitHubClient,
   repository: Repository,
   unreadable: Unreadable,
@@ -324,7 +325,7 @@ export async function* syncRepositories(
       repositoryRecord(client, repository, unreadable),
     );
     for (const record of records) tally?.add(record);
-    if (page.last) unreadable.log(ctx);
+    if (page.last) unreadable.log(ctx.runLog);
     yield {
       entity: 'repositories',
       records: records.map((record) => ({ id: String(record.id), data: asData(record) })),

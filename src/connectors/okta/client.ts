@@ -15,9 +15,12 @@ export const PAGE_SIZE = 200;
 export const PATHS = {
   org: '/api/v1/org',
   users: '/api/v1/users',
+  user: (userId: string) => `/api/v1/users/${encodeURIComponent(userId)}`,
   factors: (userId: string) => `/api/v1/users/${encodeURIComponent(userId)}/factors`,
   groups: '/api/v1/groups',
+  group: (groupId: string) => `/api/v1/groups/${encodeURIComponent(groupId)}`,
   apps: '/api/v1/apps',
+  app: (appId: string) => `/api/v1/apps/${encodeURIComponent(appId)}`,
   policies: (type: string) => `/api/v1/policies?type=${encodeURIComponent(type)}`,
   rules: (policyId: string) => `/api/v1/policies/${encodeURIComponent(policyId)}/rules`,
 } as const;

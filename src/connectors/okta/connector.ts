@@ -10,6 +10,7 @@ import { oktaHealthCheck, oktaTest } from './check.js';
 import { type OktaConfig, oktaDefinition } from './definition.js';
 import { oktaPreview, oktaPreviewSchema } from './preview.js';
 import { oktaSync } from './sync.js';
+import { oktaWebhooks } from './webhooks.js';
 
 /** Okta's Management API, read with an SSWS API token (read-only administrator). */
 export class OktaConnector implements Connector<OktaConfig> {
@@ -32,4 +33,7 @@ export class OktaConnector implements Connector<OktaConfig> {
   }
 
   readonly previewSchema = oktaPreviewSchema;
+
+  /** Event hooks: the shared secret in `Authorization`, and each event's users, groups and apps read again. */
+  readonly webhooks = oktaWebhooks;
 }

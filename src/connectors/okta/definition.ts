@@ -61,7 +61,13 @@ export const oktaDefinition: ConnectorDefinition = {
   websiteUrl: 'https://www.okta.com',
   authType: 'api_key',
   configSchema: oktaConfigSchema,
-  capabilities: ['sync_users', 'sync_resources', 'sync_configurations', 'collect_evidence'],
+  capabilities: [
+    'sync_users',
+    'sync_resources',
+    'sync_configurations',
+    'collect_evidence',
+    'receive_webhooks',
+  ],
   entities: [
     { name: 'users', description: 'People with their status, last sign-in and enrolled MFA factors.' },
     { name: 'groups', description: 'Okta groups, including the built-in Everyone group.' },

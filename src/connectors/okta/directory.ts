@@ -1,5 +1,5 @@
 /** Groups and applications: listed in full each run, a page a batch (List Groups, List Applications). */
-import type { ProviderPage, SyncBatch, SyncContext } from '../sdk.js';
+import type { ProviderPage, SyncBatch, SyncContext, SyncRecord } from '../sdk.js';
 import { oktaPage, PAGE_SIZE, PATHS, withQuery } from './client.js';
 import { COMPLETE, resumeListing } from './cursor.js';
 import { type OktaObject, withoutLinks } from './okta-types.js';
@@ -22,6 +22,11 @@ export const APPLICATIONS: Listing = {
   what: 'Listing Okta applications',
 };
 
+/** A group or an application as stored: Okta's object without its links. */
+export function directoryRecord(item: OktaObject): SyncRecord {
+  return { id: item.id, data: withoutLinks(item) };
+}
+
 export async function* syncListing(ctx: SyncContext<unknown>, listing: Listing): AsyncGenerator<SyncBatch> {
   const resume = resumeListing(ctx, listing.entity);
   if (resume.skip) return;
@@ -39,7 +44,7 @@ export async function* syncListing(ctx: SyncContext<unknown>, listing: Listing):
     }
     yield {
       entity: listing.entity,
-      records: page.items.map((item) => ({ id: item.id, data: withoutLinks(item) })),
+      records: page.items.map(directoryRecord),
       cursor: request ?? COMPLETE,
     };
   }

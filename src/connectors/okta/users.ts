@@ -6,7 +6,7 @@
  * `filter=status eq "DEPROVISIONED"`; without it, deprovisioned users are skipped.
  */
 import pMap from 'p-map';
-import type { SyncBatch, SyncContext, SyncRecord } from '../sdk.js';
+import type { ConnectorContext, SyncBatch, SyncContext, SyncRecord } from '../sdk.js';
 import { oktaGetOrNull, oktaPage, PAGE_SIZE, PATHS, withQuery } from './client.js';
 import type { OktaConfig } from './definition.js';
 import { UserPosture } from './evidence.js';
@@ -89,7 +89,10 @@ function storedFactor(factor: OktaFactor): StoredFactor {
 }
 
 /** A user's factors; null when the user was deleted since it was listed. */
-async function factorsOf(ctx: SyncContext<OktaConfig>, user: OktaUser): Promise<StoredFactor[] | null> {
+export async function factorsOf(
+  ctx: ConnectorContext<unknown>,
+  user: OktaUser,
+): Promise<StoredFactor[] | null> {
   // Deactivating a user resets its factors: there are none to ask for.
   if (user.status === DEPROVISIONED) return [];
   const body = await oktaGetOrNull<unknown>(
@@ -101,15 +104,19 @@ async function factorsOf(ctx: SyncContext<OktaConfig>, user: OktaUser): Promise<
 }
 
 /** The user as stored: Okta's object without its links and credentials (recovery question), with its factors. */
-function userRecord(user: OktaUser, factors: StoredFactor[]): SyncRecord {
+export function userRecord(user: OktaUser, factors: StoredFactor[]): SyncRecord {
   const { credentials: _, ...rest } = withoutLinks(user);
   return { id: user.id, data: { ...rest, factors } };
+}
+
+/** Whether the sync stores this user: a DEPROVISIONED one only with `sync_deprovisioned`. */
+export function syncsUser(config: OktaConfig, user: OktaUser): boolean {
+  return config.sync_deprovisioned === true || user.status !== DEPROVISIONED;
 }
 
 export async function* syncUsers(ctx: SyncContext<OktaConfig>): AsyncGenerator<SyncBatch> {
   const planned = plan(ctx);
   if (!planned) return;
-  const keepDeprovisioned = ctx.config.sync_deprovisioned === true;
   const posture = planned.fromStart ? new UserPosture(Date.now()) : undefined;
   ctx.runLog.log('info', 'Starting Okta user sync', {
     details: { domain: ctx.config.domain, from_start: planned.fromStart },
@@ -123,7 +130,7 @@ export async function* syncUsers(ctx: SyncContext<OktaConfig>): AsyncGenerator<S
     const page = await oktaPage<OktaUser>(ctx, request, 'Listing Okta users');
     const records: SyncRecord[] = [];
     let pageSkipped = 0;
-    const kept = page.items.filter((user) => keepDeprovisioned || user.status !== DEPROVISIONED);
+    const kept = page.items.filter((user) => syncsUser(ctx.config, user));
     pageSkipped += page.items.length - kept.length;
     // A request per user: several at once (the engine keeps them inside Okta's announced budget).
     const factors = await pMap(kept, (user) => factorsOf(ctx, user), {

@@ -4,6 +4,7 @@ import { type SlackConfig, slackDefinition } from './definition.js';
 import { postMessageAction } from './post-message.js';
 import { slackPreview, slackPreviewSchema } from './preview.js';
 import { slackSync } from './sync.js';
+import { slackWebhooks } from './webhooks.js';
 
 /** A Slack workspace through the official Web API client, on the engine's guarded fetch. */
 export const slackConnector: Connector<SlackConfig> = {
@@ -14,4 +15,5 @@ export const slackConnector: Connector<SlackConfig> = {
   preview: slackPreview,
   previewSchema: slackPreviewSchema,
   actions: { postMessage: postMessageAction },
+  webhooks: slackWebhooks,
 };

@@ -75,7 +75,13 @@ export const slackDefinition: ConnectorDefinition = {
   websiteUrl: 'https://slack.com',
   authType: 'oauth2',
   configSchema: slackConfigSchema,
-  capabilities: ['sync_users', 'sync_resources', 'collect_evidence', 'send_notifications'],
+  capabilities: [
+    'sync_users',
+    'sync_resources',
+    'collect_evidence',
+    'send_notifications',
+    'receive_webhooks',
+  ],
   entities: [
     {
       name: 'users',

@@ -60,6 +60,8 @@ export interface FakeRepo {
   /** `no_analysis`: 404 "no analysis found"; `not_enabled`/`unavailable`: GitHub's 403s. */
   codeScanning: 'enabled' | 'no_analysis' | 'not_enabled' | 'unavailable';
   codeScanningAlerts: FakeCodeScanningAlert[];
+  /** Names it had before a rename or transfer: `repos/get` answers them with a 301. */
+  formerNames?: string[];
 }
 
 export interface FakeOrg {

@@ -1,6 +1,6 @@
 /**
  * The endpoints the fake serves, shaped as GitHub's REST reference describes them (the OpenAPI
- * description's operations `orgs/get`, `users/get-authenticated`, `repos/list-for-org`,
+ * description's operations `orgs/get`, `users/get-authenticated`, `repos/list-for-org`, `repos/get`,
  * `orgs/list-members`, `orgs/get-membership-for-user`, `orgs/list-outside-collaborators`,
  * `repos/get-branch-protection`, `repos/check-vulnerability-alerts`,
  * `dependabot/list-alerts-for-repo`, `code-scanning/list-alerts-for-repo`). Names are not case
@@ -147,6 +147,38 @@ export function listRepos(ctx: RouteContext): Answer {
   repos = [...repos].sort((a, b) => key(a).localeCompare(key(b)) || a.id - b.id);
   if (direction === 'desc') repos.reverse();
   return pageOf(repos, page(ctx, `/organizations/${ctx.org.id}/repos`), (r) => repoJson(ctx, r));
+}
+
+/**
+ * `repos/get`: the full repository. A private one the token may not read is a 404, as a missing one;
+ * a former name (renamed or transferred since) is a 301 whose body names the repository by id.
+ */
+export function getRepo(ctx: RouteContext, owner: string, name: string): Answer {
+  const repo = findRepo(ctx, owner, name);
+  if (repo && (repo.visibility === 'public' || hasScope(ctx.token, 'repo'))) {
+    const { owner: organization } = repoJson(ctx, repo);
+    return json(200, {
+      ...repoJson(ctx, repo),
+      organization,
+      network_count: 0,
+      subscribers_count: 0,
+    });
+  }
+  const moved = ctx.org.repos.find((r) => r.formerNames?.some((n) => n.toLowerCase() === name.toLowerCase()));
+  if (moved && owner.toLowerCase() === ctx.org.login.toLowerCase()) {
+    const url = `${ctx.base}/repositories/${moved.id}`;
+    return json(
+      301,
+      {
+        message: 'Moved Permanently',
+        url,
+        documentation_url:
+          'https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects',
+      },
+      { location: url },
+    );
+  }
+  return notFound(`${REF}/repos/repos#get-a-repository`);
 }
 
 export function listMembers(ctx: RouteContext): Answer {

@@ -151,6 +151,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     if (is(/^\/orgs\/([^/]+)\/memberships\/([^/]+)$/)) {
       return orgMatches(m![1]!) ? routes.getMembership(ctx, decodeURIComponent(m![2]!)) : notFound();
     }
+    if (is(/^\/repos\/([^/]+)\/([^/]+)$/)) return routes.getRepo(ctx, m![1]!, m![2]!);
     if (is(/^\/repos\/([^/]+)\/([^/]+)\/branches\/(.+)\/protection$/)) {
       return routes.getBranchProtection(ctx, m![1]!, m![2]!, decodeURIComponent(m![3]!));
     }

@@ -11,8 +11,8 @@
  *   capped at each endpoint's maximum (users and apps 200, groups 10,000);
  * - List Users omits DEPROVISIONED users unless a `filter` or `search` is given; `filter` takes
  *   status/lastUpdated/id/profile fields with `eq`, and gt/ge/lt/le on lastUpdated;
- * - GET /api/v1/org, /users, /users/{id}, /users/{id}/factors, /groups, /apps,
- *   /policies?type=…, /policies/{id}/rules.
+ * - GET /api/v1/org, /users, /users/{id}, /users/{id}/factors, /groups, /groups/{id}, /apps,
+ *   /apps/{id}, /policies?type=…, /policies/{id}/rules; a missing object is a 404 `E0000007`.
  * Knobs for tests: the ground truth (`data`), accepted tokens, a budget per window, scripted
  * answers (429s, 5xx), denied paths, latency, holding a request, the clock, and a request log.
  */
@@ -275,7 +275,21 @@ export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<Fake
       pattern: /^\/api\/v1\/groups$/,
       answer: (url) => listing(url, data.groups, LIMITS.groups, '/api/v1/groups'),
     },
+    {
+      pattern: /^\/api\/v1\/groups\/([^/]+)$/,
+      answer: (_, id) => {
+        const group = data.groups.find((g) => g.id === id);
+        return group ? { status: 200, body: withLinks(group, '/api/v1/groups') } : notFound(id, 'UserGroup');
+      },
+    },
     { pattern: /^\/api\/v1\/apps$/, answer: (url) => listing(url, data.apps, LIMITS.apps, '/api/v1/apps') },
+    {
+      pattern: /^\/api\/v1\/apps\/([^/]+)$/,
+      answer: (_, id) => {
+        const app = data.apps.find((a) => a.id === id);
+        return app ? { status: 200, body: withLinks(app, '/api/v1/apps') } : notFound(id, 'AppInstance');
+      },
+    },
     {
       pattern: /^\/api\/v1\/policies$/,
       answer: (url) => {

@@ -80,7 +80,7 @@ function page<T extends { id: string }>(
 }
 
 /** A member as this token may see it: `has_2fa` for admins' tokens only, the email with users:read.email. */
-function memberAs(member: SlackMember, ctx: MethodContext): Record<string, unknown> {
+export function memberAs(member: SlackMember, ctx: MethodContext): Record<string, unknown> {
   const { has_2fa: hasTwoFactor, two_factor_type: type, profile, ...rest } = member;
   const caller = ctx.data.members.find((m) => m.id === ctx.token.userId);
   const { email, ...withoutEmail } = profile;
@@ -181,6 +181,22 @@ export const METHODS: Record<string, Method> = {
         channels: listed.items.map((c) => channelAs(c, userId)),
         response_metadata: { next_cursor: listed.next },
       });
+    },
+  },
+  'conversations.info': {
+    // Its scope follows the conversation's type (channels:read public, groups:read private): checked once found.
+    scopes: () => [],
+    answer: ({ data, token, params }) => {
+      const userId = token.userId;
+      const channel = visibleChannels(data, userId).find((c) => c.id === params.channel);
+      if (!channel) return fail('channel_not_found');
+      const needed = channel.is_private ? 'groups:read' : 'channels:read';
+      if (!token.scopes.includes(needed)) {
+        return fail('missing_scope', { needed, provided: token.scopes.join(',') });
+      }
+      // The member count only when asked for (`include_num_members`, false by default).
+      const { num_members: count, ...shown } = channelAs(channel, userId);
+      return ok({ channel: flag(params.include_num_members) ? { ...shown, num_members: count } : shown });
     },
   },
   'chat.postMessage': {

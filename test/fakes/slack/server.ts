@@ -1,7 +1,8 @@
 /**
  * A fake Slack Web API on loopback (http.ts, methods.ts and oauth.ts say what it follows from
  * Slack's documentation), serving one workspace: auth.test, team.info, users.list,
- * conversations.list, chat.postMessage, oauth.v2.access and the OAuth v2 authorize page. Tokens are
+ * conversations.list, conversations.info, chat.postMessage, oauth.v2.access and the OAuth v2
+ * authorize page (events.ts builds the signed Events API deliveries it would send). Tokens are
  * checked on every call (`not_authed`, `invalid_auth`, `token_revoked`, `account_inactive`), and
  * rate limits are Slack's: per method and workspace, an HTTP 429 with `Retry-After` seconds and
  * `{"ok":false,"error":"ratelimited"}`. Knobs for tests: the ground truth (`data`), tokens and their
