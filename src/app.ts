@@ -31,6 +31,8 @@ import type { QueueBackend } from './modules/sync/engine/engine.js';
 import { systemRoutes } from './modules/system/routes.js';
 import { teamRoutes } from './modules/teams/routes.js';
 import { userRoutes } from './modules/users/routes.js';
+import { webhookReceiveRoutes } from './modules/webhooks/receive-routes.js';
+import { webhookRoutes } from './modules/webhooks/routes.js';
 import { parserRefusal, registerErrorHandling, routerRefusal } from './platform/http/error-handler.js';
 import { registerJsonBodyParser } from './platform/http/json-body.js';
 import { registerOpenApi } from './platform/http/openapi.js';
@@ -95,6 +97,9 @@ const apiModules: [ModuleRoutes, LimitName?][] = [
   [healthRoutes, 'integration'],
   [syncRoutes, 'integration'],
   [actionRoutes, 'connection'],
+  [webhookRoutes, 'connection'],
+  // Counted per webhook by the receiver itself (its rate is each webhook's own).
+  [webhookReceiveRoutes],
   [eventRoutes],
 ];
 

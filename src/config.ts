@@ -242,6 +242,32 @@ export const settingsSchema = Type.Object({
     description:
       'Days an event is kept in the outbox (`GET /api/v1/events`, event consumers) before the scheduler prunes it.',
   }),
+  SWITCHBOARD_WEBHOOK_RETENTION_DAYS: Type.Integer({
+    minimum: 3,
+    maximum: 3650,
+    default: 7,
+    description:
+      'Days a received webhook event is kept (its list, replay, and duplicate detection by the provider’s delivery id) before the scheduler prunes it.',
+  }),
+  SWITCHBOARD_WEBHOOK_RATE_LIMIT: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 6000,
+    description:
+      'Deliveries a minute one inbound webhook accepts unless it sets its own `rate_limit_per_minute`; more are answered 429 with Retry-After.',
+  }),
+  SWITCHBOARD_WEBHOOK_MAX_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 26_214_400,
+    default: 1_048_576,
+    description: 'The largest inbound webhook body accepted (413 above).',
+  }),
+  SWITCHBOARD_WEBHOOK_MAX_ATTEMPTS: Type.Integer({
+    minimum: 1,
+    maximum: 20,
+    default: 5,
+    description: 'Attempts at processing a received event (backoff between them) before it ends `failed`.',
+  }),
   SWITCHBOARD_DEMO: Type.Boolean({
     default: false,
     description:
@@ -291,6 +317,15 @@ export interface Config {
   sync: SyncSettings;
   /** The event outbox (see modules/events). */
   events: { retentionDays: number };
+  /** Inbound webhooks (see modules/webhooks). */
+  webhooks: WebhookSettings;
+}
+
+export interface WebhookSettings {
+  retentionDays: number;
+  rateLimitPerMinute: number;
+  maxBodyBytes: number;
+  maxAttempts: number;
 }
 
 export interface SyncSettings {
@@ -404,5 +439,11 @@ function toConfig(s: Settings): Config {
       },
     },
     events: { retentionDays: s.SWITCHBOARD_EVENT_RETENTION_DAYS },
+    webhooks: {
+      retentionDays: s.SWITCHBOARD_WEBHOOK_RETENTION_DAYS,
+      rateLimitPerMinute: s.SWITCHBOARD_WEBHOOK_RATE_LIMIT,
+      maxBodyBytes: s.SWITCHBOARD_WEBHOOK_MAX_BYTES,
+      maxAttempts: s.SWITCHBOARD_WEBHOOK_MAX_ATTEMPTS,
+    },
   };
 }

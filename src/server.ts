@@ -74,6 +74,7 @@ export async function startServer(
     // `serve` and `worker` execute runs and tick the scheduler; `api` only queues runs.
     const worker = role === 'api' ? undefined : createSyncWorker(app.services, backgroundTasks(app.services));
     worker?.start();
+    if (worker) app.services.webhookProcessor.start();
     const url = await app.listen({ port: config.port, host: config.host });
     logger.info(
       { role, version: VERSION, url, database: ctx.database.dialect, redis: Boolean(ctx.redis) },

@@ -29,6 +29,11 @@ import { SyncService } from './modules/sync/api/service.js';
 import { createRunQueue, type QueueBackend } from './modules/sync/engine/engine.js';
 import { TeamService } from './modules/teams/service.js';
 import { UserService } from './modules/users/service.js';
+import { WebhookProcessor } from './modules/webhooks/processor.js';
+import { rateGate } from './modules/webhooks/rate-gate.js';
+import { WebhookReceiver } from './modules/webhooks/receiver.js';
+import { WebhookService } from './modules/webhooks/service.js';
+import { processorWaker, WEBHOOK_EVENTS_TOPIC } from './modules/webhooks/wake.js';
 import { resolveSecretBox } from './platform/crypto/key-ring.js';
 import type { SecretBox } from './platform/crypto/secret-box.js';
 import { keyedLock } from './platform/db/keyed-lock.js';
@@ -86,6 +91,12 @@ export interface Services {
   readonly previews: PreviewService;
   /** Connectors' actions on connections (post a message, start a scan). */
   readonly actions: ActionService;
+  /** Connections' inbound webhooks: management, received events, replay. */
+  readonly webhooks: WebhookService;
+  /** The public receiver of webhook deliveries. */
+  readonly webhookReceiver: WebhookReceiver;
+  /** Processes received events (started by the processes that run background work). */
+  readonly webhookProcessor: WebhookProcessor;
   /** The evidence each connection's syncs collected. */
   readonly evidence: EvidenceService;
   /** Connection health checks and reports. */
@@ -126,7 +137,44 @@ export function createServices(
     auth,
     outbound,
   );
+  const sync = new SyncService(
+    database.db,
+    queue,
+    config.sync,
+    (topic) => invalidation.notify(topic),
+    logger,
+  );
+  const webhookProcessor = new WebhookProcessor({
+    db: database.db,
+    connectors,
+    secrets,
+    auth,
+    outbound,
+    triggerSync: (orgId, connectionId, now) => sync.triggerByWebhook(orgId, connectionId, now),
+    settings: config.webhooks,
+    clock,
+    logger,
+  });
+  invalidation.on(WEBHOOK_EVENTS_TOPIC, () => webhookProcessor.wake());
+  const wakeProcessors = processorWaker(invalidation, () => webhookProcessor.wake());
   return {
+    webhooks: new WebhookService(
+      database.db,
+      connectors,
+      secretBox,
+      config.publicUrl,
+      wakeProcessors,
+      config.webhooks.retentionDays,
+    ),
+    webhookReceiver: new WebhookReceiver(
+      database.db,
+      connectors,
+      secretBox,
+      rateGate(config.webhooks.rateLimitPerMinute, () => clock.now().getTime(), ctx.redis),
+      logger,
+      wakeProcessors,
+    ),
+    webhookProcessor,
     outbound,
     oauthTokens,
     catalog,
@@ -156,7 +204,7 @@ export function createServices(
     previews: new PreviewService(database.db, connectors),
     evidence: new EvidenceService(database.db),
     actions: new ActionService(database.db, connectors, secrets, auth, outbound, logger),
-    sync: new SyncService(database.db, queue, config.sync, (topic) => invalidation.notify(topic), logger),
+    sync,
     ctx,
     accessTokens,
     apiKeyUsage,
@@ -186,6 +234,7 @@ export function createServices(
 
 /** Writes what services hold in memory (API key usage counts). */
 export async function closeServices(services: Services): Promise<void> {
+  await services.webhookProcessor.stop();
   await services.apiKeyUsage.close();
   await services.queue.close();
   await services.events.close();

@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'gone'
   | 'unprocessable'
   | 'too_large'
   | 'rate_limited'
@@ -43,6 +44,11 @@ export const errorCodes = {
   },
   RUN_NOT_FOUND: { kind: 'not_found', message: 'Run not found' },
   EVIDENCE_NOT_FOUND: { kind: 'not_found', message: 'Evidence not found' },
+  WEBHOOK_NOT_FOUND: { kind: 'not_found', message: 'Webhook not found' },
+  WEBHOOK_EVENT_NOT_FOUND: { kind: 'not_found', message: 'Webhook event not found' },
+  WEBHOOK_INACTIVE: { kind: 'gone', message: 'The webhook is inactive' },
+  WEBHOOK_SIGNATURE_INVALID: { kind: 'unauthenticated', message: 'Invalid signature' },
+  WEBHOOK_PAYLOAD_INVALID: { kind: 'invalid', message: 'Invalid payload' },
   ACTION_NOT_FOUND: { kind: 'not_found', message: "The connection's connector has no such action" },
   REQUEST_TIMEOUT: { kind: 'invalid', message: 'The request did not arrive in time' },
   EMAIL_TAKEN: { kind: 'conflict', message: 'An account with this email already exists' },

@@ -35,6 +35,8 @@ const OWNERS: Record<string, string> = {
   sync_evidence: 'sync',
   events: 'events',
   event_consumers: 'events',
+  webhooks: 'webhooks',
+  webhook_events: 'webhooks',
 };
 
 /**

@@ -79,6 +79,7 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
   });
   const worker = options.worker ? createSyncWorker(app.services, backgroundTasks(app.services)) : undefined;
   worker?.start({ tick: false });
+  if (worker) app.services.webhookProcessor.start();
   return {
     app,
     ctx,

@@ -3,6 +3,8 @@
  * app's own route table: a route added later is swept without anyone writing a case for it.
  * Rate limits are off: the sweep sends hundreds of requests from one address.
  */
+
+import { createHmac } from 'node:crypto';
 import type { InjectOptions, LightMyRequestResponse, onRouteHookHandler } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Access } from '../../src/modules/auth/guard.js';
@@ -33,6 +35,9 @@ const OPEN: Record<string, Access | 'outside the guard'> = {
   'POST /api/v1/auth/logout': 'public',
   'GET /api/v1/integrations/oauth/callback': 'public',
   'POST /api/v1/invitations/:token/accept': 'optional',
+  // Provider deliveries: the signature, checked by the webhook's scheme, is the credential.
+  'POST /api/v1/webhooks/receive/:id': 'public',
+  'GET /api/v1/webhooks/receive/:id': 'public',
   // The API's own description, served by the OpenAPI plugin beside the guarded scope.
   'GET /api/v1/openapi.json': 'outside the guard',
 };
@@ -55,7 +60,16 @@ const SIGNED_IN = [
 ];
 
 /** The kinds of object an org owns, one of each in every org of the fixture. */
-type Owned = 'org' | 'user' | 'team' | 'apiKey' | 'connection' | 'run' | 'evidence';
+type Owned =
+  | 'org'
+  | 'user'
+  | 'team'
+  | 'apiKey'
+  | 'connection'
+  | 'run'
+  | 'evidence'
+  | 'webhook'
+  | 'webhookEvent';
 
 /**
  * What each path parameter names, keyed by the segment before it (`:id` means a team after
@@ -71,6 +85,10 @@ const PARAMS: Record<string, { owned: Owned } | { global: (f: Fixture) => string
   'integration-connections/:id': { owned: 'connection' },
   'runs/:rid': { owned: 'run' },
   'evidence/:eid': { owned: 'evidence' },
+  'webhooks/:wid': { owned: 'webhook' },
+  'events/:eid': { owned: 'webhookEvent' },
+  // A receiver URL is public: its webhook is found by id alone, whatever the caller.
+  'receive/:id': { global: () => 'no-such-webhook' },
   // An action is the connector's: the same names in every org.
   'actions/:action': { global: () => 'no-such-action' },
   // The catalog is the platform's: every org sees the same entries.
@@ -323,6 +341,22 @@ describe('route sweep', () => {
         collected_at: clock.now().toISOString(),
       })
       .execute();
+    const hook = await h.call('POST', `/integration-connections/${connection}/webhooks`, {
+      name: 'Sweep hook',
+    });
+    expect(hook.statusCode, hook.body).toBe(201);
+    const body = JSON.stringify({ type: 'sweep' });
+    const { id: webhook, webhook_secret: secret } = hook.json().data;
+    const delivered = await t.app.inject({
+      method: 'POST',
+      url: `${API}/webhooks/receive/${webhook}`,
+      headers: {
+        'content-type': 'application/json',
+        'x-webhook-signature': createHmac('sha256', secret).update(body).digest('hex'),
+      },
+      payload: body,
+    });
+    expect(delivered.statusCode, delivered.body).toBe(200);
     return {
       admin,
       ids: {
@@ -333,6 +367,8 @@ describe('route sweep', () => {
         connection,
         run,
         evidence,
+        webhook,
+        webhookEvent: delivered.json().event_id,
       },
     };
   }

@@ -293,10 +293,13 @@ describe('every protected route', () => {
     );
     expect(open.sort()).toEqual([
       'GET /api/v1/integrations/oauth/callback',
+      // The webhook receiver: a delivery's signature is its credential.
+      'GET /api/v1/webhooks/receive/{id}',
       'POST /api/v1/auth/login',
       'POST /api/v1/auth/logout',
       'POST /api/v1/auth/refresh',
       'POST /api/v1/auth/register',
+      'POST /api/v1/webhooks/receive/{id}',
     ]);
   });
 });

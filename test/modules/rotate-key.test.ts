@@ -2,6 +2,7 @@ import type { NotNull } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionSecrets } from '../../src/modules/connections/secrets.js';
 import { reencryptRow, reencryptSecrets } from '../../src/modules/credentials/rotate-key.js';
+import { openWebhookSecret } from '../../src/modules/webhooks/secret.js';
 import { KeyRing } from '../../src/platform/crypto/key-ring.js';
 import { SecretBox } from '../../src/platform/crypto/secret-box.js';
 import { newId } from '../../src/platform/ids.js';
@@ -211,5 +212,49 @@ describe('rotate-key: re-encrypting connection secrets', () => {
     expect(t.logs.lines.filter((l) => l.connection_id === foreign)).toHaveLength(1);
     expect(t.logs.text()).not.toContain(copied);
     expect(t.logs.text()).not.toContain(tokens.get(other));
+  });
+});
+
+describe('rotate-key: re-encrypting inbound webhook secrets', () => {
+  let t: TestApp;
+  afterAll(() => t?.close());
+
+  it('re-seals each webhook’s secret under the new key, so deliveries still verify with the same secret', async () => {
+    t = await testApp({
+      env: { SWITCHBOARD_ENCRYPTION_KEY: KEY_A.toString('base64'), SWITCHBOARD_RATE_LIMITS: 'false' },
+    });
+    const admin = await seedUser(t);
+    const db = t.ctx.database.db;
+    const demo = await db
+      .selectFrom('integration_definitions')
+      .select('id')
+      .where('slug', '=', 'demo')
+      .executeTakeFirstOrThrow();
+    const connection = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/integration-connections',
+      headers: admin.auth,
+      payload: { definition_id: demo.id, name: 'Hooks', config: { api_token: 'x' } },
+    });
+    const hook = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/integration-connections/${connection.json().data.id}/webhooks`,
+      headers: admin.auth,
+      payload: { name: 'Hook' },
+    });
+    expect(hook.statusCode, hook.body).toBe(201);
+    const { id, webhook_secret: secret } = hook.json().data;
+
+    const rotated = new SecretBox(new KeyRing(KEY_B, [KEY_A]));
+    const result = await reencryptSecrets(db, rotated);
+    expect(result).toMatchObject({ reencrypted: 2, failed: 0 });
+    const row = await db
+      .selectFrom('webhooks')
+      .select('secret')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const onlyB = new SecretBox(new KeyRing(KEY_B));
+    expect(openWebhookSecret(onlyB, admin.orgId, id, row.secret)).toBe(secret);
+    expect(() => openWebhookSecret(new SecretBox(new KeyRing(KEY_A)), admin.orgId, id, row.secret)).toThrow();
   });
 });

@@ -5,6 +5,8 @@ import { SYSTEM_ACTOR } from '../auth/principal.js';
 import { recordChange } from '../connections/change.js';
 import { ConnectionSecrets } from '../connections/secrets.js';
 import { connectionsWithSecrets, replaceSecrets } from '../connections/store.js';
+import { openWebhookSecret, sealWebhookSecret } from '../webhooks/secret.js';
+import { replaceWebhookSecret, webhooksWithSecrets } from '../webhooks/storage/webhooks.js';
 import { replaceUserSecrets, userCredentialsWithSecrets } from './store.js';
 
 const BATCH_SIZE = 500;
@@ -27,14 +29,17 @@ export interface SealedUserRow {
 export type RowOutcome = 'reencrypted' | 'current' | 'changed' | 'failed';
 
 export interface RotationResult {
-  /** Connections and users' own credentials holding secrets. */
+  /** Connections, users' own credentials and inbound webhooks holding secrets. */
   scanned: number;
   reencrypted: number;
   alreadyCurrent: number;
   /** Rewritten by someone else between our read and our write; left as that writer sealed it. */
   changed: number;
   failed: number;
-  /** What did not decrypt (ids only, never their content): connection ids, `<connection>:<user>` for users' credentials. */
+  /**
+   * What did not decrypt (ids only, never their content): connection ids, `<connection>:<user>` for
+   * users' credentials, `webhook:<id>` for webhooks.
+   */
   failedIds: string[];
 }
 
@@ -97,9 +102,27 @@ export async function reencryptUserRow(
   return replaced ? 'reencrypted' : 'changed';
 }
 
+/** The same for an inbound webhook's secret. */
+export async function reencryptWebhookRow(
+  db: Db,
+  secretBox: SecretBox,
+  row: { id: string; org_id: string; secret: string },
+): Promise<RowOutcome> {
+  const resealed = reseal(secretBox, row.secret, () =>
+    sealWebhookSecret(
+      secretBox,
+      row.org_id,
+      row.id,
+      openWebhookSecret(secretBox, row.org_id, row.id, row.secret),
+    ),
+  );
+  if (resealed === 'current' || resealed === 'failed') return resealed;
+  return (await replaceWebhookSecret(db, row.id, row.secret, resealed)) ? 'reencrypted' : 'changed';
+}
+
 /**
- * Walks every connection with secrets, then every user's credential with tokens, in key order, and
- * re-seals those not under the primary key.
+ * Walks every connection with secrets, every user's credential with tokens, then every inbound
+ * webhook's secret, in key order, and re-seals those not under the primary key.
  */
 export async function reencryptSecrets(
   db: Db,
@@ -149,6 +172,16 @@ export async function reencryptSecrets(
     const last = batch.at(-1);
     if (!last || batch.length < BATCH_SIZE) break;
     userAfter = last;
+  }
+  let webhookAfter: string | undefined;
+  for (;;) {
+    const batch = await webhooksWithSecrets(db, webhookAfter, BATCH_SIZE);
+    for (const row of batch) {
+      count(await reencryptWebhookRow(db, secretBox, row), `webhook:${row.id}`, { webhook_id: row.id });
+    }
+    const last = batch.at(-1);
+    if (!last || batch.length < BATCH_SIZE) break;
+    webhookAfter = last.id;
   }
   logger?.info(
     {

@@ -12,7 +12,7 @@ interface EventType<S extends TSchema> {
   schema: S;
 }
 
-export type SubjectType = 'connection' | 'sync_run' | 'api_key' | 'member';
+export type SubjectType = 'connection' | 'sync_run' | 'api_key' | 'member' | 'webhook';
 
 const type = <S extends TSchema>(
   subject: SubjectType,
@@ -88,6 +88,17 @@ export const EVENT_TYPES = {
     CredentialChange,
   ),
   'credential.revoked': type('connection', "A connection's credentials were removed.", CredentialChange),
+  'webhook.received': type(
+    'webhook',
+    'An inbound webhook stored a delivery (subject: the webhook); processing follows when accepted.',
+    Payload({
+      connection_id: Text,
+      event_id: Text,
+      event_type: NullableText,
+      delivery_id: NullableText,
+      status: Type.String({ description: 'accepted | ignored | duplicate' }),
+    }),
+  ),
   'api_key.created': type(
     'api_key',
     'An API key was created.',

@@ -2,6 +2,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logging/logger.js';
+import { WakeLoop } from '../../platform/wake-loop.js';
 import {
   advanceConsumer,
   type ConsumerCursor,
@@ -30,13 +31,9 @@ export interface ConsumerOptions {
  */
 export class EventConsumer {
   readonly #owner = newId();
-  #timer: NodeJS.Timeout | undefined;
-  #pass: Promise<void> | undefined;
-  #again = false;
-  #stopped = true;
+  readonly #loop: WakeLoop;
   #unsubscribe: (() => void) | undefined;
   readonly #batchSize: number;
-  readonly #pollMs: number;
   readonly #leaseMs: number;
 
   constructor(
@@ -52,46 +49,27 @@ export class EventConsumer {
     options: ConsumerOptions = {},
   ) {
     this.#batchSize = options.batchSize ?? 100;
-    this.#pollMs = options.pollMs ?? 5_000;
     this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#loop = new WakeLoop(() => this.drain(), {
+      pollMs: options.pollMs ?? 5_000,
+      onError: (err) =>
+        deps.logger.error({ err, consumer: name }, 'event consumer failed; retried on its next wake-up'),
+    });
   }
 
   start(): void {
-    this.#stopped = false;
     this.#unsubscribe = this.deps.subscribe(this);
-    this.#timer = setInterval(() => this.wake(), this.#pollMs);
-    this.#timer.unref();
-    this.wake();
+    this.#loop.start();
   }
 
   /** Reads what is new; a wake-up during a read starts another read after it. */
   wake(): void {
-    if (this.#stopped) return;
-    if (this.#pass) {
-      this.#again = true;
-      return;
-    }
-    this.#pass = this.drain()
-      .then(
-        () => undefined,
-        (err: unknown) =>
-          this.deps.logger.error(
-            { err, consumer: this.name },
-            'event consumer failed; retried on its next wake-up',
-          ),
-      )
-      .finally(() => {
-        this.#pass = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.wake();
-        }
-      });
+    this.#loop.wake();
   }
 
   /** Resolves once this consumer has read everything there is (tests wait on it). */
-  async idle(): Promise<void> {
-    while (this.#pass) await this.#pass;
+  idle(): Promise<void> {
+    return this.#loop.idle();
   }
 
   /** Hands every readable event to the handler; returns how many. */
@@ -112,10 +90,8 @@ export class EventConsumer {
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
     this.#unsubscribe?.();
-    clearInterval(this.#timer);
-    await this.idle();
+    await this.#loop.stop();
     await releaseConsumer(this.deps.db, this.name, this.#owner);
   }
 

@@ -318,6 +318,48 @@ export interface EventConsumersTable {
   updated_at: Timestamp;
 }
 
+export interface WebhooksTable {
+  id: string;
+  org_id: string;
+  connection_id: string;
+  name: string;
+  description: string | null;
+  scheme: string;
+  signature_header: string;
+  signature_algo: string;
+  event_types: Json<string[]>;
+  status: string;
+  /** Sealed (SecretBox), bound to the org and the webhook. */
+  secret: string;
+  rate_limit_per_minute: number | null;
+  total_received: Generated<number>;
+  total_processed: Generated<number>;
+  total_failed: Generated<number>;
+  last_received_at: Timestamp | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookEventsTable {
+  id: string;
+  org_id: string;
+  connection_id: string;
+  webhook_id: string;
+  delivery_id: string | null;
+  dedupe_key: string | null;
+  event_type: string | null;
+  status: string;
+  headers: Json<Record<string, string>>;
+  payload: Json<object>;
+  error: string | null;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  lease_until: Timestamp | null;
+  received_at: Timestamp;
+  processed_at: Timestamp | null;
+}
+
 export interface Tables {
   system_settings: SystemSettingsTable;
   orgs: OrgsTable;
@@ -340,4 +382,6 @@ export interface Tables {
   sync_evidence: SyncEvidenceTable;
   events: EventsTable;
   event_consumers: EventConsumersTable;
+  webhooks: WebhooksTable;
+  webhook_events: WebhookEventsTable;
 }

@@ -5,7 +5,7 @@ import type { PageQuery, SortOrder } from '../../../platform/http/envelope.js';
 import type { Logger } from '../../../platform/logging/logger.js';
 import type { JobQueue } from '../../../platform/queue/job-queue.js';
 import { recordAudit } from '../../audit/service.js';
-import type { Caller } from '../../auth/principal.js';
+import { type Caller, SYSTEM_ACTOR } from '../../auth/principal.js';
 import {
   type ConnectionStatus,
   type ConnectionWithDefinition,
@@ -124,6 +124,22 @@ export class SyncService {
       status: 'pending' satisfies RunStatus,
       message: QUEUED_MESSAGE,
     };
+  }
+
+  /**
+   * Queues an incremental run because a webhook event said the provider changed (trigger
+   * `webhook`): none when the connection is not connected or already has a run pending or running,
+   * which will see the change. The run's id, if one was queued.
+   */
+  async triggerByWebhook(orgId: string, id: string, now: Date): Promise<string | undefined> {
+    const runId = await this.db.transaction().execute(async (tx) => {
+      const connection = await findConnection(tx, orgId, id);
+      if (connection?.status !== ('connected' satisfies ConnectionStatus)) return undefined;
+      const run = { trigger: 'webhook' as const, fullSync: false, actor: SYSTEM_ACTOR };
+      return insertRun(tx, newRunRow(connection, run, this.settings, now));
+    });
+    if (runId) await this.dispatch(runId);
+    return runId;
   }
 
   /** Hands a committed run to the queue; if that fails, the reaper finds the pending row later. */

@@ -6,5 +6,6 @@ export function backgroundTasks(services: Services): TickTask[] {
   return [
     { name: 'health checks', run: (now) => services.health.runDue(now) },
     { name: 'event retention', run: (now) => services.events.prune(now) },
+    { name: 'webhook event retention', run: (now) => services.webhooks.prune(now) },
   ];
 }

@@ -10,6 +10,7 @@ import { sync } from './0007_sync.js';
 import { userCredentials } from './0008_user_credentials.js';
 import { connectionListIndexes } from './0009_connection_list_indexes.js';
 import { events } from './0010_events.js';
+import { webhooks } from './0011_webhooks.js';
 
 /** A migration receives the column types of the dialect it runs on, so one set serves both. */
 export interface SchemaMigration {
@@ -28,4 +29,5 @@ export const migrations: Record<string, SchemaMigration> = {
   '0008_user_credentials': userCredentials,
   '0009_connection_list_indexes': connectionListIndexes,
   '0010_events': events,
+  '0011_webhooks': webhooks,
 };
