@@ -7,6 +7,8 @@ import { sign } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateOrg, ownerToken } from '../fakes/github/model.js';
 import { type FakeGitHub, startFakeGitHub } from '../fakes/github/server.js';
+import { verificationRequest } from '../fakes/okta/event-hooks.js';
+import { SIGNING_SECRET, signedRequest, urlVerification } from '../fakes/slack/events.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 import { type SeededUser, seedUser } from '../helpers/identity.js';
 import { SYNC_TEST_ENV, syncHarness } from '../helpers/sync.js';
@@ -97,5 +99,57 @@ describe('GitHub webhooks through the receiver', () => {
       (r) => r.entity === 'repositories' && r.data.name === target.name,
     );
     expect(synced?.data).toEqual(stored?.data);
+  });
+
+  // Nothing is called at the provider: these connections point at a closed port.
+  const nowhere = 'http://127.0.0.1:9/';
+
+  it('answers Slack’s signed url_verification with its challenge, with the signing secret Slack issued', async () => {
+    const id = await h.create('slack', { bot_token: 'xoxb-not-called', base_url: nowhere });
+    const hook = await h.call('POST', `/integration-connections/${id}/webhooks`, {
+      name: 'Slack events',
+      webhook_secret: SIGNING_SECRET,
+    });
+    expect(hook.json().data).toMatchObject({ scheme: 'slack', webhook_secret: SIGNING_SECRET });
+    const request = signedRequest(urlVerification('3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P'), {
+      at: new Date(),
+    });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/webhooks/receive/${hook.json().data.id}`,
+      headers: request.headers,
+      payload: request.body,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P' });
+    // A handshake is not an event.
+    const events = await h.call(
+      'GET',
+      `/integration-connections/${id}/webhooks/${hook.json().data.id}/events`,
+    );
+    expect(events.json().pagination.total).toBe(0);
+  });
+
+  it('answers Okta’s one-time verification GET when it carries the shared secret', async () => {
+    const id = await h.create('okta', {
+      domain: 'acme.okta.com',
+      api_token: 'not-called',
+      base_url: nowhere,
+    });
+    const hook = await h.call('POST', `/integration-connections/${id}/webhooks`, { name: 'Okta event hook' });
+    const { id: webhookId, webhook_secret: secret, scheme } = hook.json().data;
+    expect(scheme).toBe('okta');
+    const verify = (with_: string) => {
+      const request = verificationRequest(with_, 'ZU3EE9s1sRdfzS5ys2UHRE1zFHaW3nqSMb9FwOHMYQj');
+      return t.app.inject({
+        method: 'GET',
+        url: `/api/v1/webhooks/receive/${webhookId}`,
+        headers: request.headers,
+      });
+    };
+    const answered = await verify(secret);
+    expect(answered.statusCode, answered.body).toBe(200);
+    expect(answered.json()).toEqual({ verification: 'ZU3EE9s1sRdfzS5ys2UHRE1zFHaW3nqSMb9FwOHMYQj' });
+    expect((await verify('whsec_wrong')).statusCode).toBe(401);
   });
 });

@@ -61,10 +61,15 @@ export const webhookReceiveRoutes: ModuleRoutes = async (app, { ctx, webhookRece
         description,
         params: IdParams,
         response: {
-          200: Type.Object({
-            status: Type.String({ description: 'accepted | ignored | duplicate' }),
-            event_id: Type.String(),
-          }),
+          200: Type.Union([
+            Type.Object({
+              status: Type.String({ description: 'accepted | ignored | duplicate' }),
+              event_id: Type.String(),
+            }),
+            Type.Record(Type.String(), Type.Unknown(), {
+              description: 'A provider’s handshake answered (Slack’s url_verification: `{ challenge }`)',
+            }),
+          ]),
           ...errorResponses(400, 401, 404, 410, 413, 429),
         },
       },
