@@ -1,5 +1,6 @@
 // What a provider brings to the benchmark: its connector and connection config, and the bare loop
-// that makes the requests its sync makes, with undici's request and JSON.parse, storing nothing.
+// that makes the requests its sync makes, with undici's request and JSON.parse, storing nothing:
+// GETs paged by `Link` (Okta, GitHub), or POSTs (AWS's JSON protocol, Slack's Web API).
 import { request } from 'undici';
 import type { Connector } from '../../src/connectors/sdk.js';
 import { nextLink } from '../../src/connectors/toolkit/pagination.js';
@@ -46,4 +47,12 @@ export async function pages<T>(
     await each(answer.body as T[]);
     url = answer.next;
   }
+}
+
+/** POST `body` to `url`, the answer parsed; anything but a 200 is thrown (the bare loop retries nothing). */
+export async function post<T>(url: string, headers: Record<string, string>, body: string): Promise<T> {
+  const response = await request(url, { method: 'POST', headers, body });
+  const text = await response.body.text();
+  if (response.statusCode !== 200) throw new Error(`POST ${url}: HTTP ${response.statusCode} ${text}`);
+  return JSON.parse(text) as T;
 }

@@ -10,7 +10,10 @@ export interface FakeStats {
   requests: number;
   /** Requests per rate-limit family, as the fake counts them apart. */
   families: Record<string, number>;
-  /** Answers that were the budget refusing a request (Okta's 429 E0000047, GitHub's primary-limit 403). */
+  /**
+   * Answers that were the budget refusing a request (Okta's 429 E0000047, GitHub's primary-limit 403,
+   * AWS's ThrottlingException, Slack's 429 `ratelimited`).
+   */
   rateLimited: number;
 }
 

@@ -1,26 +1,28 @@
 // Entry point of the connectors benchmark's engine processes:
-// `engine.ts okta|github ROUNDS LIMIT WINDOW_MS SMALL LARGE`, SMALL and LARGE the provider's fakes
+// `engine.ts PROVIDER ROUNDS SMALL LARGE [LIMIT WINDOW_MS]`, SMALL and LARGE the provider's fakes
 // (`{ url, control, records }` as JSON, `records` what a full sync of the org stores), on a SQLite
-// database of its own. Prints two JSON lines, `{ "msg": "throughput", … }` and
-// `{ "msg": "pacing", … }`, with what it measured. Each provider runs in a fresh process, so that
-// one's heap, JIT state and database do not leak into the other's.
+// database of its own. Prints `{ "msg": "throughput", … }` with what it measured and, given a budget
+// (LIMIT requests a WINDOW_MS window), `{ "msg": "pacing", … }`. Each provider runs in a fresh
+// process, so that one's heap, JIT state and database do not leak into the other's.
 import type { SyncContext } from '../../src/connectors/sdk.js';
 import { connectorContext } from '../../src/connectors/toolkit/context.js';
 import { tuneHeapForServing } from '../../src/platform/heap-tuning.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { createOutbound } from '../../src/platform/outbound/outbound.js';
 import { connectThroughApi, type Engine, openEngine, runEnded, triggerSync } from '../sync/harness.js';
+import { awsConfig } from './aws-config.js';
 import type { Provider } from './bare.js';
 import { type Budget, type FakeControl, fakeControl } from './control.js';
 import { github } from './github.js';
 import { okta } from './okta.js';
+import { slack } from './slack.js';
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
 
 // As `switchboard serve` and `switchboard worker` run the engine.
 tuneHeapForServing();
 
-const PROVIDERS: Record<string, Provider> = { okta, github };
+const PROVIDERS: Record<string, Provider> = { okta, github, 'aws-config': awsConfig, slack };
 
 /** A fake provider process: its API, its control channel, and what a full sync of its org stores. */
 interface Fake {
@@ -122,9 +124,10 @@ async function engineSync(engine: Engine, slug: string, fake: Fake, name: string
  * After one untimed round of each on the small org (JIT, connection pools, SQLite's page cache):
  * 1. throughput: engine vs bare loop on the large org, alternated `rounds` times, every round kept
  *    (the parent takes the best);
- * 2. pacing: the small org's sync under `budget`, after the bare loop's time for it without one.
+ * 2. pacing, given a `budget`: the small org's sync under it, after the bare loop's time for it
+ *    without one.
  */
-async function measure(slug: string, rounds: number, budget: Budget, small: Fake, large: Fake) {
+async function measure(slug: string, rounds: number, small: Fake, large: Fake, budget: Budget) {
   const provider = PROVIDERS[slug]!;
   const engine = await openEngine({ connectors: [provider.connector] });
   try {
@@ -151,6 +154,7 @@ async function measure(slug: string, rounds: number, budget: Budget, small: Fake
       wallMs: runs.map((r) => r.wallMs),
       runRequests: runs.map((r) => r.stats.requests),
     });
+    if (!budget) return;
     const unpaced = await bareLoop(provider, small);
     const paced = await engineSync(engine, slug, small, 'Paced', budget);
     print({
@@ -176,12 +180,15 @@ function fakeOf(json: string | undefined): Fake {
   return { url, control: fakeControl(control), records };
 }
 
-const [slug, rounds, limit, windowMs, small, large] = process.argv.slice(2);
+const [slug, rounds, small, large, limit, windowMs] = process.argv.slice(2);
 try {
-  if (!PROVIDERS[slug ?? ''])
-    throw new Error(`usage: engine.ts okta|github ROUNDS LIMIT WINDOW_MS SMALL LARGE`);
-  const budget = { limit: Number(limit), windowMs: Number(windowMs) };
-  await measure(slug!, Number(rounds), budget, fakeOf(small), fakeOf(large));
+  if (!PROVIDERS[slug ?? '']) {
+    throw new Error(
+      `usage: engine.ts ${Object.keys(PROVIDERS).join('|')} ROUNDS SMALL LARGE [LIMIT WINDOW_MS]`,
+    );
+  }
+  const budget = limit === undefined ? null : { limit: Number(limit), windowMs: Number(windowMs) };
+  await measure(slug!, Number(rounds), fakeOf(small), fakeOf(large), budget);
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);

@@ -1,14 +1,19 @@
-// Entry point of the connectors benchmark's provider processes: `fake.ts okta USERS LATENCY_MS` or
-// `fake.ts github REPOSITORIES LATENCY_MS`, the fake of the connector's tests (test/fakes/) serving
-// an org of that size, each answer after LATENCY_MS. A process of its own, so that serving does not
-// compete with the engine (or the bare loop) for their event loop. A second server on loopback is
-// its control channel (control.ts). Prints one JSON line: where both listen and how many records a
-// full sync stores.
+// Entry point of the connectors benchmark's provider processes: `fake.ts PROVIDER SIZE LATENCY_MS`,
+// the fake of the connector's tests (test/fakes/) serving an org of that size (Okta's users,
+// GitHub's repositories, AWS Config's resources, Slack's members), each answer after LATENCY_MS. A
+// process of its own, so that serving does not compete with the engine (or the bare loop) for their
+// event loop. A second server on loopback is its control channel (control.ts). Prints one JSON line:
+// where both listen and how many records a full sync stores.
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { expectedRecords } from '../../test/fakes/aws-config/account.js';
+import { startFakeAws } from '../../test/fakes/aws-config/server.js';
 import { generateOrg, ownerToken } from '../../test/fakes/github/model.js';
 import { startFakeGitHub } from '../../test/fakes/github/server.js';
 import { startFakeOkta } from '../../test/fakes/okta/server.js';
+import { startFakeSlack } from '../../test/fakes/slack/server.js';
+import { visibleChannels } from '../../test/fakes/slack/workspace.js';
+import { AWS_REGIONS } from './aws-config.js';
 import type { Budget, FakeStats } from './control.js';
 import { GITHUB_ORG, GITHUB_TOKEN } from './github.js';
 import { OKTA_TOKEN } from './okta.js';
@@ -89,6 +94,59 @@ async function github(repositories: number, latencyMs: number): Promise<Served> 
   };
 }
 
+/** AWS Config's account: a rule for every hundred resources, at least one of each of the fake's ten managed rules. */
+async function awsConfig(resources: number, latencyMs: number): Promise<Served> {
+  const fake = await startFakeAws({
+    regions: AWS_REGIONS,
+    resources,
+    rules: Math.max(10, Math.round(resources / 100)),
+    latencyMs,
+  });
+  const expected = expectedRecords(fake.account);
+  return {
+    url: fake.url,
+    records: expected.config_rules + expected.evaluation_results + expected.resources,
+    setBudget: (budget) => {
+      fake.setBudget(budget ?? undefined);
+    },
+    // The fake counts every operation against one budget, and refuses with ThrottlingException (STS: Throttling).
+    log: () =>
+      fake.requests.map((r) => ({
+        family: 'all',
+        rateLimited: r.code === 'ThrottlingException' || r.code === 'Throttling',
+      })),
+    clearLog: () => {
+      fake.requests.length = 0;
+    },
+  };
+}
+
+/** A Slack workspace: a channel for every 25 members. */
+async function slack(members: number, latencyMs: number): Promise<Served> {
+  const fake = await startFakeSlack({ members, channels: Math.ceil(members / 25), latencyMs });
+  const { data } = fake;
+  return {
+    url: fake.url,
+    // Every member listed (deactivated ones and bots too), the channels the bot sees, the workspace.
+    records: data.members.length + visibleChannels(data, data.bot.userId).length + 1,
+    setBudget: (budget) => {
+      fake.budget = budget ?? undefined;
+    },
+    // Slack counts calls per method.
+    log: () => fake.requests.map((r) => ({ family: r.method, rateLimited: r.rateLimited })),
+    clearLog: () => {
+      fake.requests.length = 0;
+    },
+  };
+}
+
+const PROVIDERS: Record<string, (size: number, latencyMs: number) => Promise<Served>> = {
+  okta,
+  github,
+  'aws-config': awsConfig,
+  slack,
+};
+
 function stats(served: Served): FakeStats {
   const families: Record<string, number> = {};
   let rateLimited = 0;
@@ -124,10 +182,13 @@ async function serveControl(served: Served): Promise<string> {
 }
 
 const [provider, size, latency] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
-if ((provider !== 'okta' && provider !== 'github') || !(size >= 1) || !(latency >= 0)) {
-  throw new Error(`usage: fake.ts okta|github SIZE LATENCY_MS (got ${process.argv.slice(2).join(' ')})`);
+const serve = PROVIDERS[provider ?? ''];
+if (!serve || !(size >= 1) || !(latency >= 0)) {
+  throw new Error(
+    `usage: fake.ts ${Object.keys(PROVIDERS).join('|')} SIZE LATENCY_MS (got ${process.argv.slice(2).join(' ')})`,
+  );
 }
-const served = provider === 'okta' ? await okta(size, latency) : await github(size, latency);
+const served = await serve(size, latency);
 const control = await serveControl(served);
 process.stdout.write(
   `${JSON.stringify({ msg: 'listening', url: served.url, control, records: served.records })}\n`,
