@@ -37,6 +37,11 @@ const OWNERS: Record<string, string> = {
   event_consumers: 'events',
   webhooks: 'webhooks',
   webhook_events: 'webhooks',
+  webhook_endpoints: 'webhook-endpoints',
+  org_event_types: 'webhook-endpoints',
+  published_event_keys: 'webhook-endpoints',
+  webhook_messages: 'webhook-endpoints',
+  webhook_attempts: 'webhook-endpoints',
 };
 
 /**

@@ -360,6 +360,81 @@ export interface WebhookEventsTable {
   processed_at: Timestamp | null;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string | null;
+  url: string;
+  event_types: Json<string[]>;
+  enabled: boolean;
+  disabled_reason: string | null;
+  /** Sealed (SecretBox), bound to the org and the endpoint. */
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Timestamp | null;
+  rate_limit_per_second: number | null;
+  retry_policy: Json<{
+    max_retries?: number;
+    retry_delay_ms?: number;
+    backoff_factor?: number;
+    timeout_ms?: number;
+  }> | null;
+  ordered: boolean;
+  failing_since: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OrgEventTypesTable {
+  id: string;
+  org_id: string;
+  name: string;
+  description: string | null;
+  schema: Json<Record<string, unknown>> | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PublishedEventKeysTable {
+  org_id: string;
+  key: string;
+  event_id: string;
+  request_hash: string;
+  created_at: Timestamp;
+}
+
+export interface WebhookMessagesTable {
+  id: string;
+  org_id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  payload: Json<Record<string, unknown>>;
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  lease_until: Timestamp | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  delivered_at: Timestamp | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  message_id: string;
+  endpoint_id: string;
+  attempt: number;
+  url: string;
+  status_code: number | null;
+  duration_ms: number;
+  response_body: string | null;
+  error: string | null;
+  created_at: Timestamp;
+}
+
 export interface Tables {
   system_settings: SystemSettingsTable;
   orgs: OrgsTable;
@@ -384,4 +459,9 @@ export interface Tables {
   event_consumers: EventConsumersTable;
   webhooks: WebhooksTable;
   webhook_events: WebhookEventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  org_event_types: OrgEventTypesTable;
+  published_event_keys: PublishedEventKeysTable;
+  webhook_messages: WebhookMessagesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

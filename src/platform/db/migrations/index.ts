@@ -11,6 +11,7 @@ import { userCredentials } from './0008_user_credentials.js';
 import { connectionListIndexes } from './0009_connection_list_indexes.js';
 import { events } from './0010_events.js';
 import { webhooks } from './0011_webhooks.js';
+import { webhookEndpoints } from './0012_webhook_endpoints.js';
 
 /** A migration receives the column types of the dialect it runs on, so one set serves both. */
 export interface SchemaMigration {
@@ -30,4 +31,5 @@ export const migrations: Record<string, SchemaMigration> = {
   '0009_connection_list_indexes': connectionListIndexes,
   '0010_events': events,
   '0011_webhooks': webhooks,
+  '0012_webhook_endpoints': webhookEndpoints,
 };
