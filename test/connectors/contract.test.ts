@@ -116,8 +116,9 @@ const { fixtures, problems } = await loadFixtures();
 
 // Config schemas are JSON Schema 2020-12, as the catalog validates them; strict here so that a typo
 // in a keyword fails this suite instead of being ignored as an annotation.
-function strictAjv() {
-  const ajv = new Ajv2020({ strict: true, allErrors: true });
+/** `strictRequired` off lets a schema require one of several fields (`anyOf: [{ required }]`). */
+function strictAjv(options: { strictRequired?: boolean } = {}) {
+  const ajv = new Ajv2020({ strict: true, allErrors: true, ...options });
   addFormats(ajv);
   ajv.addKeyword({ keyword: 'x-secret', schemaType: 'boolean' });
   return ajv;
@@ -174,6 +175,35 @@ describe.each(connectors)('connector $definition.slug', (connector) => {
   afterAll(async () => {
     await fake?.stop();
   });
+
+  it.runIf(connector.actions !== undefined)(
+    'describes each action, with an input schema Ajv compiles in strict mode',
+    () => {
+      for (const [name, action] of Object.entries(connector.actions ?? {})) {
+        expect(name).toMatch(/^[a-z][A-Za-z0-9]*$/);
+        expect(action.description).toMatch(/\S/);
+        expect(() => strictAjv({ strictRequired: false }).compile(action.inputSchema), name).not.toThrow();
+      }
+    },
+  );
+
+  it.runIf(connector.webhooks !== undefined)(
+    'names its webhook scheme and refuses an unsigned delivery, and one signed with another secret',
+    async () => {
+      const { scheme } = connector.webhooks!;
+      expect(scheme.name).toMatch(/^[a-z][a-z0-9-]*$/);
+      expect(['hmac', 'standard-webhooks']).not.toContain(scheme.name);
+      expect(scheme.signatureHeader).toMatch(/^[A-Za-z0-9-]+$/);
+      const rawBody = Buffer.from('{"type":"contract"}');
+      const unsigned = { method: 'POST' as const, headers: {}, rawBody, receivedAt: new Date() };
+      expect((await scheme.verify(unsigned, 'whsec_contract-secret')).ok).toBe(false);
+      const forged = {
+        ...unsigned,
+        headers: { [scheme.signatureHeader.toLowerCase()]: 'sha256=00', authorization: 'whsec_other' },
+      };
+      expect((await scheme.verify(forged, 'whsec_contract-secret')).ok).toBe(false);
+    },
+  );
 
   it('implements a hook for each capability that needs one', () => {
     const has = (capability: Capability) => definition.capabilities.includes(capability);
