@@ -262,6 +262,13 @@ export const settingsSchema = Type.Object({
     default: 1_048_576,
     description: 'The largest inbound webhook body accepted (413 above).',
   }),
+  SWITCHBOARD_WEBHOOK_LEASE_MS: Type.Integer({
+    minimum: 2_000,
+    maximum: 600_000,
+    default: 60_000,
+    description:
+      'A received event being processed belongs to its processor for this long (its handler may take four fifths of it); after a crash another process takes it up once it expires.',
+  }),
   SWITCHBOARD_WEBHOOK_MAX_ATTEMPTS: Type.Integer({
     minimum: 1,
     maximum: 20,
@@ -326,6 +333,7 @@ export interface WebhookSettings {
   rateLimitPerMinute: number;
   maxBodyBytes: number;
   maxAttempts: number;
+  leaseMs: number;
 }
 
 export interface SyncSettings {
@@ -444,6 +452,7 @@ function toConfig(s: Settings): Config {
       rateLimitPerMinute: s.SWITCHBOARD_WEBHOOK_RATE_LIMIT,
       maxBodyBytes: s.SWITCHBOARD_WEBHOOK_MAX_BYTES,
       maxAttempts: s.SWITCHBOARD_WEBHOOK_MAX_ATTEMPTS,
+      leaseMs: s.SWITCHBOARD_WEBHOOK_LEASE_MS,
     },
   };
 }

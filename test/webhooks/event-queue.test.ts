@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimDue, insertReceived, pruneEvents } from '../../src/modules/webhooks/storage/events.js';
+import {
+  claimNext,
+  insertReceived,
+  pruneEvents,
+  settleEvent,
+} from '../../src/modules/webhooks/storage/events.js';
 import { newId } from '../../src/platform/ids.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 import { seedUser } from '../helpers/identity.js';
@@ -40,24 +45,41 @@ describe('webhook events as a queue', () => {
     received_at: receivedAt.toISOString(),
   });
 
-  it('hands each due event to one claimer only, and again once its lease has expired', async () => {
+  it('hands each due event to one claimer only, counting the attempt, and again once its lease has expired', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) {
       const e = event(at);
       ids.push(e.id);
       await insertReceived(db(), e);
     }
-    const [a, b, c] = await Promise.all([
-      claimDue(db(), at, 60_000, 12),
-      claimDue(db(), at, 60_000, 12),
-      claimDue(db(), at, 60_000, 12),
-    ]);
-    const claimed = [...a, ...b, ...c].map((e) => e.id);
-    expect(new Set(claimed).size).toBe(claimed.length);
-    expect(claimed.sort()).toEqual([...ids].sort());
-    expect(await claimDue(db(), new Date(at.getTime() + 59_000), 60_000, 100)).toEqual([]);
-    const expired = await claimDue(db(), new Date(at.getTime() + 61_000), 60_000, 100);
-    expect(expired.map((e) => e.id).sort()).toEqual([...ids].sort());
+    const claimAll = async (owner: string, when: Date) => {
+      const claimed: { id: string; attempts: number }[] = [];
+      for (;;) {
+        const next = await claimNext(db(), owner, when, 60_000);
+        if (!next) return claimed;
+        claimed.push(next);
+      }
+    };
+    const [a, b, c] = await Promise.all([claimAll('a', at), claimAll('b', at), claimAll('c', at)]);
+    const claimed = [...a, ...b, ...c];
+    expect(new Set(claimed.map((e) => e.id)).size).toBe(claimed.length);
+    expect(claimed.map((e) => e.id).sort()).toEqual([...ids].sort());
+    expect(claimed.every((e) => e.attempts === 1)).toBe(true);
+    expect(await claimNext(db(), 'd', new Date(at.getTime() + 59_000), 60_000)).toBeUndefined();
+    const again = await claimAll('d', new Date(at.getTime() + 61_000));
+    expect(again.map((e) => e.id).sort()).toEqual([...ids].sort());
+    expect(again.every((e) => e.attempts === 2)).toBe(true);
+    // The first holder's lease is gone: its late settle is refused, the new holder's is not.
+    const settle = (owner: string) =>
+      settleEvent(db(), ids[0]!, owner, {
+        status: 'processed',
+        error: null,
+        next_attempt_at: null,
+        processed_at: at.toISOString(),
+      });
+    const first = [...a, ...b, ...c].find((e) => e.id === ids[0]) ? ['a', 'b', 'c'] : [];
+    for (const owner of first) expect(await settle(owner)).toBe(false);
+    expect(await settle('d')).toBe(true);
   });
 
   it('stores a second delivery of one id as a duplicate, even when both arrive at once', async () => {

@@ -4,22 +4,21 @@ import { ProviderError } from '../../connectors/sdk.js';
 import { connectorContext } from '../../connectors/toolkit/context.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
+import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { Outbound } from '../../platform/outbound/outbound.js';
 import type { ProviderAuth } from '../../platform/outbound/provider-fetch.js';
 import { ProviderRateLimitedError } from '../../platform/outbound/rate-limit.js';
 import { WakeLoop } from '../../platform/wake-loop.js';
+import { aborted } from '../catalog/connector-test.js';
 import { type ConnectionSecrets, connectorConfig } from '../connections/secrets.js';
 import { type ConnectionWithDefinition, findConnection } from '../connections/store.js';
 import { applyRecordEffects } from '../sync/storage/webhook-records.js';
-import { claimDue, settleEvent, type WebhookEventRow } from './storage/events.js';
+import { claimNext, settleEvent, type WebhookEventRow } from './storage/events.js';
 import { countOutcome } from './storage/webhooks.js';
 
-/** How long a claimed event is this processor's; one taking longer may be claimed again. */
-const LEASE_MS = 120_000;
-/** How long a connector's handler may take for one event. */
-const HANDLE_TIMEOUT_MS = 60_000;
-const BATCH = 20;
+/** The share of the lease a connector's handler may take: the rest is for settling in time. */
+const HANDLE_SHARE = 0.8;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 15 * 60_000;
 
@@ -62,6 +61,8 @@ function isFinal(error: unknown): boolean {
  */
 export class WebhookProcessor {
   readonly #loop: WakeLoop;
+  /** Who holds this process's leases. */
+  readonly #owner = newId();
 
   constructor(private readonly deps: ProcessorDeps) {
     this.#loop = new WakeLoop(() => this.drain(), {
@@ -87,31 +88,40 @@ export class WebhookProcessor {
     return this.#loop.stop();
   }
 
-  /** Processes every event due now; how many were settled. */
+  /**
+   * Processes every event due now, one claimed at a time (a crash strands one event for a lease,
+   * not a batch); how many were settled.
+   */
   async drain(): Promise<number> {
     let settled = 0;
+    const { db, clock, settings } = this.deps;
     for (;;) {
-      const events = await claimDue(this.deps.db, this.deps.clock.now(), LEASE_MS, BATCH);
-      for (const event of events) settled += (await this.#process(event)) ? 1 : 0;
-      if (events.length < BATCH) return settled;
+      const event = await claimNext(db, this.#owner, clock.now(), settings.leaseMs);
+      if (!event) return settled;
+      settled += (await this.#process(event)) ? 1 : 0;
     }
   }
 
   async #process(event: WebhookEventRow): Promise<boolean> {
     const { db, clock, logger, settings } = this.deps;
-    const attempts = event.attempts + 1;
+    // The claim counted this attempt; more than allowed means earlier ones died with their process.
+    if (event.attempts > settings.maxAttempts) {
+      return this.#failed(
+        event,
+        `Gave up after ${settings.maxAttempts} attempts: the processor stopped during the last`,
+      );
+    }
     try {
       const effects = await this.#effects(event);
       const now = clock.now();
       const done = await db.transaction().execute(async (tx) => {
-        const settled = await settleEvent(tx, event.id, {
+        const settled = await settleEvent(tx, event.id, this.#owner, {
           status: 'processed',
           error: null,
-          attempts,
           next_attempt_at: null,
           processed_at: now.toISOString(),
         });
-        // Replayed or claimed again meanwhile: whoever holds it now applies it.
+        // Its lease went to another processor, or it was replayed: theirs to apply.
         if (!settled) return false;
         const scope = { orgId: event.org_id, connectionId: event.connection_id, eventId: event.id };
         await applyRecordEffects(tx, scope, effects, now);
@@ -124,24 +134,36 @@ export class WebhookProcessor {
       return done;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      const now = clock.now();
-      const last = attempts >= settings.maxAttempts || isFinal(error);
+      const last = event.attempts >= settings.maxAttempts || isFinal(error);
       logger.warn(
-        { err: error, webhook_event_id: event.id, attempts, last },
+        { err: error, webhook_event_id: event.id, attempts: event.attempts, last },
         'webhook event processing failed',
       );
-      return db.transaction().execute(async (tx) => {
-        const settledNow = await settleEvent(tx, event.id, {
-          status: last ? 'failed' : 'accepted',
-          error: message,
-          attempts,
-          next_attempt_at: last ? null : new Date(now.getTime() + retryDelay(attempts, error)).toISOString(),
-          processed_at: last ? now.toISOString() : null,
-        });
-        if (settledNow && last) await countOutcome(tx, event.webhook_id, { failed: message });
-        return settledNow && last;
+      if (last) return this.#failed(event, message);
+      const next = new Date(clock.now().getTime() + retryDelay(event.attempts, error)).toISOString();
+      await settleEvent(db, event.id, this.#owner, {
+        status: 'accepted',
+        error: message,
+        next_attempt_at: next,
+        processed_at: null,
       });
+      return false;
     }
+  }
+
+  /** Ends the event `failed` with its error, counted on the webhook. */
+  #failed(event: WebhookEventRow, error: string): Promise<boolean> {
+    const now = this.deps.clock.now().toISOString();
+    return this.deps.db.transaction().execute(async (tx) => {
+      const settled = await settleEvent(tx, event.id, this.#owner, {
+        status: 'failed',
+        error,
+        next_attempt_at: null,
+        processed_at: now,
+      });
+      if (settled) await countOutcome(tx, event.webhook_id, { failed: error });
+      return settled;
+    });
   }
 
   /** What the event does, from its connection's connector; none for a connector without a handler. */
@@ -151,13 +173,15 @@ export class WebhookProcessor {
     const connector = this.deps.connectors.find((c) => c.definition.slug === row.connector);
     if (!connector?.webhooks) return [];
     const oauth = this.deps.auth(row);
+    const signal = AbortSignal.timeout(Math.floor(this.deps.settings.leaseMs * HANDLE_SHARE));
     const ctx = connectorContext(connector.definition, connectorConfig(this.deps.secrets, row), {
       logger: this.deps.logger.child({ connection_id: row.id, webhook_event_id: event.id }),
-      signal: AbortSignal.timeout(HANDLE_TIMEOUT_MS),
+      signal,
       outbound: this.deps.outbound,
       ...(oauth ? { oauth } : {}),
     });
-    return connector.webhooks.handle(
+    // Bounded even when a handler ignores its signal: the processor must go on to the next event.
+    const handled = connector.webhooks.handle(
       {
         id: event.id,
         type: event.event_type,
@@ -168,5 +192,8 @@ export class WebhookProcessor {
       },
       ctx,
     );
+    // One that settles after its timeout is ignored, not left as an unhandled rejection.
+    handled.catch(() => {});
+    return Promise.race([handled, aborted(signal)]);
   }
 }

@@ -355,6 +355,8 @@ export interface WebhookEventsTable {
   error: string | null;
   attempts: Generated<number>;
   next_attempt_at: Timestamp | null;
+  /** The processor holding it, until `lease_until`; a settle by anyone else is refused. */
+  lease_owner: string | null;
   lease_until: Timestamp | null;
   received_at: Timestamp;
   processed_at: Timestamp | null;

@@ -60,16 +60,17 @@ export function findEvent(db: Db, webhookId: string, id: string): Promise<Webhoo
 }
 
 /**
- * Claims up to `limit` events due for processing for `leaseMs`: accepted, due, and not held by
- * another processor's live lease. The lease condition is checked again on the row being updated, so
- * two processors never claim the same event.
+ * Claims the next due event for `owner` until `leaseMs` from now: accepted, due, and not held by a
+ * live lease; the lease condition is checked again on the row being updated, so two processors
+ * never claim the same event. The claim counts the attempt, so an event whose processing kills its
+ * process still runs out of attempts.
  */
-export async function claimDue(
+export async function claimNext(
   db: Db,
+  owner: string,
   now: Date,
   leaseMs: number,
-  limit: number,
-): Promise<WebhookEventRow[]> {
+): Promise<WebhookEventRow | undefined> {
   const at = now.toISOString();
   const free = (eb: ExpressionBuilder<Tables, 'webhook_events'>) =>
     eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', at)]);
@@ -80,34 +81,42 @@ export async function claimDue(
     .where('next_attempt_at', '<=', at)
     .where(free)
     .orderBy('next_attempt_at')
-    .limit(limit);
+    .limit(1);
   return db
     .updateTable('webhook_events')
-    .set({ lease_until: new Date(now.getTime() + leaseMs).toISOString() })
+    .set((eb) => ({
+      lease_owner: owner,
+      lease_until: new Date(now.getTime() + leaseMs).toISOString(),
+      attempts: eb('attempts', '+', 1),
+    }))
     .where('id', 'in', due)
     .where('status', '=', 'accepted')
     .where(free)
     .returningAll()
-    .execute();
+    .executeTakeFirst();
 }
 
-/** An event's end, or its next attempt: set only while it is still accepted (a replay may have reset it). */
+/**
+ * An event's end, or its next attempt, by the processor holding it: refused (false) once its lease
+ * went to another processor, or a replay reset it.
+ */
 export async function settleEvent(
   db: Db,
   id: string,
+  owner: string,
   set: {
     status: EventStatus;
     error: string | null;
-    attempts: number;
     next_attempt_at: string | null;
     processed_at: string | null;
   },
 ): Promise<boolean> {
   const result = await db
     .updateTable('webhook_events')
-    .set({ ...set, lease_until: null })
+    .set({ ...set, lease_owner: null, lease_until: null })
     .where('id', '=', id)
     .where('status', '=', 'accepted')
+    .where('lease_owner', '=', owner)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
@@ -121,6 +130,7 @@ export async function requeueEvent(db: Db, id: string, at: string): Promise<void
       attempts: 0,
       error: null,
       next_attempt_at: at,
+      lease_owner: null,
       lease_until: null,
       processed_at: null,
     })

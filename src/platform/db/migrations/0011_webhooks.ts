@@ -56,6 +56,7 @@ export const webhooks: SchemaMigration = {
       .addColumn('error', t.text)
       .addColumn('attempts', t.integer, (c) => c.notNull().defaultTo(0))
       .addColumn('next_attempt_at', t.timestamp)
+      .addColumn('lease_owner', t.text)
       .addColumn('lease_until', t.timestamp)
       .addColumn('received_at', t.timestamp, (c) => c.notNull())
       .addColumn('processed_at', t.timestamp)
