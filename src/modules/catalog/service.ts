@@ -1,4 +1,5 @@
 import type { Capability, Category, Connector, ConnectorDefinition } from '../../connectors/sdk.js';
+import { canonicalJson } from '../../platform/canonical-json.js';
 import type { Db } from '../../platform/db/database.js';
 import { isForeignKeyViolation, uniqueOr } from '../../platform/db/errors.js';
 import { AppError, InvalidFieldsError } from '../../platform/errors.js';
@@ -96,15 +97,6 @@ function codeOwned(definition: ConnectorDefinition) {
   } satisfies Pick<DefinitionRow, (typeof CODE_OWNED)[number]>;
 }
 
-/** JSON text with object keys sorted and undefined dropped: PostgreSQL's jsonb reorders keys. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
-
 export interface CatalogSync {
   /** Slugs of entries created for new connectors. */
   added: string[];
@@ -163,7 +155,9 @@ export async function syncCatalog(db: Db, connectors: readonly Connector[], now:
         );
         return;
       }
-      const changed = CODE_OWNED.filter((field) => canonical(row[field]) !== canonical(fields[field]));
+      const changed = CODE_OWNED.filter(
+        (field) => canonicalJson(row[field]) !== canonicalJson(fields[field]),
+      );
       if (changed.length === 0) return;
       await updateDefinition(tx, row.id, { ...fields, updated_at: at });
       result.updated.push(definition.slug);
@@ -364,7 +358,8 @@ export class CatalogService {
       if (changes.capabilities)
         checkCapabilities(requireConnector(this.connectors, entry), changes.capabilities);
       const changed = EDITABLE.filter(
-        (field) => changes[field] !== undefined && canonical(changes[field]) !== canonical(entry[field]),
+        (field) =>
+          changes[field] !== undefined && canonicalJson(changes[field]) !== canonicalJson(entry[field]),
       );
       if (changed.length === 0) return entry;
       await updateDefinition(tx, entry.id, { ...changes, updated_at: now.toISOString() });
