@@ -31,6 +31,10 @@ import type { QueueBackend } from './modules/sync/engine/engine.js';
 import { systemRoutes } from './modules/system/routes.js';
 import { teamRoutes } from './modules/teams/routes.js';
 import { userRoutes } from './modules/users/routes.js';
+import { deliveryRoutes } from './modules/webhook-endpoints/delivery-routes.js';
+import { eventTypeRoutes } from './modules/webhook-endpoints/event-type-routes.js';
+import { publishRoutes } from './modules/webhook-endpoints/publish-routes.js';
+import { webhookEndpointRoutes } from './modules/webhook-endpoints/routes.js';
 import { webhookReceiveRoutes } from './modules/webhooks/receive-routes.js';
 import { webhookRoutes } from './modules/webhooks/routes.js';
 import { parserRefusal, registerErrorHandling, routerRefusal } from './platform/http/error-handler.js';
@@ -101,6 +105,10 @@ const apiModules: [ModuleRoutes, LimitName?][] = [
   // Counted per webhook by the receiver itself (its rate is each webhook's own).
   [webhookReceiveRoutes],
   [eventRoutes],
+  [eventTypeRoutes],
+  [publishRoutes],
+  [webhookEndpointRoutes],
+  [deliveryRoutes],
 ];
 
 /** The static security headers and the request id, in one hook: each hook costs (bench/http). */

@@ -275,6 +275,40 @@ export const settingsSchema = Type.Object({
     default: 5,
     description: 'Attempts at processing a received event (backoff between them) before it ends `failed`.',
   }),
+  WEBHOOK_MAX_RETRIES: Type.Integer({
+    minimum: 0,
+    maximum: 10,
+    default: 3,
+    description:
+      'Outbound webhooks: attempts after the first that a failing delivery gets; an endpoint’s `retry_policy.max_retries` overrides it (0–10).',
+  }),
+  WEBHOOK_RETRY_DELAY: Type.Integer({
+    minimum: 100,
+    maximum: 3_600_000,
+    default: 1000,
+    description:
+      'Outbound webhooks: milliseconds before the first retry; each later one is multiplied by WEBHOOK_BACKOFF_FACTOR, with jitter (between half and all of it), up to a day.',
+  }),
+  WEBHOOK_BACKOFF_FACTOR: Type.Number({
+    minimum: 1,
+    maximum: 10,
+    default: 2,
+    description: 'Outbound webhooks: the factor between one retry delay and the next.',
+  }),
+  WEBHOOK_TIMEOUT: Type.Integer({
+    minimum: 1000,
+    maximum: 30_000,
+    default: 10_000,
+    description:
+      'Outbound webhooks: milliseconds a delivery may take (connect to last byte) before it counts as failed.',
+  }),
+  SWITCHBOARD_WEBHOOK_DELIVERY_RETENTION_DAYS: Type.Integer({
+    minimum: 1,
+    maximum: 3650,
+    default: 30,
+    description:
+      'Days an outbound webhook message and its attempts are kept (deliveries, stats) before the scheduler prunes them.',
+  }),
   SWITCHBOARD_DEMO: Type.Boolean({
     default: false,
     description:
@@ -326,6 +360,16 @@ export interface Config {
   events: { retentionDays: number };
   /** Inbound webhooks (see modules/webhooks). */
   webhooks: WebhookSettings;
+  /** Outbound webhook deliveries (see modules/webhook-endpoints/dispatcher.ts). */
+  webhookDelivery: WebhookDeliverySettings;
+}
+
+export interface WebhookDeliverySettings {
+  maxRetries: number;
+  retryDelayMs: number;
+  backoffFactor: number;
+  timeoutMs: number;
+  retentionDays: number;
 }
 
 export interface WebhookSettings {
@@ -453,6 +497,13 @@ function toConfig(s: Settings): Config {
       maxBodyBytes: s.SWITCHBOARD_WEBHOOK_MAX_BYTES,
       maxAttempts: s.SWITCHBOARD_WEBHOOK_MAX_ATTEMPTS,
       leaseMs: s.SWITCHBOARD_WEBHOOK_LEASE_MS,
+    },
+    webhookDelivery: {
+      maxRetries: s.WEBHOOK_MAX_RETRIES,
+      retryDelayMs: s.WEBHOOK_RETRY_DELAY,
+      backoffFactor: s.WEBHOOK_BACKOFF_FACTOR,
+      timeoutMs: s.WEBHOOK_TIMEOUT,
+      retentionDays: s.SWITCHBOARD_WEBHOOK_DELIVERY_RETENTION_DAYS,
     },
   };
 }

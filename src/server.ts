@@ -75,6 +75,8 @@ export async function startServer(
     const worker = role === 'api' ? undefined : createSyncWorker(app.services, backgroundTasks(app.services));
     worker?.start();
     if (worker) app.services.webhookProcessor.start();
+    if (worker) app.services.webhookFanOut.start();
+    if (worker) app.services.webhookDispatcher.start();
     const url = await app.listen({ port: config.port, host: config.host });
     logger.info(
       { role, version: VERSION, url, database: ctx.database.dialect, redis: Boolean(ctx.redis) },

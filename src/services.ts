@@ -29,6 +29,13 @@ import { SyncService } from './modules/sync/api/service.js';
 import { createRunQueue, type QueueBackend } from './modules/sync/engine/engine.js';
 import { TeamService } from './modules/teams/service.js';
 import { UserService } from './modules/users/service.js';
+import { DeliveryService } from './modules/webhook-endpoints/deliveries.js';
+import { DeliveryMetrics } from './modules/webhook-endpoints/delivery-metrics.js';
+import { WEBHOOK_MESSAGES_TOPIC, WebhookDispatcher } from './modules/webhook-endpoints/dispatcher.js';
+import { EventTypeService } from './modules/webhook-endpoints/event-types.js';
+import { WebhookFanOut } from './modules/webhook-endpoints/fan-out.js';
+import { EventPublisher } from './modules/webhook-endpoints/publish.js';
+import { WebhookEndpointService } from './modules/webhook-endpoints/service.js';
 import { WebhookProcessor } from './modules/webhooks/processor.js';
 import { rateGate } from './modules/webhooks/rate-gate.js';
 import { WebhookReceiver } from './modules/webhooks/receiver.js';
@@ -103,6 +110,18 @@ export interface Services {
   readonly health: HealthService;
   /** The event outbox: the org's events, consumers reading them after a durable cursor, retention. */
   readonly events: EventService;
+  /** Switchboard's event catalogue and the org's declared event types. */
+  readonly eventTypes: EventTypeService;
+  /** Events an org publishes of its declared types (POST /events). */
+  readonly eventPublisher: EventPublisher;
+  /** The org's outbound webhook endpoints: management, secret rotation, test sends. */
+  readonly webhookEndpoints: WebhookEndpointService;
+  /** Outbox consumer queuing a message per event and subscribed endpoint (started with background work). */
+  readonly webhookFanOut: WebhookFanOut;
+  /** Delivers queued outbound webhook messages (started by the processes that run background work). */
+  readonly webhookDispatcher: WebhookDispatcher;
+  /** Outbound deliveries as the API shows them: history, redelivery, recovery, stats, retention. */
+  readonly webhookDeliveries: DeliveryService;
 }
 
 export function createServices(
@@ -157,7 +176,35 @@ export function createServices(
   });
   invalidation.on(WEBHOOK_EVENTS_TOPIC, () => webhookProcessor.wake());
   const wakeProcessors = processorWaker(invalidation, () => webhookProcessor.wake());
+  const events = new EventService(database, invalidation, config.events, clock, logger);
+  const eventTypes = new EventTypeService(database.db);
+  const webhookDispatcher = new WebhookDispatcher({
+    db: database.db,
+    box: secretBox,
+    outbound,
+    settings: config.webhookDelivery,
+    allowHttp: config.outbound.allowPrivateNetworks,
+    metrics: new DeliveryMetrics(ctx.metrics.registry),
+    clock,
+    logger,
+  });
+  invalidation.on(WEBHOOK_MESSAGES_TOPIC, () => webhookDispatcher.wake());
+  // Messages queued in an API process (test sends, redeliveries) wake the workers' dispatchers too.
+  const wakeDispatcher = () => void invalidation.notify(WEBHOOK_MESSAGES_TOPIC);
   return {
+    eventTypes,
+    eventPublisher: new EventPublisher(database.db, eventTypes),
+    webhookEndpoints: new WebhookEndpointService(
+      database.db,
+      secretBox,
+      outbound,
+      eventTypes,
+      config.outbound.allowPrivateNetworks,
+      wakeDispatcher,
+    ),
+    webhookFanOut: new WebhookFanOut(events, database.db, clock, wakeDispatcher),
+    webhookDispatcher,
+    webhookDeliveries: new DeliveryService(database.db, wakeDispatcher, config.webhookDelivery.retentionDays),
     webhooks: new WebhookService(
       database.db,
       connectors,
@@ -189,7 +236,7 @@ export function createServices(
       logger,
     ),
     userCredentials: new UserCredentialService(database.db, connections, oauthTokens),
-    events: new EventService(database, invalidation, config.events, clock, logger),
+    events,
     health: new HealthService(
       database.db,
       connections,
@@ -235,6 +282,7 @@ export function createServices(
 /** Writes what services hold in memory (API key usage counts). */
 export async function closeServices(services: Services): Promise<void> {
   await services.webhookProcessor.stop();
+  await services.webhookDispatcher.stop();
   await services.apiKeyUsage.close();
   await services.queue.close();
   await services.events.close();

@@ -50,6 +50,24 @@ export const errorCodes = {
   WEBHOOK_SIGNATURE_INVALID: { kind: 'unauthenticated', message: 'Invalid signature' },
   WEBHOOK_PAYLOAD_INVALID: { kind: 'invalid', message: 'Invalid payload' },
   ACTION_NOT_FOUND: { kind: 'not_found', message: "The connection's connector has no such action" },
+  WEBHOOK_ENDPOINT_NOT_FOUND: { kind: 'not_found', message: 'Webhook endpoint not found' },
+  WEBHOOK_DELIVERY_NOT_FOUND: { kind: 'not_found', message: 'Webhook delivery not found' },
+  WEBHOOK_ENDPOINT_DISABLED: {
+    kind: 'conflict',
+    message: 'The webhook endpoint is disabled; enable it before sending it a test',
+  },
+  EVENT_TYPE_NOT_FOUND: {
+    kind: 'not_found',
+    message: 'The organisation declared no event type of that name',
+  },
+  EVENT_TYPE_NOT_DECLARED: {
+    kind: 'unprocessable',
+    message: 'Only event types the organisation declared (POST /event-types) can be published',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    kind: 'unprocessable',
+    message: 'This Idempotency-Key was used in the last 24 hours with a different request',
+  },
   REQUEST_TIMEOUT: { kind: 'invalid', message: 'The request did not arrive in time' },
   EMAIL_TAKEN: { kind: 'conflict', message: 'An account with this email already exists' },
   SLUG_TAKEN: { kind: 'conflict', message: 'An organisation with this slug already exists' },

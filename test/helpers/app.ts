@@ -80,6 +80,8 @@ export async function testApp(options: TestAppOptions = {}): Promise<TestApp> {
   const worker = options.worker ? createSyncWorker(app.services, backgroundTasks(app.services)) : undefined;
   worker?.start({ tick: false });
   if (worker) app.services.webhookProcessor.start();
+  if (worker) app.services.webhookFanOut.start();
+  if (worker) app.services.webhookDispatcher.start();
   return {
     app,
     ctx,

@@ -69,7 +69,10 @@ type Owned =
   | 'run'
   | 'evidence'
   | 'webhook'
-  | 'webhookEvent';
+  | 'webhookEvent'
+  | 'webhookEndpoint'
+  | 'webhookDelivery'
+  | 'eventType';
 
 /**
  * What each path parameter names, keyed by the segment before it (`:id` means a team after
@@ -87,6 +90,9 @@ const PARAMS: Record<string, { owned: Owned } | { global: (f: Fixture) => string
   'evidence/:eid': { owned: 'evidence' },
   'webhooks/:wid': { owned: 'webhook' },
   'events/:eid': { owned: 'webhookEvent' },
+  'webhook-endpoints/:id': { owned: 'webhookEndpoint' },
+  'deliveries/:did': { owned: 'webhookDelivery' },
+  'event-types/:name': { owned: 'eventType' },
   // A receiver URL is public: its webhook is found by id alone, whatever the caller.
   'receive/:id': { global: () => 'no-such-webhook' },
   // An action is the connector's: the same names in every org.
@@ -217,7 +223,7 @@ function example(schema: JsonSchema, at: string, fields: FieldValues): unknown {
     case 'string': {
       const candidates = schema.format
         ? [FORMATS[schema.format]?.() ?? '']
-        : ['x'.repeat(Math.max(schema.minLength ?? 1, 1)), 'sweep'];
+        : ['x'.repeat(Math.max(schema.minLength ?? 1, 1)), 'sweep', 'sweep.sweep'];
       const fits = candidates.find((c) => c && (!schema.pattern || new RegExp(schema.pattern).test(c)));
       if (!fits) throw new Error(`${at}: the sweep cannot make a string for ${JSON.stringify(schema)}`);
       return fits;
@@ -357,6 +363,18 @@ describe('route sweep', () => {
       payload: body,
     });
     expect(delivered.statusCode, delivered.body).toBe(200);
+    const endpoint = await h.call('POST', '/webhook-endpoints', {
+      name: 'Sweep endpoint',
+      url: 'https://hooks.example.com/sweep',
+    });
+    expect(endpoint.statusCode, endpoint.body).toBe(201);
+    const webhookEndpoint = endpoint.json().data.id;
+    const sent = await h.call('POST', `/webhook-endpoints/${webhookEndpoint}/test`, {});
+    expect(sent.statusCode, sent.body).toBe(202);
+    // Each org's own name: another org's type is then one this org does not have.
+    const eventType = `sweep.org_${admin.orgId.replace(/-/g, '_')}`;
+    const declared = await h.call('POST', '/event-types', { name: eventType });
+    expect(declared.statusCode, declared.body).toBe(201);
     return {
       admin,
       ids: {
@@ -369,6 +387,9 @@ describe('route sweep', () => {
         evidence,
         webhook,
         webhookEvent: delivered.json().event_id,
+        webhookEndpoint,
+        webhookDelivery: sent.json().data.message_id,
+        eventType,
       },
     };
   }

@@ -12,6 +12,7 @@ export const PERMISSIONS = [
   'api_keys:manage',
   'audit:read',
   'events:read',
+  'events:publish',
   'catalog:read',
   'connections:read',
   'connections:create',
@@ -64,6 +65,8 @@ const OPERATE: Permission[] = [
   // Actions act on the provider (post a message, start a scan): operating, as a sync is.
   'actions:run',
   'webhooks:manage',
+  // Publishing the org's own events to its webhook endpoints: operating, as managing them is.
+  'events:publish',
 ];
 const ADMINISTER: Permission[] = [...OPERATE, 'connections:delete', 'webhooks:rotate'];
 

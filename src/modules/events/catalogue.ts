@@ -12,7 +12,7 @@ interface EventType<S extends TSchema> {
   schema: S;
 }
 
-export type SubjectType = 'connection' | 'sync_run' | 'api_key' | 'member' | 'webhook';
+export type SubjectType = 'connection' | 'sync_run' | 'api_key' | 'member' | 'webhook' | 'webhook_endpoint';
 
 const type = <S extends TSchema>(
   subject: SubjectType,
@@ -98,6 +98,11 @@ export const EVENT_TYPES = {
       delivery_id: NullableText,
       status: Type.String({ description: 'accepted | ignored | duplicate' }),
     }),
+  ),
+  'webhook_endpoint.disabled': type(
+    'webhook_endpoint',
+    'Switchboard disabled an outbound webhook endpoint (subject: the endpoint): it answered 410 Gone, or every attempt failed for 5 days.',
+    Payload({ name: Text, reason: Text }),
   ),
   'api_key.created': type(
     'api_key',

@@ -1,9 +1,9 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
-import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
+import { errorResponses } from '../../platform/http/envelope.js';
 import { invalidQuery, queryInstant } from '../../platform/http/query.js';
 import { callerOf } from '../auth/guard.js';
-import { EVENT_TYPE_NAMES, EVENT_TYPES } from './catalogue.js';
+import { EVENT_TYPE_NAMES } from './catalogue.js';
 import type { StoredEvent } from './store.js';
 
 const EventView = Type.Object({
@@ -15,24 +15,11 @@ const EventView = Type.Object({
   occurred_at: Type.String(),
 });
 
-const EventTypeView = Type.Object({
-  name: Type.String(),
-  description: Type.String(),
-  version: Type.Integer(),
-  subject_type: Type.String(),
-  schema: Type.Record(Type.String(), Type.Unknown(), { description: 'JSON Schema of the payload' }),
-});
-
 const CursorPagination = Type.Object({
   per_page: Type.Integer({ minimum: 1 }),
   next_cursor: Type.Union([Type.String(), Type.Null()], {
     description: 'Pass as `cursor` for the next (older) page; null on the last page',
   }),
-});
-
-const eventTypes = EVENT_TYPE_NAMES.map((name) => {
-  const { description, version, subject, schema } = EVENT_TYPES[name];
-  return { name, description, version, subject_type: subject, schema: { ...schema } };
 });
 
 /** The cursor is the last event's id, wrapped so that clients treat it as opaque. */
@@ -54,20 +41,8 @@ const view = (e: StoredEvent) => ({
   occurred_at: e.occurred_at,
 });
 
-/** The event outbox as an API: the catalogue of event types and an organisation's events. */
+/** The event outbox as an API: an organisation's events (the event types: webhook-endpoints/event-type-routes.ts). */
 export const eventRoutes: ModuleRoutes = async (app, { events, ctx }) => {
-  app.get(
-    '/event-types',
-    {
-      schema: {
-        tags: ['events'],
-        summary: 'List the event types and their payload schemas',
-        response: { 200: DataEnvelope(Type.Array(EventTypeView)), ...errorResponses(401) },
-      },
-    },
-    async () => ({ data: eventTypes }),
-  );
-
   app.get(
     '/events',
     {

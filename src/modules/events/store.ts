@@ -50,6 +50,30 @@ export async function insertEvent(tx: Db, id: string, event: NewEvent, occurredA
   });
 }
 
+/**
+ * An event an org published (POST /events) of a type it declared: outside the catalogue, so it
+ * carries version 1 and the org itself as its subject (`subject_type` PUBLISHED_SUBJECT).
+ */
+export async function insertPublishedEvent(
+  tx: Db,
+  event: { id: string; orgId: string; type: string; payload: Record<string, unknown> },
+  occurredAt: Date,
+): Promise<void> {
+  await INSERT_EVENT.execute(tx, {
+    id: event.id,
+    org_id: event.orgId,
+    type: event.type,
+    version: 1,
+    subject_type: PUBLISHED_SUBJECT,
+    subject_id: event.orgId,
+    payload: event.payload,
+    occurred_at: occurredAt.toISOString(),
+  });
+}
+
+/** The subject type of an org-published event: the org is its subject. */
+export const PUBLISHED_SUBJECT = 'org';
+
 export interface EventFilter {
   type?: string;
   subjectId?: string;

@@ -7,6 +7,8 @@ export interface Metrics {
   /** Every metric in the Prometheus text exposition format. */
   render(): Promise<string>;
   observeRequest(labels: RequestLabels, seconds: number): void;
+  /** The prom-client registry rendered at /metrics, where modules register their own metrics. */
+  readonly registry: Registry;
 }
 
 /** Metrics per app (tests build many): process metrics from prom-client, request metrics our own. */
@@ -16,6 +18,7 @@ export function createMetrics(): Metrics {
   const requests = new RequestMetrics();
   return {
     contentType: registry.contentType,
+    registry,
     async render() {
       return (await registry.metrics()) + requests.render();
     },

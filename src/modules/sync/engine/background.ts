@@ -7,5 +7,6 @@ export function backgroundTasks(services: Services): TickTask[] {
     { name: 'health checks', run: (now) => services.health.runDue(now) },
     { name: 'event retention', run: (now) => services.events.prune(now) },
     { name: 'webhook event retention', run: (now) => services.webhooks.prune(now) },
+    { name: 'webhook delivery retention', run: (now) => services.webhookDeliveries.prune(now) },
   ];
 }

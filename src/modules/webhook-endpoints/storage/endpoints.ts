@@ -39,3 +39,37 @@ export async function updateEndpoint(
   const result = await db.updateTable('webhook_endpoints').set(set).where('id', '=', id).executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
+
+/** A page of the org's endpoints, oldest first, with the total. */
+export async function listEndpoints(
+  db: Db,
+  orgId: string,
+  window: { limit: number; offset: number },
+): Promise<{ rows: EndpointRow[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .orderBy('id')
+      .limit(window.limit)
+      .offset(window.offset)
+      .execute(),
+    db
+      .selectFrom('webhook_endpoints')
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .where('org_id', '=', orgId)
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.total) };
+}
+
+/** Deletes the endpoint (its messages and attempts go with it); false when the org has none such. */
+export async function deleteEndpoint(db: Db, orgId: string, id: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('webhook_endpoints')
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
