@@ -2,6 +2,7 @@ import type { NotNull } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionSecrets } from '../../src/modules/connections/secrets.js';
 import { reencryptRow, reencryptSecrets } from '../../src/modules/credentials/rotate-key.js';
+import { openEndpointSecret } from '../../src/modules/webhook-endpoints/secret.js';
 import { openWebhookSecret } from '../../src/modules/webhooks/secret.js';
 import { KeyRing } from '../../src/platform/crypto/key-ring.js';
 import { SecretBox } from '../../src/platform/crypto/secret-box.js';
@@ -219,7 +220,7 @@ describe('rotate-key: re-encrypting inbound webhook secrets', () => {
   let t: TestApp;
   afterAll(() => t?.close());
 
-  it('re-seals each webhook’s secret under the new key, so deliveries still verify with the same secret', async () => {
+  it('re-seals inbound webhooks’ and outbound endpoints’ secrets under the new key, keeping their values', async () => {
     t = await testApp({
       env: { SWITCHBOARD_ENCRYPTION_KEY: KEY_A.toString('base64'), SWITCHBOARD_RATE_LIMITS: 'false' },
     });
@@ -245,9 +246,35 @@ describe('rotate-key: re-encrypting inbound webhook secrets', () => {
     expect(hook.statusCode, hook.body).toBe(201);
     const { id, webhook_secret: secret } = hook.json().data;
 
+    const endpoint = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/webhook-endpoints',
+      headers: admin.auth,
+      payload: { name: 'Out', url: 'https://hooks.example.com/out' },
+    });
+    expect(endpoint.statusCode, endpoint.body).toBe(201);
+    const rotatedOut = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/webhook-endpoints/${endpoint.json().data.id}/rotate-secret`,
+      headers: admin.auth,
+      payload: {},
+    });
+    expect(rotatedOut.statusCode, rotatedOut.body).toBe(200);
+
     const rotated = new SecretBox(new KeyRing(KEY_B, [KEY_A]));
     const result = await reencryptSecrets(db, rotated);
-    expect(result).toMatchObject({ reencrypted: 2, failed: 0 });
+    // The connection, the webhook, and the endpoint (its current and previous secrets together).
+    expect(result).toMatchObject({ reencrypted: 3, failed: 0 });
+    const out = await db
+      .selectFrom('webhook_endpoints')
+      .select(['id', 'secret', 'previous_secret'])
+      .executeTakeFirstOrThrow();
+    expect(openEndpointSecret(new SecretBox(new KeyRing(KEY_B)), admin.orgId, out.id, out.secret)).toBe(
+      rotatedOut.json().data.secret,
+    );
+    expect(
+      openEndpointSecret(new SecretBox(new KeyRing(KEY_B)), admin.orgId, out.id, out.previous_secret!),
+    ).toBe(endpoint.json().data.secret);
     const row = await db
       .selectFrom('webhooks')
       .select('secret')

@@ -5,6 +5,8 @@ import { SYSTEM_ACTOR } from '../auth/principal.js';
 import { recordChange } from '../connections/change.js';
 import { ConnectionSecrets } from '../connections/secrets.js';
 import { connectionsWithSecrets, replaceSecrets } from '../connections/store.js';
+import { openEndpointSecret, sealEndpointSecret } from '../webhook-endpoints/secret.js';
+import { endpointsWithSecrets, replaceEndpointSecrets } from '../webhook-endpoints/storage/endpoints.js';
 import { openWebhookSecret, sealWebhookSecret } from '../webhooks/secret.js';
 import { replaceWebhookSecret, webhooksWithSecrets } from '../webhooks/storage/webhooks.js';
 import { replaceUserSecrets, userCredentialsWithSecrets } from './store.js';
@@ -29,7 +31,7 @@ export interface SealedUserRow {
 export type RowOutcome = 'reencrypted' | 'current' | 'changed' | 'failed';
 
 export interface RotationResult {
-  /** Connections, users' own credentials and inbound webhooks holding secrets. */
+  /** Connections, users' own credentials, inbound webhooks and outbound endpoints holding secrets. */
   scanned: number;
   reencrypted: number;
   alreadyCurrent: number;
@@ -38,7 +40,7 @@ export interface RotationResult {
   failed: number;
   /**
    * What did not decrypt (ids only, never their content): connection ids, `<connection>:<user>` for
-   * users' credentials, `webhook:<id>` for webhooks.
+   * users' credentials, `webhook:<id>` for webhooks, `webhook_endpoint:<id>` for endpoints.
    */
   failedIds: string[];
 }
@@ -120,9 +122,36 @@ export async function reencryptWebhookRow(
   return (await replaceWebhookSecret(db, row.id, row.secret, resealed)) ? 'reencrypted' : 'changed';
 }
 
+/** The same for an outbound endpoint's secrets: the current one and a rotated-out one still signing. */
+export async function reencryptEndpointRow(
+  db: Db,
+  secretBox: SecretBox,
+  row: { id: string; org_id: string; secret: string; previous_secret: string | null },
+): Promise<RowOutcome> {
+  const resealOne = (sealed: string) =>
+    reseal(secretBox, sealed, () =>
+      sealEndpointSecret(
+        secretBox,
+        row.org_id,
+        row.id,
+        openEndpointSecret(secretBox, row.org_id, row.id, sealed),
+      ),
+    );
+  const secret = resealOne(row.secret);
+  const previous = row.previous_secret === null ? null : resealOne(row.previous_secret);
+  if (secret === 'failed' || previous === 'failed') return 'failed';
+  if (secret === 'current' && (previous === null || previous === 'current')) return 'current';
+  const sealed = {
+    secret: secret === 'current' ? row.secret : secret,
+    previous_secret: previous === 'current' ? row.previous_secret : previous,
+  };
+  return (await replaceEndpointSecrets(db, row.id, row, sealed)) ? 'reencrypted' : 'changed';
+}
+
 /**
- * Walks every connection with secrets, every user's credential with tokens, then every inbound
- * webhook's secret, in key order, and re-seals those not under the primary key.
+ * Walks every connection with secrets, every user's credential with tokens, every inbound
+ * webhook's secret, then every outbound endpoint's, in key order, and re-seals those not under the
+ * primary key.
  */
 export async function reencryptSecrets(
   db: Db,
@@ -182,6 +211,18 @@ export async function reencryptSecrets(
     const last = batch.at(-1);
     if (!last || batch.length < BATCH_SIZE) break;
     webhookAfter = last.id;
+  }
+  let endpointAfter: string | undefined;
+  for (;;) {
+    const batch = await endpointsWithSecrets(db, endpointAfter, BATCH_SIZE);
+    for (const row of batch) {
+      count(await reencryptEndpointRow(db, secretBox, row), `webhook_endpoint:${row.id}`, {
+        endpoint_id: row.id,
+      });
+    }
+    const last = batch.at(-1);
+    if (!last || batch.length < BATCH_SIZE) break;
+    endpointAfter = last.id;
   }
   logger?.info(
     {

@@ -73,3 +73,38 @@ export async function deleteEndpoint(db: Db, orgId: string, id: string): Promise
     .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+/** Endpoints in id order after `after`, with their sealed secrets: key rotation's walk. */
+export function endpointsWithSecrets(
+  db: Db,
+  after: string | undefined,
+  limit: number,
+): Promise<{ id: string; org_id: string; secret: string; previous_secret: string | null }[]> {
+  let q = db
+    .selectFrom('webhook_endpoints')
+    .select(['id', 'org_id', 'secret', 'previous_secret'])
+    .orderBy('id')
+    .limit(limit);
+  if (after !== undefined) q = q.where('id', '>', after);
+  return q.execute();
+}
+
+/** Replaces an endpoint's sealed secrets if they are still the ones read (a rotation meanwhile wins). */
+export async function replaceEndpointSecrets(
+  db: Db,
+  id: string,
+  expected: { secret: string; previous_secret: string | null },
+  sealed: { secret: string; previous_secret: string | null },
+): Promise<boolean> {
+  let q = db
+    .updateTable('webhook_endpoints')
+    .set(sealed)
+    .where('id', '=', id)
+    .where('secret', '=', expected.secret);
+  q =
+    expected.previous_secret === null
+      ? q.where('previous_secret', 'is', null)
+      : q.where('previous_secret', '=', expected.previous_secret);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
