@@ -302,6 +302,13 @@ export const settingsSchema = Type.Object({
     description:
       'Outbound webhooks: milliseconds a delivery may take (connect to last byte) before it counts as failed.',
   }),
+  SWITCHBOARD_WEBHOOK_DELIVERY_LEASE_MS: Type.Integer({
+    minimum: 2_000,
+    maximum: 600_000,
+    default: 60_000,
+    description:
+      'Outbound webhooks: a message being delivered belongs to its dispatcher for this long (a delivery may take four fifths of it, whatever its timeout), and the fan-out of events to messages to its process; after a crash another process takes over once it expires (a message is sent again with the same webhook-id).',
+  }),
   SWITCHBOARD_WEBHOOK_DELIVERY_RETENTION_DAYS: Type.Integer({
     minimum: 1,
     maximum: 3650,
@@ -370,6 +377,7 @@ export interface WebhookDeliverySettings {
   backoffFactor: number;
   timeoutMs: number;
   retentionDays: number;
+  leaseMs: number;
 }
 
 export interface WebhookSettings {
@@ -504,6 +512,7 @@ function toConfig(s: Settings): Config {
       backoffFactor: s.WEBHOOK_BACKOFF_FACTOR,
       timeoutMs: s.WEBHOOK_TIMEOUT,
       retentionDays: s.SWITCHBOARD_WEBHOOK_DELIVERY_RETENTION_DAYS,
+      leaseMs: s.SWITCHBOARD_WEBHOOK_DELIVERY_LEASE_MS,
     },
   };
 }

@@ -202,7 +202,13 @@ export function createServices(
       config.outbound.allowPrivateNetworks,
       wakeDispatcher,
     ),
-    webhookFanOut: new WebhookFanOut(events, database.db, clock, wakeDispatcher),
+    webhookFanOut: new WebhookFanOut(
+      events,
+      database.db,
+      clock,
+      wakeDispatcher,
+      config.webhookDelivery.leaseMs,
+    ),
     webhookDispatcher,
     webhookDeliveries: new DeliveryService(database.db, wakeDispatcher, config.webhookDelivery.retentionDays),
     webhooks: new WebhookService(

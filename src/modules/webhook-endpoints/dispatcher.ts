@@ -30,8 +30,8 @@ import { claimDue, type MessageRow, releaseMessage, settleMessage } from './stor
 /** The topic that wakes dispatchers in every process (see InvalidationBus). */
 export const WEBHOOK_MESSAGES_TOPIC = 'webhook-messages';
 
-/** A claimed message is this dispatcher's for this long: more than the longest timeout allows. */
-const LEASE_MS = 60_000;
+/** The share of the lease a delivery may take, whatever its timeout: the rest is for settling in time. */
+const DELIVERY_SHARE = 0.8;
 const BATCH = 50;
 /** How much of an answer's body an attempt keeps. */
 const KEPT_BODY_BYTES = 20 * 1024;
@@ -108,7 +108,7 @@ export class WebhookDispatcher {
     let attempted = 0;
     const targets = new Map<string, Promise<Target | undefined>>();
     for (;;) {
-      const messages = await claimDue(this.deps.db, this.deps.clock.now(), LEASE_MS, BATCH);
+      const messages = await claimDue(this.deps.db, this.deps.clock.now(), this.deps.settings.leaseMs, BATCH);
       const done = await Promise.all(messages.map((m) => this.#deliver(m, targets)));
       attempted += done.filter(Boolean).length;
       if (messages.length < BATCH) return attempted;
@@ -155,7 +155,11 @@ export class WebhookDispatcher {
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
     };
-    const result = await this.#post(target.endpoint.url, headers, body, target.policy.timeoutMs);
+    const timeoutMs = Math.min(
+      target.policy.timeoutMs,
+      Math.floor(this.deps.settings.leaseMs * DELIVERY_SHARE),
+    );
+    const result = await this.#post(target.endpoint.url, headers, body, timeoutMs);
     this.deps.metrics.observe(result.outcome, result.durationMs / 1000);
     await this.#record(message, lease, target, result);
     return true;

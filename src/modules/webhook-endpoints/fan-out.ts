@@ -26,10 +26,16 @@ export class WebhookFanOut {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly onQueued: () => void,
+    /** How long a process reads for the fan-out after its last read: another takes over once it passes. */
+    leaseMs: number,
   ) {
-    this.consumer = events.consumer(FAN_OUT_CONSUMER, async (batch) => {
-      await this.handle(batch);
-    });
+    this.consumer = events.consumer(
+      FAN_OUT_CONSUMER,
+      async (batch) => {
+        await this.handle(batch);
+      },
+      { leaseMs },
+    );
   }
 
   start(): void {
