@@ -20,6 +20,7 @@ import { catalogRoutes } from './modules/catalog/routes.js';
 import { connectionRoutes } from './modules/connections/routes.js';
 import { connectRoutes } from './modules/credentials/routes.js';
 import { userConnectRoutes } from './modules/credentials/user-routes.js';
+import { dashboardRoutes } from './modules/dashboard/routes.js';
 import { eventRoutes } from './modules/events/routes.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { invitationRoutes } from './modules/invitations/routes.js';
@@ -100,6 +101,7 @@ const apiModules: [ModuleRoutes, LimitName?][] = [
   [userConnectRoutes, 'connection'],
   [healthRoutes, 'integration'],
   [syncRoutes, 'integration'],
+  [dashboardRoutes, 'integration'],
   [actionRoutes, 'connection'],
   [webhookRoutes, 'connection'],
   // Counted per webhook by the receiver itself (its rate is each webhook's own).

@@ -18,6 +18,7 @@ import { OAuthService } from './modules/credentials/oauth.js';
 import { OAuthTokens } from './modules/credentials/oauth-tokens.js';
 import { CredentialService } from './modules/credentials/service.js';
 import { UserCredentialService } from './modules/credentials/user-credentials.js';
+import { DashboardService } from './modules/dashboard/service.js';
 import { EventService } from './modules/events/service.js';
 import { HealthService } from './modules/health/service.js';
 import { InvitationService } from './modules/invitations/service.js';
@@ -104,6 +105,8 @@ export interface Services {
   readonly webhookReceiver: WebhookReceiver;
   /** Processes received events (started by the processes that run background work). */
   readonly webhookProcessor: WebhookProcessor;
+  /** The dashboard (endpoints #23–#24): counts over connections, runs and received webhooks. */
+  readonly dashboard: DashboardService;
   /** The evidence each connection's syncs collected. */
   readonly evidence: EvidenceService;
   /** Connection health checks and reports. */
@@ -256,6 +259,7 @@ export function createServices(
     queue,
     previews: new PreviewService(database.db, connectors),
     evidence: new EvidenceService(database.db),
+    dashboard: new DashboardService(database.db, connections),
     actions: new ActionService(database.db, connectors, secrets, auth, outbound, logger),
     sync,
     ctx,

@@ -274,3 +274,41 @@ export async function findBuiltInId(db: Db, connector: string): Promise<string |
     .executeTakeFirst();
   return row?.id;
 }
+
+/**
+ * Per category, the entries offered to organisations and how many of them the org has a live
+ * (connected or syncing) connection to; categories with no offered entry are absent.
+ */
+export async function categoryCoverage(db: Db, orgId: string) {
+  const rows = await tenantVisible(db)
+    .where('d.status', 'in', OFFERED)
+    .select((eb) => [
+      'd.category',
+      eb.fn.countAll<number>().as('available'),
+      eb.fn
+        .count<number>(
+          eb
+            .case()
+            .when(
+              eb.exists(
+                eb
+                  .selectFrom('integration_connections as c')
+                  .select('c.id')
+                  .whereRef('c.definition_id', '=', 'd.id')
+                  .where('c.org_id', '=', orgId)
+                  .where('c.status', 'in', ['connected', 'syncing']),
+              ),
+            )
+            .then(1)
+            .end(),
+        )
+        .as('connected'),
+    ])
+    .groupBy('d.category')
+    .execute();
+  return rows.map((row) => ({
+    category: row.category,
+    available: Number(row.available),
+    connected: Number(row.connected),
+  }));
+}

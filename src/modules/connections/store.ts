@@ -392,3 +392,36 @@ export async function replaceSecrets(db: Db, id: string, from: string, to: strin
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/** Statuses of a connection that is enabled and syncing on its schedule (or between two runs). */
+export const LIVE_STATUSES = ['connected', 'syncing'] as const satisfies readonly ConnectionStatus[];
+
+/**
+ * Every connection of the org with what the dashboard shows of it and of its catalog entry, and
+ * its schedule (for the freshness it expects), by name.
+ */
+export function dashboardConnections(db: Db, orgId: string) {
+  return db
+    .selectFrom('integration_connections as c')
+    .innerJoin('integration_definitions as d', 'd.id', 'c.definition_id')
+    .where('c.org_id', '=', orgId)
+    .select([
+      'c.id',
+      'c.name',
+      'd.name as integration_name',
+      'd.icon_url as integration_icon_url',
+      'd.category',
+      'c.status',
+      'c.health',
+      'c.last_sync_at',
+      'c.last_sync_status',
+      'c.next_sync_at',
+      'c.sync_enabled',
+      'c.sync_interval_mins',
+      'c.sync_cron',
+      'c.sync_timezone',
+    ])
+    .orderBy('c.name')
+    .orderBy('c.id')
+    .execute();
+}

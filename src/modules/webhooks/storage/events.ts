@@ -1,4 +1,5 @@
 import type { ExpressionBuilder, Insertable, Selectable } from 'kysely';
+import { hourOf } from '../../../platform/db/aggregates.js';
 import type { Db } from '../../../platform/db/database.js';
 import type { Tables, WebhookEventsTable } from '../../../platform/db/tables.js';
 import { type PageQuery, pageWindow } from '../../../platform/http/envelope.js';
@@ -147,4 +148,40 @@ export async function pruneEvents(db: Db, before: Date, batch: number): Promise<
     .limit(batch);
   const result = await db.deleteFrom('webhook_events').where('id', 'in', old).executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** An org's received events (of one connection, when given) between `since` and `until`, ISO 8601. */
+export interface ReceivedWindow {
+  orgId: string;
+  connectionId?: string;
+  since: string;
+  until: string;
+}
+
+/** Every delivery stored in the window counts, duplicates too, as in a webhook's `total_received`. */
+function receivedIn(db: Db, window: ReceivedWindow) {
+  let q = db
+    .selectFrom('webhook_events')
+    .where('org_id', '=', window.orgId)
+    .where('received_at', '>=', window.since)
+    .where('received_at', '<=', window.until);
+  if (window.connectionId !== undefined) q = q.where('connection_id', '=', window.connectionId);
+  return q;
+}
+
+/** How many deliveries the org's webhooks received in the window. */
+export async function countReceived(db: Db, window: ReceivedWindow): Promise<number> {
+  const row = await receivedIn(db, window)
+    .select((eb) => eb.fn.countAll<number>().as('received'))
+    .executeTakeFirstOrThrow();
+  return Number(row.received);
+}
+
+/** Deliveries received in the window, by the UTC hour they arrived in (hours with none are absent). */
+export function receivedByHour(db: Db, window: ReceivedWindow) {
+  const hour = hourOf(db, 'received_at');
+  return receivedIn(db, window)
+    .select((eb) => [hour.as('hour'), eb.fn.countAll<number>().as('webhooks_received')])
+    .groupBy(hour)
+    .execute();
 }

@@ -12,6 +12,7 @@ import { connectionListIndexes } from './0009_connection_list_indexes.js';
 import { events } from './0010_events.js';
 import { webhooks } from './0011_webhooks.js';
 import { webhookEndpoints } from './0012_webhook_endpoints.js';
+import { activityIndexes } from './0013_activity_indexes.js';
 
 /** A migration receives the column types of the dialect it runs on, so one set serves both. */
 export interface SchemaMigration {
@@ -32,4 +33,5 @@ export const migrations: Record<string, SchemaMigration> = {
   '0010_events': events,
   '0011_webhooks': webhooks,
   '0012_webhook_endpoints': webhookEndpoints,
+  '0013_activity_indexes': activityIndexes,
 };
