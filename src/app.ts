@@ -38,6 +38,7 @@ import { publishRoutes } from './modules/webhook-endpoints/publish-routes.js';
 import { webhookEndpointRoutes } from './modules/webhook-endpoints/routes.js';
 import { webhookReceiveRoutes } from './modules/webhooks/receive-routes.js';
 import { webhookRoutes } from './modules/webhooks/routes.js';
+import { widgetRoutes } from './modules/widgets/routes.js';
 import { parserRefusal, registerErrorHandling, routerRefusal } from './platform/http/error-handler.js';
 import { registerJsonBodyParser } from './platform/http/json-body.js';
 import { registerOpenApi } from './platform/http/openapi.js';
@@ -102,6 +103,7 @@ const apiModules: [ModuleRoutes, LimitName?][] = [
   [healthRoutes, 'integration'],
   [syncRoutes, 'integration'],
   [dashboardRoutes, 'integration'],
+  [widgetRoutes, 'widget'],
   [actionRoutes, 'connection'],
   [webhookRoutes, 'connection'],
   // Counted per webhook by the receiver itself (its rate is each webhook's own).

@@ -42,6 +42,7 @@ import { rateGate } from './modules/webhooks/rate-gate.js';
 import { WebhookReceiver } from './modules/webhooks/receiver.js';
 import { WebhookService } from './modules/webhooks/service.js';
 import { processorWaker, WEBHOOK_EVENTS_TOPIC } from './modules/webhooks/wake.js';
+import { WidgetService } from './modules/widgets/service.js';
 import { resolveSecretBox } from './platform/crypto/key-ring.js';
 import type { SecretBox } from './platform/crypto/secret-box.js';
 import { keyedLock } from './platform/db/keyed-lock.js';
@@ -107,6 +108,8 @@ export interface Services {
   readonly webhookProcessor: WebhookProcessor;
   /** The dashboard (endpoints #23–#24): counts over connections, runs and received webhooks. */
   readonly dashboard: DashboardService;
+  /** A connection's widgets: its status, recent activity and stored records. */
+  readonly widgets: WidgetService;
   /** The evidence each connection's syncs collected. */
   readonly evidence: EvidenceService;
   /** Connection health checks and reports. */
@@ -260,6 +263,7 @@ export function createServices(
     previews: new PreviewService(database.db, connectors),
     evidence: new EvidenceService(database.db),
     dashboard: new DashboardService(database.db, connections),
+    widgets: new WidgetService(database.db, connections),
     actions: new ActionService(database.db, connectors, secrets, auth, outbound, logger),
     sync,
     ctx,

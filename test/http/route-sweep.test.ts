@@ -113,6 +113,7 @@ interface SweptRoute {
   /** The declared access; undefined for a route registered outside the guarded /api/v1 scope. */
   access: Access | undefined;
   bodySchema: JsonSchema | undefined;
+  querySchema: JsonSchema | undefined;
 }
 
 interface Fixture {
@@ -255,6 +256,7 @@ function collect(routes: SweptRoute[]) {
         url: route.url,
         access: route.config?.access ?? (route.prefix.startsWith(API) ? 'authenticated' : undefined),
         bodySchema: route.schema?.body as JsonSchema | undefined,
+        querySchema: route.schema?.querystring as JsonSchema | undefined,
       });
     }
   };
@@ -303,6 +305,11 @@ describe('route sweep', () => {
     headers: Record<string, string>,
   ): Promise<LightMyRequestResponse> {
     const options: InjectOptions = { method: route.method, url, headers };
+    if (route.querySchema?.required) {
+      // The required parameters, valid, so that a route needing one is not answered by validation.
+      const query = example(route.querySchema, `${nameOf(route)} query`, {}) as Record<string, unknown>;
+      options.query = Object.fromEntries(Object.entries(query).map(([name, value]) => [name, String(value)]));
+    }
     if (route.bodySchema) {
       // A valid body, so that what the route answers is decided past validation.
       const fields = { return_url: `${t.ctx.config.publicUrl}/sweep` };

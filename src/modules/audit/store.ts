@@ -78,3 +78,34 @@ export async function listAuditEntries(
   ]);
   return { rows, total: count.total };
 }
+
+/** Which of an org's audit entries about one target: any of `actions`, created in [from, to]. */
+export interface TargetActionsWindow {
+  targetType: string;
+  targetId: string;
+  actions: readonly string[];
+  from: string;
+  /** Inclusive. */
+  to: string;
+}
+
+/** The target's entries of those actions in the window, newest first, at most `limit`, and their count. */
+export async function listTargetActions(
+  db: Db,
+  orgId: string,
+  window: TargetActionsWindow,
+  limit: number,
+): Promise<{ rows: AuditRow[]; total: number }> {
+  const q = orgEntries(db, orgId, {
+    targetType: window.targetType,
+    targetId: window.targetId,
+    from: window.from,
+  })
+    .where('action', 'in', [...window.actions])
+    .where('created_at', '<=', window.to);
+  const [rows, count] = await Promise.all([
+    q.select(columns).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute(),
+    q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.total) };
+}
