@@ -4,6 +4,7 @@ import { benchConnections } from './connections/index.js';
 import { benchConnectors } from './connectors/index.js';
 import { benchHttp } from './http/index.js';
 import { benchSync } from './sync/index.js';
+import { benchWebhooks } from './webhooks/index.js';
 
 const benches: Record<string, () => Promise<boolean>> = {
   http: benchHttp,
@@ -11,6 +12,7 @@ const benches: Record<string, () => Promise<boolean>> = {
   connections: benchConnections,
   sync: benchSync,
   connectors: benchConnectors,
+  webhooks: benchWebhooks,
 };
 
 const chosen = process.argv.slice(2);

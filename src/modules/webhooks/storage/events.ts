@@ -90,7 +90,7 @@ export async function claimNext(
       lease_until: new Date(now.getTime() + leaseMs).toISOString(),
       attempts: eb('attempts', '+', 1),
     }))
-    .where('id', 'in', due)
+    .where('id', '=', due)
     .where('status', '=', 'accepted')
     .where(free)
     .returningAll()
