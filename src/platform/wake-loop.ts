@@ -53,3 +53,35 @@ export class WakeLoop {
     await this.idle();
   }
 }
+
+/**
+ * A background reader of a queue kept in the database (the inbound webhook processor, the
+ * outbound dispatcher): `drain` handles what is due, run by a WakeLoop.
+ */
+export abstract class Drainer {
+  readonly #loop: WakeLoop;
+
+  constructor(options: { pollMs: number; onError: (err: unknown) => void }) {
+    this.#loop = new WakeLoop(() => this.drain(), options);
+  }
+
+  /** Handles everything due now. */
+  abstract drain(): Promise<unknown>;
+
+  start(): void {
+    this.#loop.start();
+  }
+
+  /** Work was queued: handle it now rather than at the next poll. */
+  wake(): void {
+    this.#loop.wake();
+  }
+
+  idle(): Promise<void> {
+    return this.#loop.idle();
+  }
+
+  stop(): Promise<void> {
+    return this.#loop.stop();
+  }
+}

@@ -8,7 +8,7 @@ import { newId } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { Outbound } from '../../platform/outbound/outbound.js';
 import { forbiddenTargetOf } from '../../platform/outbound/ssrf-guard.js';
-import { WakeLoop } from '../../platform/wake-loop.js';
+import { Drainer } from '../../platform/wake-loop.js';
 import { VERSION } from '../../version.js';
 import { recordEvent } from '../events/outbox.js';
 import type { AttemptOutcomeLabel, DeliveryMetrics } from './delivery-metrics.js';
@@ -74,33 +74,15 @@ interface Target {
  * records the attempt, and settles the message: `succeeded`, `retrying` with backoff, or `failed`
  * once its retries are spent. A 410 disables the endpoint; so do 5 days of nothing but failures.
  */
-export class WebhookDispatcher {
-  readonly #loop: WakeLoop;
+export class WebhookDispatcher extends Drainer {
   readonly #rate = new EndpointRate();
 
   constructor(private readonly deps: DispatcherDeps) {
-    this.#loop = new WakeLoop(() => this.drain(), {
+    super({
       pollMs: 1_000,
       onError: (err) =>
         deps.logger.error({ err }, 'webhook delivery pass failed; retried on its next wake-up'),
     });
-  }
-
-  start(): void {
-    this.#loop.start();
-  }
-
-  /** Messages were queued: deliver them now rather than at the next poll. */
-  wake(): void {
-    this.#loop.wake();
-  }
-
-  idle(): Promise<void> {
-    return this.#loop.idle();
-  }
-
-  stop(): Promise<void> {
-    return this.#loop.stop();
   }
 
   /** Delivers every message due now (one attempt each); how many attempts were made. */

@@ -9,7 +9,7 @@ import type { Logger } from '../../platform/logging/logger.js';
 import type { Outbound } from '../../platform/outbound/outbound.js';
 import type { ProviderAuth } from '../../platform/outbound/provider-fetch.js';
 import { ProviderRateLimitedError } from '../../platform/outbound/rate-limit.js';
-import { WakeLoop } from '../../platform/wake-loop.js';
+import { Drainer } from '../../platform/wake-loop.js';
 import { aborted } from '../catalog/connector-test.js';
 import { type ConnectionSecrets, connectorConfig } from '../connections/secrets.js';
 import { type ConnectionWithDefinition, findConnection } from '../connections/store.js';
@@ -59,33 +59,16 @@ function isFinal(error: unknown): boolean {
  * attempts, then the event ends `failed` with its error. Events are claimed with a lease in the
  * database, so any number of processes share the work and none is lost with a process.
  */
-export class WebhookProcessor {
-  readonly #loop: WakeLoop;
+export class WebhookProcessor extends Drainer {
   /** Who holds this process's leases. */
   readonly #owner = newId();
 
   constructor(private readonly deps: ProcessorDeps) {
-    this.#loop = new WakeLoop(() => this.drain(), {
+    super({
       pollMs: 1_000,
       onError: (err) =>
         deps.logger.error({ err }, 'webhook processing pass failed; retried on its next wake-up'),
     });
-  }
-
-  start(): void {
-    this.#loop.start();
-  }
-
-  wake(): void {
-    this.#loop.wake();
-  }
-
-  idle(): Promise<void> {
-    return this.#loop.idle();
-  }
-
-  stop(): Promise<void> {
-    return this.#loop.stop();
   }
 
   /**
