@@ -31,8 +31,9 @@ export interface TestKit<Config> {
   /** Every rate-limit wait, in ms, that the engine would have slept. */
   waits: number[];
   /**
-   * The context's clock (epoch ms): real time, moved on by each wait instead of sleeping. A fake
-   * that announces rate-limit windows reads it too, so that a wait reaches the reset it waited for.
+   * The context's clock (epoch ms): the time the kit was made, moved on only by each wait instead of
+   * sleeping, so that a recorded wait is exactly what was asked. A fake that announces rate-limit
+   * windows reads it too, so that a wait reaches the reset it waited for.
    */
   now(): number;
 }
@@ -93,7 +94,7 @@ export function testContext<Config extends Record<string, unknown>>(
   const waits: number[] = [];
   let clock = Date.now();
   const maxWaitMs = options.maxWaitMs ?? 60_000;
-  const now = () => Math.max(clock, Date.now());
+  const now = () => clock;
   const agent = new RecordingAgent(requests);
   const outbound: Outbound = {
     dispatcher: agent,
