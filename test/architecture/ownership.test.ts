@@ -37,6 +37,7 @@ const OWNERS: Record<string, string> = {
   event_consumers: 'events',
   webhooks: 'webhooks',
   webhook_events: 'webhooks',
+  webhook_counts: 'webhooks',
   webhook_endpoints: 'webhook-endpoints',
   org_event_types: 'webhook-endpoints',
   published_event_keys: 'webhook-endpoints',

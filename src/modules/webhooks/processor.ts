@@ -15,12 +15,14 @@ import { type ConnectionSecrets, connectorConfig } from '../connections/secrets.
 import { type ConnectionWithDefinition, findConnection } from '../connections/store.js';
 import { applyRecordEffects } from '../sync/storage/webhook-records.js';
 import { claimNext, settleEvent, type WebhookEventRow } from './storage/events.js';
-import { countOutcome } from './storage/webhooks.js';
+import { countOutcome, foldCounts } from './storage/webhooks.js';
 
 /** The share of the lease a connector's handler may take: the rest is for settling in time. */
 const HANDLE_SHARE = 0.8;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 15 * 60_000;
+/** How often a busy processor folds the webhooks' new counts into their totals. */
+const FOLD_EVERY_MS = 1_000;
 
 export interface ProcessorDeps {
   db: Db;
@@ -62,6 +64,7 @@ function isFinal(error: unknown): boolean {
 export class WebhookProcessor extends Drainer {
   /** Who holds this process's leases. */
   readonly #owner = newId();
+  #foldedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly deps: ProcessorDeps) {
     super({
@@ -73,16 +76,24 @@ export class WebhookProcessor extends Drainer {
 
   /**
    * Processes every event due now, one claimed at a time (a crash strands one event for a lease,
-   * not a batch); how many were settled.
+   * not a batch); how many were settled. Folds the webhooks' counts on the way.
    */
   async drain(): Promise<number> {
     let settled = 0;
     const { db, clock, settings } = this.deps;
     for (;;) {
+      await this.#foldIfDue();
       const event = await claimNext(db, this.#owner, clock.now(), settings.leaseMs);
       if (!event) return settled;
       settled += (await this.#process(event)) ? 1 : 0;
     }
+  }
+
+  async #foldIfDue(): Promise<void> {
+    const now = this.deps.clock.now().getTime();
+    if (now - this.#foldedAt < FOLD_EVERY_MS) return;
+    this.#foldedAt = now;
+    await foldCounts(this.deps.db);
   }
 
   async #process(event: WebhookEventRow): Promise<boolean> {

@@ -11,7 +11,7 @@ import type { RateGate } from './rate-gate.js';
 import { schemeOf } from './scheme-of.js';
 import { openWebhookSecret } from './secret.js';
 import { insertReceived } from './storage/events.js';
-import { countReceived, findWebhookById, noteRefusal } from './storage/webhooks.js';
+import { countReceived, findWebhookById, noteError } from './storage/webhooks.js';
 
 /** What the receiver answers: an event stored, or a provider's handshake. */
 export type ReceiverAnswer =
@@ -93,7 +93,7 @@ export class WebhookReceiver {
     const secret = openWebhookSecret(this.box, webhook.org_id, webhook.id, webhook.secret);
     const verdict = await scheme.verify(delivery, secret);
     if (!verdict.ok) {
-      await noteRefusal(this.db, webhook.id, `Refused a delivery: ${verdict.reason}`);
+      await noteError(this.db, webhook.id, `Refused a delivery: ${verdict.reason}`);
       throw new AppError('WEBHOOK_SIGNATURE_INVALID', `Invalid signature: ${verdict.reason}`);
     }
     const payload = parsed(delivery);

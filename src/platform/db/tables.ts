@@ -341,6 +341,15 @@ export interface WebhooksTable {
   updated_at: Timestamp;
 }
 
+/** Counts not yet folded into their webhook's totals (one row per delivery or outcome). */
+export interface WebhookCountsTable {
+  webhook_id: string;
+  received: number;
+  processed: number;
+  failed: number;
+  last_received_at: Timestamp | null;
+}
+
 export interface WebhookEventsTable {
   id: string;
   org_id: string;
@@ -461,6 +470,7 @@ export interface Tables {
   event_consumers: EventConsumersTable;
   webhooks: WebhooksTable;
   webhook_events: WebhookEventsTable;
+  webhook_counts: WebhookCountsTable;
   webhook_endpoints: WebhookEndpointsTable;
   org_event_types: OrgEventTypesTable;
   published_event_keys: PublishedEventKeysTable;

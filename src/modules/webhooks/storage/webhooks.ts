@@ -1,8 +1,8 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { ExpressionBuilder, Insertable, Selectable } from 'kysely';
 import type { Db } from '../../../platform/db/database.js';
-import type { WebhooksTable } from '../../../platform/db/tables.js';
+import type { Tables, WebhookCountsTable, WebhooksTable } from '../../../platform/db/tables.js';
 
-/** The only code that reads or writes `webhooks` (counters included). */
+/** The only code that reads or writes `webhooks` and `webhook_counts` (its counters not yet folded). */
 
 export type WebhookRow = Selectable<WebhooksTable>;
 
@@ -10,8 +10,8 @@ export async function insertWebhook(db: Db, row: Insertable<WebhooksTable>): Pro
   await db.insertInto('webhooks').values(row).execute();
 }
 
-export function listWebhooks(db: Db, orgId: string, connectionId: string): Promise<WebhookRow[]> {
-  return db
+export async function listWebhooks(db: Db, orgId: string, connectionId: string): Promise<WebhookRow[]> {
+  const rows = await db
     .selectFrom('webhooks')
     .selectAll()
     .where('org_id', '=', orgId)
@@ -19,25 +19,30 @@ export function listWebhooks(db: Db, orgId: string, connectionId: string): Promi
     .orderBy('created_at', 'asc')
     .orderBy('id', 'asc')
     .execute();
+  return withUnfolded(db, rows);
 }
 
-/** A webhook of the connection, in the caller's org. */
-export function findWebhook(
+/** A webhook of the connection, in the caller's org, with its exact counters. */
+export async function findWebhook(
   db: Db,
   orgId: string,
   connectionId: string,
   id: string,
 ): Promise<WebhookRow | undefined> {
-  return db
+  const row = await db
     .selectFrom('webhooks')
     .selectAll()
     .where('org_id', '=', orgId)
     .where('connection_id', '=', connectionId)
     .where('id', '=', id)
     .executeTakeFirst();
+  return row && (await withUnfolded(db, [row]))[0];
 }
 
-/** A webhook by id alone: the public receiver's lookup (the id in its URL is all a provider has). */
+/**
+ * A webhook by id alone: the public receiver's lookup (the id in its URL is all a provider has).
+ * Its counters are as last folded: the receiver does not read them.
+ */
 export function findWebhookById(db: Db, id: string): Promise<WebhookRow | undefined> {
   return db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
 }
@@ -62,9 +67,8 @@ export async function deleteWebhook(db: Db, orgId: string, id: string): Promise<
 /** Counts a delivery stored, in the transaction that stores it. */
 export async function countReceived(db: Db, id: string, at: string): Promise<void> {
   await db
-    .updateTable('webhooks')
-    .set((eb) => ({ total_received: eb('total_received', '+', 1), last_received_at: at }))
-    .where('id', '=', id)
+    .insertInto('webhook_counts')
+    .values({ webhook_id: id, received: 1, processed: 0, failed: 0, last_received_at: at })
     .execute();
 }
 
@@ -74,19 +78,98 @@ export async function countOutcome(
   id: string,
   outcome: { failed: string } | 'processed',
 ): Promise<void> {
+  const failed = outcome === 'processed' ? 0 : 1;
   await db
-    .updateTable('webhooks')
-    .set((eb) =>
-      outcome === 'processed'
-        ? { total_processed: eb('total_processed', '+', 1) }
-        : { total_failed: eb('total_failed', '+', 1), last_error: outcome.failed },
-    )
-    .where('id', '=', id)
+    .insertInto('webhook_counts')
+    .values({ webhook_id: id, received: 0, processed: 1 - failed, failed, last_received_at: null })
     .execute();
+  if (outcome !== 'processed') await noteError(db, id, outcome.failed);
 }
 
-/** Notes why a delivery was refused (bad signature…), without counting it as received. */
-export async function noteRefusal(db: Db, id: string, error: string): Promise<void> {
+interface Unfolded {
+  received: number;
+  processed: number;
+  failed: number;
+  lastReceivedAt: string | null;
+}
+
+function sumCounts(rows: readonly Selectable<WebhookCountsTable>[]): Map<string, Unfolded> {
+  const sums = new Map<string, Unfolded>();
+  for (const row of rows) {
+    const sum = sums.get(row.webhook_id) ?? { received: 0, processed: 0, failed: 0, lastReceivedAt: null };
+    sum.received += Number(row.received);
+    sum.processed += Number(row.processed);
+    sum.failed += Number(row.failed);
+    sum.lastReceivedAt = later(sum.lastReceivedAt, row.last_received_at);
+    sums.set(row.webhook_id, sum);
+  }
+  return sums;
+}
+
+const later = (a: string | null, b: string | null) => (a === null || (b !== null && b > a) ? b : a);
+
+/** Webhook rows with the counts not yet folded into them added: exact counters. */
+async function withUnfolded(db: Db, rows: WebhookRow[]): Promise<WebhookRow[]> {
+  if (rows.length === 0) return rows;
+  const pending = await db
+    .selectFrom('webhook_counts')
+    .selectAll()
+    .where(
+      'webhook_id',
+      'in',
+      rows.map((row) => row.id),
+    )
+    .execute();
+  const sums = sumCounts(pending);
+  return rows.map((row) => {
+    const sum = sums.get(row.id);
+    if (!sum) return row;
+    return {
+      ...row,
+      total_received: row.total_received + sum.received,
+      total_processed: row.total_processed + sum.processed,
+      total_failed: row.total_failed + sum.failed,
+      last_received_at: later(row.last_received_at, sum.lastReceivedAt),
+    };
+  });
+}
+
+/** The later of the webhook's `last_received_at` and `at`. */
+const latest = (eb: ExpressionBuilder<Tables, 'webhooks'>, at: string) =>
+  eb
+    .case()
+    .when(eb.or([eb('last_received_at', 'is', null), eb('last_received_at', '<', at)]))
+    .then(at)
+    .else(eb.ref('last_received_at'))
+    .end();
+
+/**
+ * Folds the counts added since the last fold into their webhooks' totals; how many were folded.
+ * `delete … returning` takes exactly the rows it removes (on PostgreSQL, those committed when it
+ * runs: one committed meanwhile waits for the next fold), so two folding processes never count a
+ * row twice. Counts of a webhook deleted meanwhile just go.
+ */
+export async function foldCounts(db: Db): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const taken = await tx.deleteFrom('webhook_counts').returningAll().execute();
+    for (const [id, sum] of sumCounts(taken)) {
+      await tx
+        .updateTable('webhooks')
+        .set((eb) => ({
+          total_received: eb('total_received', '+', sum.received),
+          total_processed: eb('total_processed', '+', sum.processed),
+          total_failed: eb('total_failed', '+', sum.failed),
+          ...(sum.lastReceivedAt === null ? {} : { last_received_at: latest(eb, sum.lastReceivedAt) }),
+        }))
+        .where('id', '=', id)
+        .execute();
+    }
+    return taken.length;
+  });
+}
+
+/** Notes the webhook's last error: a delivery refused (bad signature…, not counted as received) or an event failed. */
+export async function noteError(db: Db, id: string, error: string): Promise<void> {
   await db.updateTable('webhooks').set({ last_error: error }).where('id', '=', id).execute();
 }
 

@@ -13,6 +13,7 @@ import { events } from './0010_events.js';
 import { webhooks } from './0011_webhooks.js';
 import { webhookEndpoints } from './0012_webhook_endpoints.js';
 import { activityIndexes } from './0013_activity_indexes.js';
+import { webhookCounts } from './0014_webhook_counts.js';
 
 /** A migration receives the column types of the dialect it runs on, so one set serves both. */
 export interface SchemaMigration {
@@ -34,4 +35,5 @@ export const migrations: Record<string, SchemaMigration> = {
   '0011_webhooks': webhooks,
   '0012_webhook_endpoints': webhookEndpoints,
   '0013_activity_indexes': activityIndexes,
+  '0014_webhook_counts': webhookCounts,
 };
