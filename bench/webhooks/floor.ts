@@ -10,10 +10,9 @@ import type { Store } from './switchboard.js';
 /**
  * What each delivery's transaction holds, written raw (no HTTP, no query builder):
  * - `event`: the event row alone, what any receiver that stores before it acknowledges commits;
- * - `receiver`: Switchboard's receive transaction: the event, the webhook's counters, the outbox event;
- * - `no-counter`: the same without the counters' update of the webhook's row.
+ * - `receiver`: Switchboard's receive transaction: the event, its count row, the outbox event.
  */
-export const FLOOR_TRANSACTIONS = ['event', 'receiver', 'no-counter'] as const;
+export const FLOOR_TRANSACTIONS = ['event', 'receiver'] as const;
 export type FloorTransaction = (typeof FLOOR_TRANSACTIONS)[number];
 
 /**
@@ -72,7 +71,8 @@ const INSERT_EVENT = (p: (i: number) => string, json: (i: number) => string) =>
    values (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, 'ticket.updated', 'accepted',
      ${json(7)}, ${json(8)}, 0, ${p(9)}, ${p(10)})`;
 const COUNT = (p: (i: number) => string) =>
-  `update webhooks set total_received = total_received + 1, last_received_at = ${p(1)} where id = ${p(2)}`;
+  `insert into webhook_counts (webhook_id, received, processed, failed, last_received_at)
+   values (${p(2)}, 1, 0, 0, ${p(1)})`;
 const INSERT_OUTBOX = (p: (i: number) => string, json: (i: number) => string) =>
   `insert into events (id, org_id, type, version, subject_type, subject_id, payload, occurred_at)
    values (${p(1)}, ${p(2)}, 'webhook.received', 1, 'webhook', ${p(3)}, ${json(4)}, ${p(5)})`;
@@ -96,10 +96,6 @@ export function sqliteFloor(store: Store, webhookId: string): Floor {
     receiver: db.transaction((r: Row) => {
       writeEvent(r);
       counter.run(r.at, webhook.id);
-      writeOutbox(r);
-    }),
-    'no-counter': db.transaction((r: Row) => {
-      writeEvent(r);
       writeOutbox(r);
     }),
   };
@@ -133,8 +129,8 @@ export async function postgresFloor(store: Store, webhookId: string, poolMax: nu
     try {
       await client.query('begin');
       await client.query(statements.insert, eventValues(webhook, r));
-      if (tx === 'receiver') await client.query(statements.counter, [r.at, webhook.id]);
-      if (tx !== 'event') {
+      if (tx === 'receiver') {
+        await client.query(statements.counter, [r.at, webhook.id]);
         await client.query(statements.outbox, [newId(), webhook.org_id, webhook.id, r.outbox, r.at]);
       }
       await client.query('commit');

@@ -243,11 +243,10 @@ async function storedRow(sb: Switchboard, acknowledged: Map<string, number>): Pr
 }
 
 // What each floor commits per event (floor.ts): what any receiver storing before it answers must
-// commit, Switchboard's receive transaction, and that transaction without the counters' update.
+// commit, and Switchboard's receive transaction.
 const FLOOR_NAMES: Record<FloorTransaction, string> = {
   event: 'event row only',
-  receiver: 'receive tx (event + counters + outbox)',
-  'no-counter': 'receive tx without the counters',
+  receiver: 'receive tx (event + count row + outbox)',
 };
 
 /** What committing each event costs this database here, against what the targets ask. */
