@@ -1,5 +1,6 @@
-import type { ExpressionBuilder, Insertable, Selectable } from 'kysely';
+import { type ExpressionBuilder, type Insertable, type Selectable, sql } from 'kysely';
 import type { Db } from '../../../platform/db/database.js';
+import { QueryTemplate } from '../../../platform/db/query-template.js';
 import type { Tables, WebhookCountsTable, WebhooksTable } from '../../../platform/db/tables.js';
 
 /** The only code that reads or writes `webhooks` and `webhook_counts` (its counters not yet folded). */
@@ -43,9 +44,16 @@ export async function findWebhook(
  * A webhook by id alone: the public receiver's lookup (the id in its URL is all a provider has).
  * Its counters are as last folded: the receiver does not read them.
  */
-export function findWebhookById(db: Db, id: string): Promise<WebhookRow | undefined> {
-  return db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
+export async function findWebhookById(db: Db, id: string): Promise<WebhookRow | undefined> {
+  const { rows } = await FIND_BY_ID.execute<WebhookRow>(db, { id });
+  return rows[0];
 }
+
+// Built once, as the receiver's other statements: every delivery runs them, and building a query
+// cost more than running it (bench/webhooks).
+const FIND_BY_ID = new QueryTemplate(['id'], (db, slot) =>
+  db.selectFrom('webhooks').selectAll().where('id', '=', slot.id),
+);
 
 export async function updateWebhook(
   db: Db,
@@ -64,12 +72,26 @@ export async function deleteWebhook(db: Db, orgId: string, id: string): Promise<
   return Number(result.numDeletedRows) > 0;
 }
 
+const INSERT_COUNT = new QueryTemplate(
+  ['webhook_id', 'received', 'processed', 'failed', 'last_received_at'],
+  (db, slot) =>
+    db.insertInto('webhook_counts').values({
+      ...slot,
+      received: sql<number>`${slot.received}`,
+      processed: sql<number>`${slot.processed}`,
+      failed: sql<number>`${slot.failed}`,
+    }),
+);
+
 /** Counts a delivery stored, in the transaction that stores it. */
 export async function countReceived(db: Db, id: string, at: string): Promise<void> {
-  await db
-    .insertInto('webhook_counts')
-    .values({ webhook_id: id, received: 1, processed: 0, failed: 0, last_received_at: at })
-    .execute();
+  await INSERT_COUNT.execute(db, {
+    webhook_id: id,
+    received: 1,
+    processed: 0,
+    failed: 0,
+    last_received_at: at,
+  });
 }
 
 /** Counts an event's end: processed, or failed with its error (the webhook's `last_error`). */
@@ -79,10 +101,13 @@ export async function countOutcome(
   outcome: { failed: string } | 'processed',
 ): Promise<void> {
   const failed = outcome === 'processed' ? 0 : 1;
-  await db
-    .insertInto('webhook_counts')
-    .values({ webhook_id: id, received: 0, processed: 1 - failed, failed, last_received_at: null })
-    .execute();
+  await INSERT_COUNT.execute(db, {
+    webhook_id: id,
+    received: 0,
+    processed: 1 - failed,
+    failed,
+    last_received_at: null,
+  });
   if (outcome !== 'processed') await noteError(db, id, outcome.failed);
 }
 
