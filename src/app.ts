@@ -24,6 +24,7 @@ import { dashboardRoutes } from './modules/dashboard/routes.js';
 import { eventRoutes } from './modules/events/routes.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { invitationRoutes } from './modules/invitations/routes.js';
+import { registerLiveUpdates } from './modules/live/live-updates.js';
 import { memberRoutes } from './modules/members/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
 import { documentPreviews } from './modules/sync/api/preview-document.js';
@@ -48,6 +49,7 @@ import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id.js';
 import { checkSecretParams, RequestObserver } from './platform/http/request-observer.js';
 import { registerCors, securityHeaders } from './platform/http/security-headers.js';
 import { createValidatorCompiler, lazySerializers } from './platform/http/validation.js';
+import { registerWebApp } from './platform/http/web-app.js';
 import { LazyChildLogger } from './platform/logging/lazy-child-logger.js';
 import { closeServices, createServices, type Services } from './services.js';
 
@@ -192,6 +194,8 @@ export async function buildApp(ctx: AppContext, options: AppOptions = { surface:
       },
       { prefix: '/api/v1' },
     );
+    await registerWebApp(app, { dir: ctx.config.webDir, publicUrl: ctx.config.publicUrl });
+    registerLiveUpdates(app as App, services);
   }
   await app.ready();
   return app;

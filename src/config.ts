@@ -65,6 +65,13 @@ export const settingsSchema = Type.Object({
     default: '',
     description: 'Comma-separated origins allowed by CORS. Empty: CORS off.',
   }),
+  SWITCHBOARD_WEB_DIR: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'Directory of the built dashboard (`index.html`, `assets/`) served at `/`. Unset: `dist/web` of this installation, built by `npm run build`.',
+    }),
+  ),
   SWITCHBOARD_OAUTH_RETURN_ORIGINS: Type.Optional(
     Type.String({
       pattern: '^\\s*https?://[^\\s/,]+\\s*(,\\s*https?://[^\\s/,]+\\s*)*$',
@@ -323,6 +330,9 @@ export const settingsSchema = Type.Object({
   }),
 });
 
+// The same folder whether this file runs as src/config.ts (tsx, tests) or dist/config.js.
+const BUILT_WEB_DIR = path.resolve(import.meta.dirname, '..', 'dist', 'web');
+
 export type Settings = Static<typeof settingsSchema>;
 export type LogLevelName = Static<typeof LogLevel>;
 
@@ -337,6 +347,8 @@ export interface Config {
   logLevel: LogLevelName;
   publicUrl: string;
   corsOrigins: string[];
+  /** The built dashboard served at `/` (see platform/http/web-app.ts). */
+  webDir: string;
   /** Origins a connect/oauth `return_url` may have. */
   oauthReturnOrigins: string[];
   bodyLimit: number;
@@ -460,6 +472,7 @@ function toConfig(s: Settings): Config {
     corsOrigins: s.SWITCHBOARD_CORS_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter(Boolean),
+    webDir: path.resolve(s.SWITCHBOARD_WEB_DIR ?? BUILT_WEB_DIR),
     bodyLimit: s.SWITCHBOARD_BODY_LIMIT,
     shutdownTimeoutMs: s.SWITCHBOARD_SHUTDOWN_TIMEOUT_MS,
     trustProxy: s.SWITCHBOARD_TRUST_PROXY,

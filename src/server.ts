@@ -77,6 +77,8 @@ export async function startServer(
     if (worker) app.services.webhookProcessor.start();
     if (worker) app.services.webhookFanOut.start();
     if (worker) app.services.webhookDispatcher.start();
+    // Where the API is served, so are live updates (any such process may emit for all of them).
+    app.live?.start();
     const url = await app.listen({ port: config.port, host: config.host });
     logger.info(
       { role, version: VERSION, url, database: ctx.database.dialect, redis: Boolean(ctx.redis) },

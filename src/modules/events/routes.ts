@@ -4,7 +4,7 @@ import { errorResponses } from '../../platform/http/envelope.js';
 import { invalidQuery, queryInstant } from '../../platform/http/query.js';
 import { callerOf } from '../auth/guard.js';
 import { EVENT_TYPE_NAMES } from './catalogue.js';
-import type { StoredEvent } from './store.js';
+import { eventView } from './view.js';
 
 const EventView = Type.Object({
   id: Type.String({ description: 'UUIDv7: ids sort by time' }),
@@ -31,15 +31,6 @@ function decodeCursor(cursor: string | undefined): string | undefined {
   if (!/^[0-9a-f-]{36}$/.test(id)) throw invalidQuery('cursor', 'is not a cursor this API gave');
   return id;
 }
-
-const view = (e: StoredEvent) => ({
-  id: e.id,
-  type: e.type,
-  version: e.version,
-  subject: { type: e.subject_type, id: e.subject_id },
-  payload: e.payload,
-  occurred_at: e.occurred_at,
-});
 
 /** The event outbox as an API: an organisation's events (the event types: webhook-endpoints/event-type-routes.ts). */
 export const eventRoutes: ModuleRoutes = async (app, { events, ctx }) => {
@@ -93,7 +84,7 @@ export const eventRoutes: ModuleRoutes = async (app, { events, ctx }) => {
       const page = rows.slice(0, q.per_page);
       const last = page[page.length - 1];
       return {
-        data: page.map(view),
+        data: page.map(eventView),
         pagination: {
           per_page: q.per_page,
           next_cursor: rows.length > q.per_page && last ? encodeCursor(last.id) : null,

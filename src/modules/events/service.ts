@@ -4,7 +4,7 @@ import type { Logger } from '../../platform/logging/logger.js';
 import type { InvalidationBus } from '../../platform/redis/invalidation.js';
 import type { Caller } from '../auth/principal.js';
 import { type ConsumerOptions, EventConsumer, type EventHandler } from './consumer.js';
-import { deleteEventsBefore, type EventFilter, listEvents } from './store.js';
+import { deleteEventsBefore, type EventFilter, listEvents, orgEventsAfter } from './store.js';
 
 const DAY_MS = 86_400_000;
 /** Pruning scans the outbox, so it runs hourly rather than on every scheduler tick. */
@@ -44,6 +44,14 @@ export class EventService {
 
   list({ orgId }: Caller, filter: EventFilter, limit: number) {
     return listEvents(this.database.db, orgId, filter, limit);
+  }
+
+  /**
+   * The org's events after its event `sinceId` in the order consumers read them, `limit` at most;
+   * undefined when `sinceId` is not one of its events (pruned, or never its).
+   */
+  after(orgId: string, sinceId: string, limit: number) {
+    return orgEventsAfter(this.database.db, orgId, sinceId, limit);
   }
 
   /** A consumer reading after its durable cursor `name`; call `start()` to run it. */

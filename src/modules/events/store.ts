@@ -93,6 +93,9 @@ export async function listEvents(db: Db, orgId: string, filter: EventFilter, lim
   return q.orderBy('id', 'desc').limit(limit).execute();
 }
 
+/** PostgreSQL: the transactions below it have all ended, so nothing can join their events (see eventsAfter). */
+const SETTLED_BELOW = sql<number>`pg_snapshot_xmin(pg_current_snapshot())::text::bigint`;
+
 /**
  * Events after `after` in consumers' order, `limit` at most.
  *
@@ -113,9 +116,51 @@ export async function eventsAfter(
     .selectFrom('events')
     .select([...columns, 'seq', 'tx_id'])
     .where((eb) => eb(eb.refTuple('tx_id', 'seq'), '>', eb.tuple(after.txId, after.seq)));
-  if (isPostgres(db)) {
-    q = q.where('tx_id', '<', sql<number>`pg_snapshot_xmin(pg_current_snapshot())::text::bigint`);
-  }
+  if (isPostgres(db)) q = q.where('tx_id', '<', SETTLED_BELOW);
+  return q.orderBy('tx_id').orderBy('seq').limit(limit).execute();
+}
+
+/**
+ * How much earlier than an event another may have been recorded and still come after it in
+ * consumers' order: the longest a transaction that records events stays open, with a wide margin.
+ * It bounds the read of an org's events to a range of its (org_id, id) index.
+ */
+const REORDER_WINDOW_MS = 15 * 60_000;
+
+/** The smallest UUIDv7 of a millisecond: ids sort by their first 48 bits, the time. */
+function firstIdAt(ms: number): string {
+  const hex = Math.max(0, ms).toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8)}-0000-0000-000000000000`;
+}
+
+/** The time in a UUIDv7. */
+const timeOfId = (id: string) => Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+
+/**
+ * An org's events after its event `sinceId`, in consumers' order (the order a consumer handed
+ * them on), `limit` at most, and only those a consumer could read by now. Undefined when `sinceId`
+ * is not one of the org's events (pruned, or never its).
+ */
+export async function orgEventsAfter(
+  db: Db,
+  orgId: string,
+  sinceId: string,
+  limit: number,
+): Promise<StoredEvent[] | undefined> {
+  const since = await db
+    .selectFrom('events')
+    .select(['tx_id', 'seq'])
+    .where('id', '=', sinceId)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
+  if (!since) return undefined;
+  let q = db
+    .selectFrom('events')
+    .select(columns)
+    .where('org_id', '=', orgId)
+    .where('id', '>', firstIdAt(timeOfId(sinceId) - REORDER_WINDOW_MS))
+    .where((eb) => eb(eb.refTuple('tx_id', 'seq'), '>', eb.tuple(Number(since.tx_id), Number(since.seq))));
+  if (isPostgres(db)) q = q.where('tx_id', '<', SETTLED_BELOW);
   return q.orderBy('tx_id').orderBy('seq').limit(limit).execute();
 }
 

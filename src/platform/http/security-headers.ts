@@ -41,6 +41,29 @@ export function securityHeaders(): Record<string, string> {
   return headers;
 }
 
+/**
+ * The headers of the dashboard's pages (web-app.ts), over the ones above: its own scripts, styles,
+ * images and fonts, requests to this origin (Socket.io's WebSocket upgrade named as well, for
+ * browsers whose 'self' does not cover ws:), and nothing else. API responses keep their policy.
+ */
+export function webAppHeaders(publicUrl: string): Record<string, string> {
+  const { protocol, host } = new URL(publicUrl);
+  const socket = `${protocol === 'https:' ? 'wss' : 'ws'}://${host}`;
+  const policy = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src 'self' ${socket}`,
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  return { 'content-security-policy': policy, 'cross-origin-opener-policy': 'same-origin' };
+}
+
 /** CORS stays off (no Access-Control-* headers at all) unless origins are configured. */
 export async function registerCors(app: FastifyInstance, origins: string[]): Promise<void> {
   if (origins.length === 0) return;
