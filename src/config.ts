@@ -130,8 +130,9 @@ export const settingsSchema = Type.Object({
     description: 'Refresh token lifetime, in days.',
   }),
   SWITCHBOARD_REFRESH_COOKIE: Type.Boolean({
-    default: false,
-    description: 'Also send the refresh token as an HttpOnly, Secure, SameSite=Strict cookie.',
+    default: true,
+    description:
+      'Also send the refresh token as an HttpOnly, Secure, SameSite=Strict cookie (path /api/v1/auth): the web dashboard keeps its session with it. Browsers keep a Secure cookie only over https or on localhost.',
   }),
   SWITCHBOARD_ALLOW_REGISTRATION: Type.Boolean({
     default: true,
