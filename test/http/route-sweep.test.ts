@@ -72,7 +72,8 @@ type Owned =
   | 'webhookEvent'
   | 'webhookEndpoint'
   | 'webhookDelivery'
-  | 'eventType';
+  | 'eventType'
+  | 'invitation';
 
 /**
  * What each path parameter names, keyed by the segment before it (`:id` means a team after
@@ -93,6 +94,7 @@ const PARAMS: Record<string, { owned: Owned } | { global: (f: Fixture) => string
   'webhook-endpoints/:id': { owned: 'webhookEndpoint' },
   'deliveries/:did': { owned: 'webhookDelivery' },
   'event-types/:name': { owned: 'eventType' },
+  'invitations/:invitationId': { owned: 'invitation' },
   // A receiver URL is public: its webhook is found by id alone, whatever the caller.
   'receive/:id': { global: () => 'no-such-webhook' },
   // An action is the connector's: the same names in every org.
@@ -382,6 +384,13 @@ describe('route sweep', () => {
     const eventType = `sweep.org_${admin.orgId.replace(/-/g, '_')}`;
     const declared = await h.call('POST', '/event-types', { name: eventType });
     expect(declared.statusCode, declared.body).toBe(201);
+    const invitation = await t.app.inject({
+      method: 'POST',
+      url: `${API}/orgs/${admin.orgId}/invitations`,
+      headers: admin.auth,
+      payload: { email: `invited-${admin.orgId}@example.com`, role: 'member' },
+    });
+    expect(invitation.statusCode, invitation.body).toBe(201);
     return {
       admin,
       ids: {
@@ -397,6 +406,7 @@ describe('route sweep', () => {
         webhookEndpoint,
         webhookDelivery: sent.json().data.message_id,
         eventType,
+        invitation: invitation.json().data.id,
       },
     };
   }

@@ -1,12 +1,61 @@
 import Type from 'typebox';
 import type { ModuleRoutes } from '../../app.js';
 import { DataEnvelope, errorResponses } from '../../platform/http/envelope.js';
-import { IdParams } from '../../platform/http/params.js';
+import { IdParams, PathId } from '../../platform/http/params.js';
 import { callerOf } from '../auth/guard.js';
 import { activeOrg, Role } from '../orgs/org-scope.js';
 
 /** Invitations to join your active organisation, and their acceptance. */
 export const invitationRoutes: ModuleRoutes = async (app, { ctx, invitations }) => {
+  app.get(
+    '/orgs/:id/invitations',
+    {
+      config: { access: 'members:manage' },
+      schema: {
+        tags: ['orgs'],
+        summary: 'Pending invitations: not accepted and not expired, newest first (never their tokens)',
+        params: IdParams,
+        response: {
+          200: DataEnvelope(
+            Type.Array(
+              Type.Object({
+                id: Type.String(),
+                email: Type.String(),
+                role: Type.String(),
+                invited_by: Type.Union([Type.String(), Type.Null()]),
+                expires_at: Type.String(),
+                created_at: Type.String(),
+              }),
+            ),
+          ),
+          ...errorResponses(401, 403, 404, 429),
+        },
+      },
+    },
+    async (request) => {
+      const principal = activeOrg(request, request.params.id);
+      return { data: await invitations.pending(callerOf(request, ctx.clock, principal)) };
+    },
+  );
+
+  app.delete(
+    '/orgs/:id/invitations/:invitationId',
+    {
+      config: { access: 'members:manage' },
+      schema: {
+        tags: ['orgs'],
+        summary: 'Revoke a pending invitation: its token no longer opens anything',
+        params: Type.Object({ id: PathId, invitationId: PathId }),
+        response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const principal = activeOrg(request, request.params.id);
+      await invitations.revoke(callerOf(request, ctx.clock, principal), request.params.invitationId);
+      return reply.code(204).send(null);
+    },
+  );
+
   app.post(
     '/orgs/:id/invitations',
     {

@@ -10,7 +10,13 @@ import { addMember } from '../members/service.js';
 import { findMemberRole } from '../members/store.js';
 import { checkCredentials, createUser, normaliseEmail } from '../users/service.js';
 import { findAccount, findAccountByEmail } from '../users/store.js';
-import { claimInvitation, findOpenInvitation, insertInvitation } from './store.js';
+import {
+  claimInvitation,
+  deleteOpenInvitation,
+  findOpenInvitation,
+  insertInvitation,
+  listOpenInvitations,
+} from './store.js';
 
 const INVITATION_TTL_DAYS = 7;
 
@@ -22,6 +28,16 @@ export interface CreatedInvitation {
   /** The invitation's bearer secret, shown only to whoever created it; stored as a hash. */
   token: string;
   accept_url: string;
+}
+
+/** A pending invitation as listed: never its token. */
+export interface PendingInvitation {
+  id: string;
+  email: string;
+  role: string;
+  invited_by: string | null;
+  expires_at: string;
+  created_at: string;
 }
 
 export interface Acceptance {
@@ -40,6 +56,34 @@ export class InvitationService {
     private readonly sessions: Sessions,
     private readonly publicUrl: string,
   ) {}
+
+  /** The org's invitations not yet accepted and not expired, newest first. */
+  async pending({ orgId, now }: Caller): Promise<PendingInvitation[]> {
+    const rows = await listOpenInvitations(this.db, orgId, now.toISOString());
+    return rows.map(({ id, email, role, invited_by, expires_at, created_at }) => ({
+      id,
+      email,
+      role,
+      invited_by,
+      expires_at,
+      created_at,
+    }));
+  }
+
+  /** Revokes a pending invitation: its token no longer opens anything. */
+  async revoke({ orgId, actor, now }: Caller, id: string): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      if (!(await deleteOpenInvitation(tx, orgId, id, now.toISOString()))) {
+        throw new AppError('INVITATION_NOT_FOUND');
+      }
+      await recordAudit(
+        tx,
+        actor,
+        { orgId, action: 'invitation.revoked', targetType: 'invitation', targetId: id },
+        now,
+      );
+    });
+  }
 
   async create(
     { orgId, actor, now }: Caller,

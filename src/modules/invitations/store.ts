@@ -32,3 +32,28 @@ export async function claimInvitation(db: Db, id: string, at: string): Promise<b
     .executeTakeFirst();
   return Number(claimed.numUpdatedRows) === 1;
 }
+
+/** An org's invitations neither accepted nor expired, newest first. */
+export function listOpenInvitations(db: Db, orgId: string, at: string): Promise<InvitationRow[]> {
+  return db
+    .selectFrom('invitations')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('accepted_at', 'is', null)
+    .where('expires_at', '>', at)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+/** Deletes one of the org's open invitations, so its token opens nothing; false when there was none. */
+export async function deleteOpenInvitation(db: Db, orgId: string, id: string, at: string): Promise<boolean> {
+  const deleted = await db
+    .deleteFrom('invitations')
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .where('accepted_at', 'is', null)
+    .where('expires_at', '>', at)
+    .executeTakeFirst();
+  return Number(deleted.numDeletedRows) === 1;
+}
