@@ -27,6 +27,7 @@ import { invitationRoutes } from './modules/invitations/routes.js';
 import { registerLiveUpdates } from './modules/live/live-updates.js';
 import { memberRoutes } from './modules/members/routes.js';
 import { orgRoutes } from './modules/orgs/routes.js';
+import { searchRoutes } from './modules/search/routes.js';
 import { documentPreviews } from './modules/sync/api/preview-document.js';
 import { syncRoutes } from './modules/sync/api/routes.js';
 import type { QueueBackend } from './modules/sync/engine/engine.js';
@@ -105,6 +106,7 @@ const apiModules: [ModuleRoutes, LimitName?][] = [
   [healthRoutes, 'integration'],
   [syncRoutes, 'integration'],
   [dashboardRoutes, 'integration'],
+  [searchRoutes, 'search'],
   [widgetRoutes, 'widget'],
   [actionRoutes, 'connection'],
   [webhookRoutes, 'connection'],

@@ -324,6 +324,13 @@ export const settingsSchema = Type.Object({
     description:
       'Days an outbound webhook message and its attempts are kept (deliveries, stats) before the scheduler prunes them.',
   }),
+  SWITCHBOARD_SEARCH_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    maximum: 60_000,
+    default: 2000,
+    description:
+      'Federated search: how long each connection’s live search at its provider may take; past it the search answers without it, marked partial.',
+  }),
   SWITCHBOARD_DEMO: Type.Boolean({
     default: false,
     description:
@@ -374,6 +381,8 @@ export interface Config {
   outbound: OutboundSettings;
   /** Seed demo connections on the first start (see modules/connections/demo-seed.ts). */
   demo: boolean;
+  /** Federated search (see modules/search). */
+  search: { timeoutMs: number };
   /** The sync engine (see modules/sync). */
   sync: SyncSettings;
   /** The event outbox (see modules/events). */
@@ -501,6 +510,7 @@ function toConfig(s: Settings): Config {
       maxWaitMs: s.SWITCHBOARD_PROVIDER_MAX_WAIT_MS,
     },
     demo: s.SWITCHBOARD_DEMO,
+    search: { timeoutMs: s.SWITCHBOARD_SEARCH_TIMEOUT_MS },
     sync: {
       concurrency: s.SWITCHBOARD_WORKER_CONCURRENCY,
       maxRetries: s.SWITCHBOARD_SYNC_MAX_RETRIES,

@@ -24,6 +24,8 @@ import { HealthService } from './modules/health/service.js';
 import { InvitationService } from './modules/invitations/service.js';
 import { MemberService } from './modules/members/service.js';
 import { OrgService } from './modules/orgs/service.js';
+import { LiveSearch } from './modules/search/live.js';
+import { SearchService } from './modules/search/service.js';
 import { EvidenceService } from './modules/sync/api/evidence.js';
 import { PreviewService } from './modules/sync/api/preview.js';
 import { SyncService } from './modules/sync/api/service.js';
@@ -110,6 +112,8 @@ export interface Services {
   readonly dashboard: DashboardService;
   /** A connection's widgets: its status, recent activity and stored records. */
   readonly widgets: WidgetService;
+  /** Federated search over the connections' stored records and their providers' live search. */
+  readonly search: SearchService;
   /** The evidence each connection's syncs collected. */
   readonly evidence: EvidenceService;
   /** Connection health checks and reports. */
@@ -264,6 +268,20 @@ export function createServices(
     evidence: new EvidenceService(database.db),
     dashboard: new DashboardService(database.db, connections),
     widgets: new WidgetService(database.db, connections),
+    search: new SearchService(
+      database.db,
+      connections,
+      new LiveSearch({
+        db: database.db,
+        connectors,
+        secrets,
+        credentials: oauthTokens,
+        outbound,
+        logger,
+        timeoutMs: config.search.timeoutMs,
+      }),
+      clock,
+    ),
     actions: new ActionService(database.db, connectors, secrets, auth, outbound, logger),
     sync,
     ctx,

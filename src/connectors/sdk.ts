@@ -452,6 +452,16 @@ export interface SearchHit {
   data: Record<string, unknown>;
 }
 
+/** What a live search asks the provider for. */
+export interface LiveSearchQuery {
+  /** The user's query as typed (words, `"phrases"`, `OR`, `-word`): the provider's syntax may differ. */
+  text: string;
+  /** Only these entities, when given. */
+  entities?: readonly string[];
+  /** The most hits wanted, best first. */
+  limit: number;
+}
+
 export interface Connector<Config = Record<string, unknown>> {
   readonly definition: ConnectorDefinition;
   /** Proves the credentials with a lightweight call; never syncs data. */
@@ -474,6 +484,9 @@ export interface Connector<Config = Record<string, unknown>> {
   webhooks?: ConnectorWebhooks<Config>;
   /** Its actions by name (capabilities `create_tickets`, `send_notifications`, `run_scans`). */
   actions?: Record<string, ConnectorAction<Config, never, unknown>>;
-  /** Live search at the provider (capability `search`). */
-  search?(ctx: ConnectorContext<Config>, query: string, limit: number): Promise<SearchHit[]>;
+  /**
+   * Live search at the provider (capability `search`): federated search merges its hits with the
+   * stored records'. Bounded by a timeout (SWITCHBOARD_SEARCH_TIMEOUT_MS) that aborts `ctx.signal`.
+   */
+  search?(ctx: ConnectorContext<Config>, query: LiveSearchQuery): Promise<SearchHit[]>;
 }

@@ -31,6 +31,8 @@ const OWNERS: Record<string, string> = {
   sync_runs: 'sync',
   sync_run_logs: 'sync',
   sync_records: 'sync',
+  // The records' full-text index on SQLite (kept by triggers), queried by the records' search.
+  sync_records_fts: 'sync',
   sync_cursors: 'sync',
   sync_evidence: 'sync',
   events: 'events',

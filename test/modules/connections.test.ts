@@ -169,7 +169,7 @@ describe('integration connections', () => {
         integration_slug: 'demo',
         integration_name: 'Demo',
         integration_category: 'custom',
-        capabilities: ['sync_users', 'sync_resources', 'collect_evidence'],
+        capabilities: ['sync_users', 'sync_resources', 'collect_evidence', 'search'],
         sync_enabled: true,
         sync_interval_mins: 120,
         sync_cron: null,

@@ -1,6 +1,8 @@
 import type {
   Connector,
   ConnectorContext,
+  LiveSearchQuery,
+  SearchHit,
   StoredRecords,
   SyncBatch,
   SyncContext,
@@ -10,6 +12,7 @@ import { demoCounts } from './data.js';
 import { DEMO_DEFAULTS, type DemoConfig, demoDefinition } from './definition.js';
 import { demoFailure } from './failures.js';
 import { demoPreview, demoPreviewSchema } from './preview.js';
+import { demoSearch } from './search.js';
 import { demoSync } from './sync.js';
 
 const PERMISSIONS = ['users.read', 'groups.read', 'group_memberships.read', 'repositories.read'];
@@ -84,6 +87,10 @@ export class DemoConnector implements Connector<DemoConfig> {
   }
 
   readonly previewSchema = demoPreviewSchema;
+
+  search(ctx: ConnectorContext<DemoConfig>, query: LiveSearchQuery): Promise<SearchHit[]> {
+    return demoSearch(ctx, query);
+  }
 
   #next(operation: string): number {
     const sequence = this.#calls.get(operation) ?? 0;

@@ -122,7 +122,7 @@ export const demoDefinition: ConnectorDefinition = {
   websiteUrl: '/docs',
   authType: 'api_key',
   configSchema: demoConfigSchema,
-  capabilities: ['sync_users', 'sync_resources', 'collect_evidence'],
+  capabilities: ['sync_users', 'sync_resources', 'collect_evidence', 'search'],
   entities: [
     { name: 'users', description: 'People with their status, department, MFA and admin flags.' },
     { name: 'groups', description: 'Teams and access groups.' },

@@ -14,6 +14,7 @@ import { webhooks } from './0011_webhooks.js';
 import { webhookEndpoints } from './0012_webhook_endpoints.js';
 import { activityIndexes } from './0013_activity_indexes.js';
 import { webhookCounts } from './0014_webhook_counts.js';
+import { recordSearch } from './0015_record_search.js';
 
 /** A migration receives the column types of the dialect it runs on, so one set serves both. */
 export interface SchemaMigration {
@@ -36,4 +37,5 @@ export const migrations: Record<string, SchemaMigration> = {
   '0012_webhook_endpoints': webhookEndpoints,
   '0013_activity_indexes': activityIndexes,
   '0014_webhook_counts': webhookCounts,
+  '0015_record_search': recordSearch,
 };

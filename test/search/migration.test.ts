@@ -1,0 +1,127 @@
+/**
+ * Migration 0015 on a database that already holds synced records: they are indexed by it (deleted
+ * ones not), the records table keeps its rows and its key, and syncs after it are indexed as they
+ * store.
+ */
+import { type Migration, Migrator, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectors } from '../../src/connectors/registry.js';
+import { syncCatalog } from '../../src/modules/catalog/service.js';
+import { columnTypes } from '../../src/platform/db/column-types.js';
+import { isPostgres } from '../../src/platform/db/database.js';
+import { migrations } from '../../src/platform/db/migrations/index.js';
+import { type TestApp, testApp } from '../helpers/app.js';
+import { suiteDatabase } from '../helpers/databases.js';
+import { type SeededUser, seedUser } from '../helpers/identity.js';
+import { SYNC_TEST_ENV, scripted, syncHarness } from '../helpers/sync.js';
+
+const SEARCH_MIGRATION = '0015_record_search';
+
+describe('migration 0015_record_search', () => {
+  let t: TestApp;
+  let user: SeededUser;
+  let h: ReturnType<typeof syncHarness>;
+  let id: string;
+
+  const found = async (query: string) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/integrations/search',
+      headers: user.auth,
+      payload: { query, integrations: [id] },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    return res
+      .json()
+      .data.results.map((r: { id: string }) => r.id)
+      .sort();
+  };
+
+  beforeAll(async () => {
+    const database = await suiteDatabase();
+    t = await testApp({
+      database,
+      migrate: false,
+      connectors: [...connectors, scripted],
+      worker: true,
+      queueBackend: 'in-process',
+      env: SYNC_TEST_ENV,
+    });
+    // The schema as it was before the search migration.
+    const db = t.ctx.database.db;
+    const types = columnTypes(t.ctx.database.dialect);
+    const before: Record<string, Migration> = {};
+    for (const [name, migration] of Object.entries(migrations)) {
+      if (name < SEARCH_MIGRATION) before[name] = { up: (k) => migration.up(k, types) };
+    }
+    const options = database.options;
+    const migrator = new Migrator({
+      db,
+      provider: { getMigrations: async () => before },
+      ...(options.kind === 'postgres' && options.schema ? { migrationTableSchema: options.schema } : {}),
+    });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw error;
+    await syncCatalog(t.ctx.database.db, [...connectors, scripted], t.ctx.clock.now());
+
+    user = await seedUser(t, { role: 'it_admin' });
+    h = syncHarness(t, user);
+    id = await h.connected('scripted', {});
+    const records = [
+      { id: 'a', data: { title: 'Marmot survey', count: 7 } },
+      { id: 'b', data: { title: 'Marmot census' } },
+      { id: 'c', data: { title: 'Otter census' } },
+    ];
+    scripted.batches = [{ entity: 'items', records }];
+    await h.settled(id, await h.trigger(id, { full_sync: true }));
+    // Gone at the provider before the migration: stored, marked deleted.
+    scripted.batches = [{ entity: 'items', records: records.slice(0, 2) }];
+    await h.settled(id, await h.trigger(id, { full_sync: true }));
+
+    expect(await t.ctx.database.pendingMigrations()).toContain(SEARCH_MIGRATION);
+    await t.ctx.database.migrate();
+  });
+  afterAll(() => t.close());
+
+  it('indexes the records stored before it, and not the deleted ones', async () => {
+    expect(await found('marmot')).toEqual(['a', 'b']);
+    expect(await found('7')).toEqual(['a']);
+    expect(await found('otter')).toEqual([]);
+    const rows = await h.records(id);
+    expect(rows.map((r) => [r.external_id, r.deleted_at === null])).toEqual([
+      ['a', true],
+      ['b', true],
+      ['c', false],
+    ]);
+  });
+
+  it('keeps the records’ key, and indexes what later syncs store', async () => {
+    const db = t.ctx.database.db;
+    const [row] = await h.records(id);
+    const { connection_id, entity, external_id, org_id, content_hash, data, last_seen_run_id } = row!;
+    const at = new Date().toISOString();
+    await expect(
+      db
+        .insertInto('sync_records')
+        .values({
+          ...{ connection_id, entity, external_id, org_id, content_hash, data, last_seen_run_id },
+          created_at: at,
+          updated_at: at,
+        })
+        .execute(),
+    ).rejects.toThrow(/unique|duplicate/i);
+    if (!isPostgres(db)) {
+      // The rowid FTS5 refers to is the table's INTEGER PRIMARY KEY: VACUUM keeps it.
+      const { rows } = await sql<{
+        pk: number;
+        name: string;
+      }>`select pk, name from pragma_table_info('sync_records')
+        where pk > 0`.execute(db);
+      expect(rows).toEqual([{ pk: 1, name: 'rowid' }]);
+    }
+    scripted.batches = [{ entity: 'items', records: [{ id: 'd', data: { title: 'Marmot burrow' } }] }];
+    await h.settled(id, await h.trigger(id));
+    expect(await found('marmot')).toEqual(['a', 'b', 'd']);
+    expect(await found('burrow')).toEqual(['d']);
+  });
+});
