@@ -2,8 +2,10 @@
 import { benchAuth } from './auth/index.js';
 import { benchConnections } from './connections/index.js';
 import { benchConnectors } from './connectors/index.js';
+import { benchDashboard } from './dashboard/index.js';
 import { benchHttp } from './http/index.js';
 import { benchSync } from './sync/index.js';
+import { benchWeb } from './web/index.js';
 import { benchWebhooks } from './webhooks/index.js';
 
 const benches: Record<string, () => Promise<boolean>> = {
@@ -13,6 +15,8 @@ const benches: Record<string, () => Promise<boolean>> = {
   sync: benchSync,
   connectors: benchConnectors,
   webhooks: benchWebhooks,
+  dashboard: benchDashboard,
+  web: benchWeb,
 };
 
 const chosen = process.argv.slice(2);

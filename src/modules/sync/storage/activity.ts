@@ -82,8 +82,8 @@ export function runsStartedByHour(db: Db, window: ActivityWindow) {
   return orgRuns(db, window)
     .where('started_at', '>=', window.since)
     .where('started_at', '<=', window.until)
-    .select((eb) => [hour.as('hour'), eb.fn.countAll<number>().as('runs_started')])
-    .groupBy(hour)
+    .select((eb) => [hour.label.as('hour'), eb.fn.countAll<number>().as('runs_started')])
+    .groupBy(hour.key)
     .execute();
 }
 
@@ -95,14 +95,14 @@ export function runsFinishedByHour(db: Db, window: ActivityWindow) {
     .where('completed_at', '>=', window.since)
     .where('completed_at', '<=', window.until)
     .select((eb) => [
-      hour.as('hour'),
+      hour.label.as('hour'),
       eb.fn
         .count<number>(eb.case().when('status', 'in', SUCCESSFUL_STATUSES).then(1).end())
         .as('runs_completed'),
       eb.fn.count<number>(eb.case().when('status', '=', FAILED).then(1).end()).as('runs_failed'),
       eb.fn.sum<number>(jsonInteger(db, 'stats', 'items_synced')).as('items_synced'),
     ])
-    .groupBy(hour)
+    .groupBy(hour.key)
     .execute();
 }
 

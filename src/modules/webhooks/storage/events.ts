@@ -242,7 +242,7 @@ export async function countReceived(db: Db, window: ReceivedWindow): Promise<num
 export function receivedByHour(db: Db, window: ReceivedWindow) {
   const hour = hourOf(db, 'received_at');
   return receivedIn(db, window)
-    .select((eb) => [hour.as('hour'), eb.fn.countAll<number>().as('webhooks_received')])
-    .groupBy(hour)
+    .select((eb) => [hour.label.as('hour'), eb.fn.countAll<number>().as('webhooks_received')])
+    .groupBy(hour.key)
     .execute();
 }

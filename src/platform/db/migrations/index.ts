@@ -15,6 +15,7 @@ import { webhookEndpoints } from './0012_webhook_endpoints.js';
 import { activityIndexes } from './0013_activity_indexes.js';
 import { webhookCounts } from './0014_webhook_counts.js';
 import { recordSearch } from './0015_record_search.js';
+import { dashboardIndexes } from './0016_dashboard_indexes.js';
 
 /** A migration receives the column types of the dialect it runs on, so one set serves both. */
 export interface SchemaMigration {
@@ -38,4 +39,5 @@ export const migrations: Record<string, SchemaMigration> = {
   '0013_activity_indexes': activityIndexes,
   '0014_webhook_counts': webhookCounts,
   '0015_record_search': recordSearch,
+  '0016_dashboard_indexes': dashboardIndexes,
 };
