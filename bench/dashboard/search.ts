@@ -43,7 +43,7 @@ import { newId } from '../../src/platform/ids.js';
 import { createLogger } from '../../src/platform/logging/logger.js';
 import { closeContext, openContext } from '../../src/runtime.js';
 import { postgresDatabase } from '../../test/helpers/databases.js';
-import { percentile, type Row, report, tempDir } from '../lib.js';
+import { percentile, report, tempDir } from '../lib.js';
 import type { Section } from './stage.js';
 
 /** Stored records searched: FILL_CONNECTIONS connections of users and repositories. */
