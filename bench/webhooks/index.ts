@@ -10,6 +10,7 @@ import {
   sqliteFloor,
 } from './floor.js';
 import { type Latencies, loadReceiver, paceReceiver, type Receiver, type Throughput } from './load.js';
+import { benchOutbound } from './outbound/index.js';
 import { WaitSampler, type Waits } from './pg-waits.js';
 import {
   type Drained,
@@ -368,11 +369,13 @@ async function benchDialect(dialect: Store['dialect']): Promise<Row[]> {
 /**
  * Switchboard's webhook receiver (`switchboard serve`, embedded: the processor in the same process)
  * against a bare HMAC-checking Fastify route and a do-it-yourself Express + BullMQ receiver, each in a
- * process of its own, on SQLite and then on PostgreSQL (a database of its own, dropped after).
+ * process of its own, on SQLite and then on PostgreSQL (a database of its own, dropped after); then
+ * the outbound part (outbound/index.ts). BENCH_WEBHOOKS=inbound or =outbound runs only that part.
  */
 export async function benchWebhooks(): Promise<boolean> {
+  const part = process.env.BENCH_WEBHOOKS;
   let allMet = true;
-  for (const dialect of ['sqlite', 'postgres'] as const) {
+  for (const dialect of part === 'outbound' ? [] : (['sqlite', 'postgres'] as const)) {
     const started = performance.now();
     let rows: Row[];
     try {
@@ -393,5 +396,6 @@ export async function benchWebhooks(): Promise<boolean> {
     );
     allMet = met && allMet;
   }
+  if (part !== 'inbound') allMet = (await benchOutbound()) && allMet;
   return allMet;
 }

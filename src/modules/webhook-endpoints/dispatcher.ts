@@ -22,10 +22,17 @@ import {
 } from './delivery-policy.js';
 import { openEndpointSecret } from './secret.js';
 import { type SigningSecrets, signatureHeaders } from './signing.js';
-import { insertAttempt } from './storage/attempts.js';
+import { insertAttempts } from './storage/attempts.js';
 import { clearFailing, disableEndpoint, markFailing } from './storage/endpoint-health.js';
 import { type EndpointRow, findEndpoint } from './storage/endpoints.js';
-import { claimDue, type MessageRow, releaseMessage, settleMessage } from './storage/messages.js';
+import {
+  type AttemptOutcome,
+  claimDue,
+  type MessageRow,
+  releaseMessage,
+  settleMessage,
+  settleSucceeded,
+} from './storage/messages.js';
 
 /** The topic that wakes dispatchers in every process (see InvalidationBus). */
 export const WEBHOOK_MESSAGES_TOPIC = 'webhook-messages';
@@ -67,6 +74,15 @@ interface Target {
   policy: DeliveryPolicy;
 }
 
+/** An attempt made and not yet recorded: the claim it was made under, what came of it, and when. */
+interface Outcome {
+  message: MessageRow;
+  lease: string;
+  target: Target;
+  result: AttemptResult;
+  at: Date;
+}
+
 /**
  * Delivers outbound webhook messages: claims due ones with a lease in the database (any number of
  * processes share the work; a message whose dispatcher died is claimed again once its lease
@@ -76,6 +92,7 @@ interface Target {
  */
 export class WebhookDispatcher extends Drainer {
   readonly #rate = new EndpointRate();
+  readonly #outcomes = new GroupCommit<Outcome>((outcomes) => this.#record(outcomes));
 
   constructor(private readonly deps: DispatcherDeps) {
     super({
@@ -143,7 +160,7 @@ export class WebhookDispatcher extends Drainer {
     );
     const result = await this.#post(target.endpoint.url, headers, body, timeoutMs);
     this.deps.metrics.observe(result.outcome, result.durationMs / 1000);
-    await this.#record(message, lease, target, result);
+    await this.#outcomes.add({ message, lease, target, result, at: this.deps.clock.now() });
     return true;
   }
 
@@ -219,72 +236,155 @@ export class WebhookDispatcher extends Drainer {
     }
   }
 
-  /** The attempt's row, the message's new state and the endpoint's health, in one transaction. */
-  async #record(message: MessageRow, lease: string, target: Target, result: AttemptResult): Promise<void> {
-    const { db, clock, logger } = this.deps;
-    const { endpoint, policy } = target;
-    const now = clock.now();
-    const at = now.toISOString();
-    const attempt = message.attempts + 1;
-    const succeeded = result.outcome === 'succeeded';
-    const gone = result.statusCode === 410;
-    const last = succeeded || gone || attempt > policy.maxRetries;
-    const lastError = result.error ?? (succeeded ? null : `answered ${result.statusCode}`);
-    const settled = await db.transaction().execute(async (tx) => {
-      await insertAttempt(tx, {
-        id: newId(),
-        message_id: message.id,
-        endpoint_id: endpoint.id,
-        attempt,
-        url: endpoint.url,
-        status_code: result.statusCode,
-        duration_ms: result.durationMs,
-        response_body: result.body,
-        error: result.error,
-        created_at: at,
-      });
-      const settledNow = await settleMessage(tx, message.id, lease, {
-        status: succeeded ? 'succeeded' : last ? 'failed' : 'retrying',
-        attempts: attempt,
-        next_attempt_at: last
-          ? null
-          : new Date(now.getTime() + retryDelayMs(policy, attempt, result.retryAfterMs)).toISOString(),
-        last_status_code: result.statusCode,
-        last_error: lastError,
-        delivered_at: succeeded ? at : null,
-        updated_at: at,
-      });
-      if (succeeded) {
-        await clearFailing(tx, endpoint.id, at);
-        return settledNow;
-      }
-      const failingSince = await markFailing(tx, endpoint.id, at);
-      const reason = gone
-        ? 'The endpoint answered 410 Gone'
-        : failingSince !== undefined && now.getTime() - Date.parse(failingSince) >= DISABLE_AFTER_FAILING_MS
-          ? `Every delivery attempt failed since ${failingSince}`
-          : undefined;
-      if (reason && (await disableEndpoint(tx, endpoint.id, reason, at))) {
-        await recordEvent(
-          tx,
-          {
-            type: 'webhook_endpoint.disabled',
-            orgId: endpoint.org_id,
-            subjectId: endpoint.id,
-            payload: { name: endpoint.name, reason },
-          },
-          now,
+  /**
+   * Attempts' rows, their messages' new states and their endpoints' health, in one transaction: the
+   * outcomes that came in while the last one committed, so that under load a commit (and on
+   * PostgreSQL most round trips) serves many deliveries, and when idle each is recorded at once.
+   * Successes claimed together and answered alike are settled by one statement. Endpoints' health
+   * follows the outcomes in the order they came in, as one by one: a success clears its endpoint's
+   * failing state (once, until a failure marks it again), a failure marks it and may disable it.
+   */
+  async #record(outcomes: readonly Outcome[]): Promise<void> {
+    const { db, logger } = this.deps;
+    const unsettled = await db.transaction().execute(async (tx) => {
+      await insertAttempts(tx, outcomes.map(attemptRow));
+      const lost: string[] = [];
+      for (const group of successGroups(outcomes)) {
+        const settled = new Set(
+          await settleSucceeded(tx, group.ids, group.lease, group.statusCode, group.at),
         );
-        logger.warn({ webhook_endpoint_id: endpoint.id, reason }, 'webhook endpoint disabled');
+        lost.push(...group.ids.filter((id) => !settled.has(id)));
       }
-      return settledNow;
+      const cleared = new Set<string>();
+      for (const outcome of outcomes) {
+        const { message, lease, target, result } = outcome;
+        const endpointId = target.endpoint.id;
+        if (result.outcome === 'succeeded') {
+          if (!cleared.has(endpointId)) await clearFailing(tx, endpointId, outcome.at.toISOString());
+          cleared.add(endpointId);
+          continue;
+        }
+        if (!(await settleMessage(tx, message.id, lease, failure(outcome)))) lost.push(message.id);
+        cleared.delete(endpointId);
+        await this.#failed(tx, target.endpoint, result.statusCode === 410, outcome.at);
+      }
+      return lost;
     });
-    if (!settled) {
+    for (const id of unsettled) {
       logger.info(
-        { webhook_message_id: message.id },
+        { webhook_message_id: id },
         'webhook message claimed again or redelivered during its attempt; its new holder settles it',
       );
     }
+  }
+
+  /** A failed attempt: the endpoint fails since now unless it already did; 410 or 5 days of it disable it. */
+  async #failed(tx: Db, endpoint: EndpointRow, gone: boolean, now: Date): Promise<void> {
+    const at = now.toISOString();
+    const failingSince = await markFailing(tx, endpoint.id, at);
+    const reason = gone
+      ? 'The endpoint answered 410 Gone'
+      : failingSince !== undefined && now.getTime() - Date.parse(failingSince) >= DISABLE_AFTER_FAILING_MS
+        ? `Every delivery attempt failed since ${failingSince}`
+        : undefined;
+    if (reason && (await disableEndpoint(tx, endpoint.id, reason, at))) {
+      await recordEvent(
+        tx,
+        {
+          type: 'webhook_endpoint.disabled',
+          orgId: endpoint.org_id,
+          subjectId: endpoint.id,
+          payload: { name: endpoint.name, reason },
+        },
+        now,
+      );
+      this.deps.logger.warn({ webhook_endpoint_id: endpoint.id, reason }, 'webhook endpoint disabled');
+    }
+  }
+}
+
+/** The attempt's row. */
+function attemptRow({ message, target, result, at }: Outcome) {
+  return {
+    id: newId(),
+    message_id: message.id,
+    endpoint_id: target.endpoint.id,
+    attempt: message.attempts + 1,
+    url: target.endpoint.url,
+    status_code: result.statusCode,
+    duration_ms: result.durationMs,
+    response_body: result.body,
+    error: result.error,
+    created_at: at.toISOString(),
+  };
+}
+
+/**
+ * Succeeded attempts by the claim they were made under and the status answered: each group is
+ * settled by one statement, at the time the last of it came in.
+ */
+function successGroups(outcomes: readonly Outcome[]) {
+  const groups = new Map<string, { lease: string; statusCode: number; ids: string[]; at: string }>();
+  for (const { message, lease, result, at } of outcomes) {
+    if (result.outcome !== 'succeeded') continue;
+    // A success is a 2xx answer: it has a status.
+    const statusCode = result.statusCode!;
+    const key = `${lease} ${statusCode}`;
+    const group = groups.get(key) ?? { lease, statusCode, ids: [], at: '' };
+    group.ids.push(message.id);
+    group.at = at.toISOString() > group.at ? at.toISOString() : group.at;
+    groups.set(key, group);
+  }
+  return groups.values();
+}
+
+/** A failed attempt's message: retrying with backoff, or failed once its retries are spent (or on 410). */
+function failure({ message, target, result, at }: Outcome): AttemptOutcome {
+  const attempt = message.attempts + 1;
+  const last = result.statusCode === 410 || attempt > target.policy.maxRetries;
+  return {
+    status: last ? 'failed' : 'retrying',
+    attempts: attempt,
+    next_attempt_at: last
+      ? null
+      : new Date(at.getTime() + retryDelayMs(target.policy, attempt, result.retryAfterMs)).toISOString(),
+    last_status_code: result.statusCode,
+    last_error: result.error ?? `answered ${result.statusCode}`,
+    delivered_at: null,
+    updated_at: at.toISOString(),
+  };
+}
+
+/**
+ * Runs `flush` over items in groups: an item added while no flush runs is flushed at once; items
+ * added during a flush wait for it to end and are flushed together next. Each `add` resolves once
+ * its group is flushed, or rejects with the group's error.
+ */
+class GroupCommit<T> {
+  #queued: { item: T; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  #flushing = false;
+
+  constructor(private readonly flush: (items: readonly T[]) => Promise<void>) {}
+
+  add(item: T): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#queued.push({ item, resolve, reject });
+      if (!this.#flushing) void this.#run();
+    });
+  }
+
+  async #run(): Promise<void> {
+    this.#flushing = true;
+    while (this.#queued.length > 0) {
+      const group = this.#queued.splice(0);
+      try {
+        await this.flush(group.map((q) => q.item));
+        for (const q of group) q.resolve();
+      } catch (error) {
+        for (const q of group) q.reject(error);
+      }
+    }
+    this.#flushing = false;
   }
 }
 

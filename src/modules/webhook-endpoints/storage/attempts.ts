@@ -9,8 +9,16 @@ import type { WebhookAttemptsTable } from '../../../platform/db/tables.js';
 
 export type AttemptRow = Selectable<WebhookAttemptsTable>;
 
-export async function insertAttempt(db: Db, row: Insertable<WebhookAttemptsTable>): Promise<void> {
-  await db.insertInto('webhook_attempts').values(row).execute();
+/** Inserts attempts in one statement (a dispatcher's batch at most: well within a statement's parameters). */
+export async function insertAttempts(
+  db: Db,
+  rows: readonly Insertable<WebhookAttemptsTable>[],
+): Promise<void> {
+  if (rows.length > 0)
+    await db
+      .insertInto('webhook_attempts')
+      .values([...rows])
+      .execute();
 }
 
 /** A message's attempts, first to last. */

@@ -94,6 +94,37 @@ export async function settleMessage(
   return Number(result.numUpdatedRows) > 0;
 }
 
+/**
+ * Settles messages whose attempt succeeded, all claimed by one claim (`lease`) and answered
+ * `statusCode`, in one statement; as settleMessage, only those the claim still holds. Returns the
+ * ids settled.
+ */
+export async function settleSucceeded(
+  db: Db,
+  ids: readonly string[],
+  lease: string,
+  statusCode: number,
+  at: string,
+): Promise<string[]> {
+  const rows = await db
+    .updateTable('webhook_messages')
+    .set((eb) => ({
+      status: 'succeeded',
+      attempts: eb('attempts', '+', 1),
+      next_attempt_at: null,
+      lease_until: null,
+      last_status_code: statusCode,
+      last_error: null,
+      delivered_at: at,
+      updated_at: at,
+    }))
+    .where('id', 'in', [...ids])
+    .where('lease_until', '=', lease)
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 /** Gives a claimed message back unattempted, due at `at` (an endpoint over its rate). */
 export async function releaseMessage(db: Db, id: string, lease: string, at: string): Promise<void> {
   await db
