@@ -69,6 +69,8 @@ const READ_JOINS: Record<string, readonly string[]> = {
   connections: ['integration_definitions', 'users', 'sync_runs'],
   // The health report shows the connection's latest runs and its uptime rates over them.
   health: ['sync_runs'],
+  // A batch takes its connection's key lock before its run's row (PostgreSQL), as a finish does.
+  sync: ['integration_connections'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -49,6 +49,12 @@ counts as (
     count(*) filter (where not created and not updated)::int as unchanged
   from compared
 ),
+-- The connection's key lock before the run's row lock (the records' foreign key takes it anyway):
+-- the order in which a cancel or a finish locks them (lockConnectionOfRun). The other way round, a
+-- cancel holding the connection waited on this run while this waited on the connection: a deadlock.
+owner as (
+  select id from integration_connections where id = $1 for key share
+),
 run as (
   update sync_runs set
     stats = $9::jsonb || jsonb_build_object(
@@ -56,9 +62,9 @@ run as (
       'items_created', ($9::jsonb ->> 'items_created')::int + c.created,
       'items_updated', ($9::jsonb ->> 'items_updated')::int + c.updated),
     log_counts = $10::jsonb, error_details = $11::jsonb, updated_at = $5::timestamptz
-  from counts c
-  where id = $3 and status = 'running' and lease_owner = $4
-  returning id, org_id
+  from counts c, owner
+  where sync_runs.id = $3 and status = 'running' and lease_owner = $4
+  returning sync_runs.id, sync_runs.org_id
 ),
 records as (
   insert into sync_records as r (connection_id, entity, external_id, org_id, content_hash, data,
