@@ -2,6 +2,7 @@ import { type Selectable, sql } from 'kysely';
 import { type Db, isPostgres } from '../../platform/db/database.js';
 import { QueryTemplate } from '../../platform/db/query-template.js';
 import type { EventsTable } from '../../platform/db/tables.js';
+import { firstIdAt, timeOfId } from '../../platform/ids.js';
 import { EVENT_TYPES, type NewEvent } from './catalogue.js';
 
 /** The only code that reads or writes `events` and `event_consumers`. */
@@ -126,15 +127,6 @@ export async function eventsAfter(
  * It bounds the read of an org's events to a range of its (org_id, id) index.
  */
 const REORDER_WINDOW_MS = 15 * 60_000;
-
-/** The smallest UUIDv7 of a millisecond: ids sort by their first 48 bits, the time. */
-function firstIdAt(ms: number): string {
-  const hex = Math.max(0, ms).toString(16).padStart(12, '0');
-  return `${hex.slice(0, 8)}-${hex.slice(8)}-0000-0000-000000000000`;
-}
-
-/** The time in a UUIDv7. */
-const timeOfId = (id: string) => Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 
 /**
  * An org's events after its event `sinceId`, in consumers' order (the order a consumer handed
