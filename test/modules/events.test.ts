@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EVENT_TYPES, type EventTypeName } from '../../src/modules/events/catalogue.js';
@@ -5,8 +6,8 @@ import { recordEvent } from '../../src/modules/events/outbox.js';
 import type { StoredEvent } from '../../src/modules/events/store.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 import { FakeClock } from '../helpers/clock.js';
-import { suiteDatabase, type TestDatabase } from '../helpers/databases.js';
-import { REDIS_URL, uniqueName } from '../helpers/env.js';
+import { postgresDatabase, suiteDatabase, type TestDatabase } from '../helpers/databases.js';
+import { DATABASE_URL, REDIS_URL, uniqueName } from '../helpers/env.js';
 import { type SeededUser, seedUser } from '../helpers/identity.js';
 import { SYNC_TEST_ENV, syncConnectors, syncHarness } from '../helpers/sync.js';
 
@@ -329,6 +330,77 @@ describe.runIf(REDIS_URL)('event consumers across processes', () => {
         ),
       );
     await vi.waitFor(() => expect(seen).toEqual(['x']), { timeout: 5_000, interval: 5 });
+    await consumer.stop();
+  });
+});
+
+describe.runIf(DATABASE_URL)('event consumers on PostgreSQL', () => {
+  let t: TestApp;
+  let other: TestDatabase & { url: string };
+  const clients: pg.Client[] = [];
+  /** A transaction holding a transaction id, left open until `end`. */
+  const openTransaction = async (url: string) => {
+    const client = new pg.Client({ connectionString: url });
+    clients.push(client);
+    await client.connect();
+    await client.query('begin');
+    await client.query('select pg_current_xact_id()');
+    return { end: () => client.query('rollback') };
+  };
+  beforeAll(async () => {
+    t = await testApp({});
+    other = await postgresDatabase(DATABASE_URL!);
+  });
+  afterAll(async () => {
+    for (const client of clients) await client.end();
+    await t.close();
+    await other.drop();
+  });
+
+  it("reads past a transaction left open in another database, never past one of its own database's", async () => {
+    const org = await seedUser(t);
+    const seen: string[] = [];
+    const consumer = t.app.services.events.consumer(
+      uniqueName('settled'),
+      async (events) => {
+        seen.push(...events.filter((e) => e.org_id === org.orgId).map((e) => e.subject_id));
+      },
+      { pollMs: 600_000 },
+    );
+    const emit = (name: string) =>
+      t.ctx.database.db
+        .transaction()
+        .execute((tx) =>
+          recordEvent(
+            tx,
+            { type: 'connection.deleted', orgId: org.orgId, subjectId: name, payload: { name } },
+            new Date(),
+          ),
+        );
+
+    // Other test files share this database: their short transactions may hold a read back briefly.
+    const drainedTo = (expected: string[]) =>
+      vi.waitFor(
+        async () => {
+          await consumer.drain();
+          expect(seen).toEqual(expected);
+        },
+        { timeout: 5_000, interval: 20 },
+      );
+
+    const elsewhere = await openTransaction(other.url);
+    await emit('a');
+    await drainedTo(['a']);
+
+    // The test's own database: the open transaction could still record an event before `b`.
+    const here = await openTransaction(DATABASE_URL!);
+    await emit('b');
+    await consumer.drain();
+    expect(seen).toEqual(['a']);
+    await here.end();
+    await drainedTo(['a', 'b']);
+
+    await elsewhere.end();
     await consumer.stop();
   });
 });

@@ -94,8 +94,26 @@ export async function listEvents(db: Db, orgId: string, filter: EventFilter, lim
   return q.orderBy('id', 'desc').limit(limit).execute();
 }
 
-/** PostgreSQL: the transactions below it have all ended, so nothing can join their events (see eventsAfter). */
-const SETTLED_BELOW = sql<number>`pg_snapshot_xmin(pg_current_snapshot())::text::bigint`;
+/**
+ * PostgreSQL: no transaction of this database that is still running, or that can still begin
+ * writing, has an id below it, so no event can join that range any more (see eventsAfter).
+ *
+ * The snapshot's running transactions, less those `pg_stat_activity` shows in another database
+ * (an id belongs to one database for good, so when that view was read does not matter; a
+ * transaction it cannot place, such as a prepared one, is waited for), else the snapshot's end:
+ * a transaction given an id later gets one above it. The snapshot's own oldest (`xmin`) would be
+ * simpler, but it spans the server, so a transaction left open in any other database stalls
+ * every consumer.
+ */
+const SETTLED_BELOW = sql<number>`(
+  select coalesce(min(running.xid), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+  from (select x::text::bigint as xid from pg_snapshot_xip(pg_current_snapshot()) as x) as running
+  where running.xid % 4294967296 not in (
+    select backend_xid::text::bigint from pg_stat_activity
+    where backend_xid is not null
+      and datid <> (select oid from pg_database where datname = current_database())
+  )
+)`;
 
 /**
  * Events after `after` in consumers' order, `limit` at most.
@@ -103,10 +121,10 @@ const SETTLED_BELOW = sql<number>`pg_snapshot_xmin(pg_current_snapshot())::text:
  * On PostgreSQL a sequence number is taken at insert and becomes visible at commit, so a reader
  * going by `seq` alone could pass a number whose transaction commits later, and never see it.
  * Instead events are read in (writing transaction, seq) order, and only those of transactions
- * older than the oldest one still running (the snapshot's xmin): no transaction can add to that
- * range any more, so a cursor never skips. A transaction that begins after another commits gets a
+ * older than the oldest one of this database still running (SETTLED_BELOW): no transaction can add
+ * to that range any more, so a cursor never skips. A transaction that begins after another commits gets a
  * later id, so an org's events keep their order. The cost: events wait while an older transaction
- * (any, in the cluster) is open. SQLite has one writer, and commits in `seq` order.
+ * of this database is open. SQLite has one writer, and commits in `seq` order.
  */
 export async function eventsAfter(
   db: Db,
