@@ -48,6 +48,13 @@ describe('publishing the org’s own events', () => {
     });
     const listed = await call('GET', '/events?per_page=5');
     expect(listed.json().data.map((e: { id: string }) => e.id)).toContain(event.id);
+    // Not audited (as Svix and Stripe do not audit message creation): the event is its own record.
+    const audited = await t.ctx.database.db
+      .selectFrom('audit_log')
+      .select('id')
+      .where('target_id', '=', event.id)
+      .execute();
+    expect(audited).toEqual([]);
   });
 
   it('refuses undeclared types (422 naming the type) and payloads failing the schema (400 naming fields)', async () => {
@@ -64,6 +71,25 @@ describe('publishing the org’s own events', () => {
     expect(fieldsOf(invalid)).toEqual(['payload.amount']);
     const missing = await call('POST', '/events', { type: 'invoice.paid', payload: {} });
     expect(fieldsOf(missing)).toEqual(['payload.amount']);
+  });
+
+  it('publishes one event for requests racing with the same Idempotency-Key', async () => {
+    const key = { 'idempotency-key': `race-${Math.random()}` };
+    const before = await countOf('invoice.voided');
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        call('POST', '/events', { type: 'invoice.voided', payload: { n: 1 } }, key),
+      ),
+    );
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 202]);
+    expect(new Set(answers.map((a) => a.json().data.id)).size).toBe(1);
+    expect(await countOf('invoice.voided')).toBe(before + 1);
+    const [row] = await t.ctx.database.db
+      .selectFrom('published_event_keys')
+      .selectAll()
+      .where('key', '=', key['idempotency-key'])
+      .execute();
+    expect(row?.event_id).toBe(answers[0]!.json().data.id);
   });
 
   it('honours an Idempotency-Key for 24 hours: the same request → one event; another body → 422', async () => {

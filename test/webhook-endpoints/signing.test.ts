@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,28 @@ const verifiesWith = (secret: string, headers: Record<string, string>) => {
 };
 
 describe('signing an outbound delivery', () => {
+  it('signs byte for byte as the standardwebhooks package does, whatever the secret, id, time and body', () => {
+    const bodies = [body, '', 'ünïcödé ✓ 𝄞 — "quoted"\n', randomBytes(3000).toString('base64')];
+    const secrets = [
+      newSecret(),
+      `whsec_${randomBytes(24).toString('base64')}`,
+      randomBytes(32).toString('base64'),
+    ];
+    for (const secret of secrets) {
+      for (const payload of bodies) {
+        const id = `msg_${randomBytes(8).toString('hex')}`;
+        const at = new Date(1_700_000_000_000 + Math.floor(Math.random() * 1e10));
+        const headers = signatureHeaders(id, at, payload, { current: secret });
+        expect(headers['webhook-signature']).toBe(new StandardWebhook(secret).sign(id, at, payload));
+      }
+    }
+    const [current, previous] = [newSecret(), newSecret()];
+    const at = new Date();
+    expect(signatureHeaders('msg_3', at, body, { current, previous })['webhook-signature']).toBe(
+      `${new StandardWebhook(current).sign('msg_3', at, body)} ${new StandardWebhook(previous).sign('msg_3', at, body)}`,
+    );
+  });
+
   it('signs as Standard Webhooks, which the standardwebhooks and svix verifiers accept', () => {
     const secret = newSecret();
     const now = new Date();

@@ -102,6 +102,8 @@ export async function pacedPublish(
 ): Promise<Paced> {
   const p = publisher(d, type);
   try {
+    // What an earlier run left at the label would count as this warm-up's arrivals.
+    await sink.forget(endpoint.label);
     // The pool's sockets opened and the code paths compiled; not counted.
     await openLoop(load.rate, load.warmUpSeconds, load.giveUpSeconds, p.send);
     await sink.waitFor(endpoint.label, 'events', p.published.ids.size, load.drainTimeoutMs);

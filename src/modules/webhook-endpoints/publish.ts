@@ -1,18 +1,11 @@
 import { canonicalJson } from '../../platform/canonical-json.js';
 import { sha256Hex } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/database.js';
-import { isUniqueViolation } from '../../platform/db/errors.js';
 import { AppError } from '../../platform/errors.js';
-import { recordAudit } from '../audit/service.js';
 import type { Caller } from '../auth/principal.js';
 import { recordPublishedEvent } from '../events/outbox.js';
 import type { EventTypeService } from './event-types.js';
-import {
-  deleteExpiredKey,
-  findPublishedKey,
-  insertPublishedKey,
-  type PublishedKeyRow,
-} from './storage/published-keys.js';
+import { claimPublishedKey, findPublishedKey, type PublishedKeyRow } from './storage/published-keys.js';
 
 /** How long an Idempotency-Key names the event it published. */
 const KEY_TTL_MS = 86_400_000;
@@ -28,11 +21,20 @@ export interface Published {
   replayed: boolean;
 }
 
+/** Rolls the publishing transaction back: the key already names `earlier`. */
+class KeyTaken extends Error {
+  constructor(readonly earlier: PublishedKeyRow) {
+    super('idempotency key taken');
+  }
+}
+
 /**
  * Events an org publishes of the types it declared: validated against the type's schema and
- * recorded in the outbox in one transaction, so they reach subscribed endpoints as Switchboard's
- * own do. An Idempotency-Key names the event for 24 hours: the same request again answers that
+ * recorded in the outbox (with its Idempotency-Key, in one transaction), so they reach subscribed
+ * endpoints as Switchboard's own do. An Idempotency-Key names the event for 24 hours: the same request again answers that
  * event; a different request with the key is refused (IDEMPOTENCY_KEY_REUSED), as Stripe does.
+ * Not audited, as Svix and Stripe do not audit message creation: the event itself is the record
+ * (GET /events), and an audit row beside each would double the writes of the hottest path.
  */
 export class EventPublisher {
   constructor(
@@ -42,50 +44,46 @@ export class EventPublisher {
 
   async publish(caller: Caller, request: PublishRequest, key?: string): Promise<Published> {
     const payload = await this.eventTypes.validPayload(caller.orgId, request.type, request.payload);
-    const hash = requestHash(request);
     if (key === undefined)
       return { event: await this.#record(caller, request.type, payload), replayed: false };
-    const cutoff = new Date(caller.now.getTime() - KEY_TTL_MS).toISOString();
-    await deleteExpiredKey(this.db, caller.orgId, key, cutoff);
-    const earlier = await findPublishedKey(this.db, caller.orgId, key);
-    if (earlier) return replay(earlier, hash, request.type, payload);
+    const hash = requestHash(request);
     try {
       const event = await this.#record(caller, request.type, payload, { key, hash });
       return { event, replayed: false };
     } catch (error) {
-      // Another request with this key committed first: answer as if this one came after it.
-      if (!isUniqueViolation(error)) throw error;
-      const winner = await findPublishedKey(this.db, caller.orgId, key);
-      if (!winner) throw error;
-      return replay(winner, hash, request.type, payload);
+      if (!(error instanceof KeyTaken)) throw error;
+      return replay(error.earlier, hash, request.type, payload);
     }
   }
 
+  /**
+   * The event alone: one statement, committed on its own. With a key, the event and the key naming
+   * it, two statements in one transaction; a key still naming an earlier event rolls the event
+   * back (KeyTaken, carrying that event's key row).
+   */
   async #record(
-    { orgId, actor, now }: Caller,
+    { orgId, now }: Caller,
     type: string,
     payload: Record<string, unknown>,
     idempotency?: { key: string; hash: string },
   ) {
-    const id = await this.db.transaction().execute(async (tx) => {
-      const eventId = await recordPublishedEvent(tx, { orgId, type, payload }, now);
-      if (idempotency) {
-        await insertPublishedKey(tx, {
-          org_id: orgId,
-          key: idempotency.key,
-          event_id: eventId,
-          request_hash: idempotency.hash,
-          created_at: now.toISOString(),
-        });
-      }
-      await recordAudit(
-        tx,
-        actor,
-        { orgId, action: 'event.published', targetType: 'event', targetId: eventId },
-        now,
-      );
-      return eventId;
-    });
+    const event = { orgId, type, payload };
+    const id = idempotency
+      ? await this.db.transaction().execute(async (tx) => {
+          const eventId = await recordPublishedEvent(tx, event, now);
+          const row = {
+            org_id: orgId,
+            key: idempotency.key,
+            event_id: eventId,
+            request_hash: idempotency.hash,
+            created_at: now.toISOString(),
+          };
+          const cutoff = new Date(now.getTime() - KEY_TTL_MS).toISOString();
+          if (await claimPublishedKey(tx, row, cutoff)) return eventId;
+          // Refused because the key is there; the claim locked its row, so it is still there.
+          throw new KeyTaken((await findPublishedKey(tx, orgId, idempotency.key))!);
+        })
+      : await recordPublishedEvent(this.db, event, now);
     return { id, type, version: 1, payload, occurred_at: now.toISOString() };
   }
 }

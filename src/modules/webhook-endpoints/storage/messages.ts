@@ -15,6 +15,8 @@ export const MESSAGE_STATUSES: readonly MessageStatus[] = ['pending', 'retrying'
 
 /** Statuses with an attempt still to come. */
 const OPEN: MessageStatus[] = ['pending', 'retrying'];
+/** The others: a message in one of them is done. */
+const DONE: MessageStatus[] = ['succeeded', 'failed'];
 
 /**
  * Claims up to `limit` messages due now for `leaseMs`: open, due, not under another dispatcher's
@@ -54,14 +56,18 @@ export async function claimDue(db: Db, now: Date, leaseMs: number, limit: number
     )
     .orderBy('m.next_attempt_at')
     .limit(limit);
-  return db
-    .updateTable('webhook_messages')
-    .set({ lease_until: new Date(now.getTime() + leaseMs).toISOString() })
-    .where('id', 'in', due)
-    .where('status', 'in', OPEN)
-    .where(free)
-    .returningAll()
-    .execute();
+  return (
+    db
+      .updateTable('webhook_messages')
+      .set({ lease_until: new Date(now.getTime() + leaseMs).toISOString() })
+      .where('id', 'in', due)
+      // Checked again on the row (another dispatcher may have settled it meanwhile), as `not in DONE`:
+      // SQLite would otherwise look rows up by the status index, every open message, not by their ids.
+      .where('status', 'not in', DONE)
+      .where(free)
+      .returningAll()
+      .execute()
+  );
 }
 
 export interface AttemptOutcome {

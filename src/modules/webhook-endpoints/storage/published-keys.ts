@@ -15,18 +15,26 @@ export function findPublishedKey(db: Db, orgId: string, key: string): Promise<Pu
     .executeTakeFirst();
 }
 
-/** Records the key; a concurrent request with the same key loses on the primary key. */
-export async function insertPublishedKey(db: Db, row: PublishedKeyRow): Promise<void> {
-  await db.insertInto('published_event_keys').values(row).execute();
-}
-
-/** Forgets the org's key if it was recorded before `cutoff` (past its 24 hours); true when it did. */
-export async function deleteExpiredKey(db: Db, orgId: string, key: string, cutoff: string): Promise<boolean> {
-  const result = await db
-    .deleteFrom('published_event_keys')
-    .where('org_id', '=', orgId)
-    .where('key', '=', key)
-    .where('created_at', '<', cutoff)
+/**
+ * Records `row`'s key for its event, in one statement: a new key, or one recorded before `cutoff`
+ * (past its 24 hours), which it replaces. False when the key still names another event; a
+ * concurrent request with the same key waits on the row, then finds it so.
+ */
+export async function claimPublishedKey(db: Db, row: PublishedKeyRow, cutoff: string): Promise<boolean> {
+  const claimed = await db
+    .insertInto('published_event_keys')
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .columns(['org_id', 'key'])
+        .doUpdateSet((eb) => ({
+          event_id: eb.ref('excluded.event_id'),
+          request_hash: eb.ref('excluded.request_hash'),
+          created_at: eb.ref('excluded.created_at'),
+        }))
+        .where('published_event_keys.created_at', '<', cutoff),
+    )
+    .returning('event_id')
     .executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+  return claimed !== undefined;
 }
