@@ -1,7 +1,7 @@
-import { type Selectable, sql } from 'kysely';
+import { type Selectable, type SelectQueryBuilder, sql } from 'kysely';
 import { type Db, isPostgres } from '../../platform/db/database.js';
 import { QueryTemplate } from '../../platform/db/query-template.js';
-import type { EventsTable } from '../../platform/db/tables.js';
+import type { EventsTable, Tables } from '../../platform/db/tables.js';
 import { firstIdAt, timeOfId } from '../../platform/ids.js';
 import { EVENT_TYPES, type NewEvent } from './catalogue.js';
 
@@ -131,12 +131,26 @@ export async function eventsAfter(
   after: { txId: number; seq: number },
   limit: number,
 ): Promise<QueuedEvent[]> {
-  let q = db
-    .selectFrom('events')
-    .select([...columns, 'seq', 'tx_id'])
-    .where((eb) => eb(eb.refTuple('tx_id', 'seq'), '>', eb.tuple(after.txId, after.seq)));
-  if (isPostgres(db)) q = q.where('tx_id', '<', SETTLED_BELOW);
-  return q.orderBy('tx_id').orderBy('seq').limit(limit).execute();
+  const q = db.selectFrom('events').select([...columns, 'seq', 'tx_id']);
+  return afterInOrder(db, q, after).limit(limit).execute();
+}
+
+/**
+ * The events of `q` after `after` in consumers' order, readable now. On SQLite `tx_id` is always 0,
+ * and `seq > ?` alone lets it search the index: it uses only the first column of a row comparison,
+ * which made every read walk the whole table (20 ms at 200,000 events, 0.05 ms by `seq`).
+ */
+function afterInOrder<O>(
+  db: Db,
+  q: SelectQueryBuilder<Tables, 'events', O>,
+  after: { txId: number; seq: number },
+) {
+  if (!isPostgres(db)) return q.where('seq', '>', after.seq).orderBy('seq');
+  return q
+    .where((eb) => eb(eb.refTuple('tx_id', 'seq'), '>', eb.tuple(after.txId, after.seq)))
+    .where('tx_id', '<', SETTLED_BELOW)
+    .orderBy('tx_id')
+    .orderBy('seq');
 }
 
 /**
@@ -164,14 +178,14 @@ export async function orgEventsAfter(
     .where('org_id', '=', orgId)
     .executeTakeFirst();
   if (!since) return undefined;
-  let q = db
+  const q = db
     .selectFrom('events')
     .select(columns)
     .where('org_id', '=', orgId)
-    .where('id', '>', firstIdAt(timeOfId(sinceId) - REORDER_WINDOW_MS))
-    .where((eb) => eb(eb.refTuple('tx_id', 'seq'), '>', eb.tuple(Number(since.tx_id), Number(since.seq))));
-  if (isPostgres(db)) q = q.where('tx_id', '<', SETTLED_BELOW);
-  return q.orderBy('tx_id').orderBy('seq').limit(limit).execute();
+    .where('id', '>', firstIdAt(timeOfId(sinceId) - REORDER_WINDOW_MS));
+  return afterInOrder(db, q, { txId: Number(since.tx_id), seq: Number(since.seq) })
+    .limit(limit)
+    .execute();
 }
 
 /** Deletes events that occurred before `cutoff`, `batch` at most; returns how many went. */
