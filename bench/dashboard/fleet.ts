@@ -156,6 +156,7 @@ function runRow(
       evidence_collected: 0,
       bytes_transferred: items * randomInt(random, 400, 1_600),
     },
+    items_synced: items,
     error_message: failure?.message ?? (status === 'partial' ? `${failedItems} items failed` : null),
     error_class: failure?.errorClass ?? null,
     error_details: null,

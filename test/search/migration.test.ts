@@ -3,16 +3,15 @@
  * ones not), the records table keeps its rows and its key, and syncs after it are indexed as they
  * store.
  */
-import { type Migration, Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectors } from '../../src/connectors/registry.js';
 import { syncCatalog } from '../../src/modules/catalog/service.js';
-import { columnTypes } from '../../src/platform/db/column-types.js';
 import { isPostgres } from '../../src/platform/db/database.js';
-import { migrations } from '../../src/platform/db/migrations/index.js';
 import { type TestApp, testApp } from '../helpers/app.js';
 import { suiteDatabase } from '../helpers/databases.js';
 import { type SeededUser, seedUser } from '../helpers/identity.js';
+import { migrateBefore } from '../helpers/migrate-before.js';
 import { SYNC_TEST_ENV, scripted, syncHarness } from '../helpers/sync.js';
 
 const SEARCH_MIGRATION = '0015_record_search';
@@ -47,36 +46,36 @@ describe('migration 0015_record_search', () => {
       queueBackend: 'in-process',
       env: SYNC_TEST_ENV,
     });
-    // The schema as it was before the search migration.
-    const db = t.ctx.database.db;
-    const types = columnTypes(t.ctx.database.dialect);
-    const before: Record<string, Migration> = {};
-    for (const [name, migration] of Object.entries(migrations)) {
-      if (name < SEARCH_MIGRATION) before[name] = { up: (k) => migration.up(k, types) };
-    }
-    const options = database.options;
-    const migrator = new Migrator({
-      db,
-      provider: { getMigrations: async () => before },
-      ...(options.kind === 'postgres' && options.schema ? { migrationTableSchema: options.schema } : {}),
-    });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
+    // The schema as it was before the migration.
+    await migrateBefore(t, database, SEARCH_MIGRATION);
     await syncCatalog(t.ctx.database.db, [...connectors, scripted], t.ctx.clock.now());
 
     user = await seedUser(t, { role: 'it_admin' });
     h = syncHarness(t, user);
     id = await h.connected('scripted', {});
-    const records = [
-      { id: 'a', data: { title: 'Marmot survey', count: 7 } },
-      { id: 'b', data: { title: 'Marmot census' } },
-      { id: 'c', data: { title: 'Otter census' } },
-    ];
-    scripted.batches = [{ entity: 'items', records }];
-    await h.settled(id, await h.trigger(id, { full_sync: true }));
-    // Gone at the provider before the migration: stored, marked deleted.
-    scripted.batches = [{ entity: 'items', records: records.slice(0, 2) }];
-    await h.settled(id, await h.trigger(id, { full_sync: true }));
+    // Stored as a sync stored them then (today's engine writes columns later migrations add); `c`
+    // went at the provider: marked deleted.
+    const at = t.ctx.clock.now().toISOString();
+    const stored = (externalId: string, data: Record<string, unknown>, deleted: boolean) => ({
+      connection_id: id,
+      entity: 'items',
+      external_id: externalId,
+      org_id: user.orgId,
+      content_hash: externalId,
+      data,
+      last_seen_run_id: 'a-run-before-0015',
+      deleted_at: deleted ? at : null,
+      created_at: at,
+      updated_at: at,
+    });
+    await t.ctx.database.db
+      .insertInto('sync_records')
+      .values([
+        stored('a', { title: 'Marmot survey', count: 7 }, false),
+        stored('b', { title: 'Marmot census' }, false),
+        stored('c', { title: 'Otter census' }, true),
+      ])
+      .execute();
 
     expect(await t.ctx.database.pendingMigrations()).toContain(SEARCH_MIGRATION);
     await t.ctx.database.migrate();

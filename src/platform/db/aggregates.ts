@@ -24,10 +24,3 @@ export function hourOf(db: Db, column: string): HourBucket {
   const key = sql`substr(${sql.ref(column)}, 1, 13)`;
   return { key, label: sql<string>`${key} || ':00:00.000Z'` };
 }
-
-/** An integer field of a JSON object column, 0 where absent (jsonb on PostgreSQL, JSON text on SQLite). */
-export function jsonInteger(db: Db, column: string, field: string): RawBuilder<number> {
-  return isPostgres(db)
-    ? sql<number>`coalesce((${sql.ref(column)} ->> ${sql.lit(field)})::bigint, 0)`
-    : sql<number>`coalesce(json_extract(${sql.ref(column)}, ${sql.lit(`$.${field}`)}), 0)`;
-}

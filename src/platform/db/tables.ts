@@ -236,6 +236,8 @@ export interface SyncRunsTable {
   completed_at: Timestamp | null;
   duration_ms: number | null;
   stats: Json<Record<string, number>>;
+  /** stats.items_synced, written when the run ends (migration 0017): what the dashboard sums. */
+  items_synced: Generated<number>;
   error_message: string | null;
   error_class: string | null;
   error_details: Json<Record<string, unknown>> | null;

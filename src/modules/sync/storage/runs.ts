@@ -255,6 +255,7 @@ export async function endRunRow(tx: Db, runId: string, end: RunEnd, guard: Finis
       completed_at: at,
       duration_ms: end.durationMs,
       stats: { ...end.stats },
+      items_synced: end.stats.items_synced,
       log_counts: { ...end.logCounts },
       error_message: end.errorMessage,
       error_class: end.errorClass,

@@ -16,6 +16,7 @@ import { activityIndexes } from './0013_activity_indexes.js';
 import { webhookCounts } from './0014_webhook_counts.js';
 import { recordSearch } from './0015_record_search.js';
 import { dashboardIndexes } from './0016_dashboard_indexes.js';
+import { runItemsSynced } from './0017_run_items_synced.js';
 
 /** A migration receives the column types of the dialect it runs on, so one set serves both. */
 export interface SchemaMigration {
@@ -40,4 +41,5 @@ export const migrations: Record<string, SchemaMigration> = {
   '0014_webhook_counts': webhookCounts,
   '0015_record_search': recordSearch,
   '0016_dashboard_indexes': dashboardIndexes,
+  '0017_run_items_synced': runItemsSynced,
 };
