@@ -217,6 +217,13 @@ export const settingsSchema = Type.Object({
     description:
       'First retry delay; each later one doubles, with jitter, up to an hour. A provider Retry-After longer than it wins.',
   }),
+  SWITCHBOARD_FULL_SYNC_INTERVAL_HOURS: Type.Integer({
+    minimum: 0,
+    maximum: 8_760,
+    default: 24,
+    description:
+      "A scheduled sync is a full one (what the provider no longer has is marked deleted) when the connection's last full sync completed longer ago than this, or never; 0 makes every scheduled sync full.",
+  }),
   SWITCHBOARD_SCHEDULER_INTERVAL_MS: Type.Integer({
     minimum: 50,
     maximum: 60_000,
@@ -414,6 +421,8 @@ export interface SyncSettings {
   concurrency: number;
   maxRetries: number;
   retryBaseMs: number;
+  /** Hours after a completed full sync until a scheduled run is full again (0: always). */
+  fullSyncIntervalHours: number;
   tickMs: number;
   leaseMs: number;
   health: { degradedAt: number; unhealthyAt: number };
@@ -515,6 +524,7 @@ function toConfig(s: Settings): Config {
       concurrency: s.SWITCHBOARD_WORKER_CONCURRENCY,
       maxRetries: s.SWITCHBOARD_SYNC_MAX_RETRIES,
       retryBaseMs: s.SWITCHBOARD_SYNC_RETRY_BASE_MS,
+      fullSyncIntervalHours: s.SWITCHBOARD_FULL_SYNC_INTERVAL_HOURS,
       tickMs: s.SWITCHBOARD_SCHEDULER_INTERVAL_MS,
       leaseMs: s.SWITCHBOARD_RUN_LEASE_MS,
       health: {

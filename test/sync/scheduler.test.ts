@@ -74,7 +74,8 @@ describe('sync scheduler (fake clock)', () => {
     await tick();
     const [run, ...others] = await runsOf(id);
     expect(others).toHaveLength(0);
-    expect(run).toMatchObject({ trigger: 'scheduled', full_sync: false, triggered_by: null, retry_count: 0 });
+    // Its first: full, as no full sync has completed yet.
+    expect(run).toMatchObject({ trigger: 'scheduled', full_sync: true, triggered_by: null, retry_count: 0 });
     expect(iso(run!.scheduled_for)).toBe(iso(slot));
     expect(iso(run!.queued_at)).toBe(iso(slot));
     expect(iso((await h.connection(id)).next_sync_at)).toBe(iso(slot + 15 * MINUTE));
@@ -104,6 +105,7 @@ describe('sync scheduler (fake clock)', () => {
     await tick();
     const runs = await runsOf(id);
     expect(runs).toHaveLength(2);
+    expect(runs[1]).toMatchObject({ trigger: 'scheduled', full_sync: false });
     expect(iso(runs[1]!.scheduled_for)).toBe(iso(second));
     expect(iso((await h.connection(id)).next_sync_at)).toBe(iso(second + 15 * MINUTE));
     expect((await h.settled(id, runs[1]!.id)).status).toBe('completed');
@@ -190,6 +192,46 @@ describe('sync scheduler (fake clock)', () => {
     expect(t.logs.lines.filter((l) => l.msg === SKIPPED && l.connection_id === id)).toHaveLength(2);
     expect(iso((await h.connection(id)).next_sync_at)).toBe(iso(slot + 30 * MINUTE));
     expect((await h.run(id, retrying)).status).toBe('pending');
+  });
+  // Last: it moves the clock a day on.
+  it('makes a scheduled sync full once the last full one completed 24 hours ago, so what the provider deleted is marked deleted', async () => {
+    const own = await startPagedProvider({ total: 30, token: 'tok' });
+    try {
+      const id = await h.connected(
+        'paged-fake',
+        { base_url: own.url, api_token: 'tok' },
+        { sync_interval_mins: 360 },
+      );
+      const live = async () => (await h.records(id)).filter((r) => r.deleted_at === null).length;
+      const full: boolean[] = [];
+      for (let slot = 1; slot <= 5; slot++) {
+        const due = Date.parse(iso((await h.connection(id)).next_sync_at));
+        clock.advance(due - clock.now().getTime());
+        await tick();
+        const run = (await runsOf(id)).at(-1)!;
+        expect(iso(run.scheduled_for)).toBe(iso(due));
+        // From the database: the clock moves past the access token's life.
+        const ended = await vi.waitFor(
+          async () => {
+            const row = (await runsOf(id)).find((r) => r.id === run.id)!;
+            if (!['completed', 'partial', 'failed', 'cancelled'].includes(row.status))
+              throw new Error(row.status);
+            return row;
+          },
+          { timeout: 15_000, interval: 10 },
+        );
+        expect(ended.status).toBe('completed');
+        full.push(run.full_sync);
+        // The provider deletes five records after the first (full) sync; incremental ones never notice.
+        if (slot === 1) own.total = 25;
+        if (slot === 4) expect(await live()).toBe(30);
+      }
+      // Slots 6 h apart: the fifth is 24 h after the first, which completed on its slot.
+      expect(full).toEqual([true, false, false, false, true]);
+      expect(await live()).toBe(25);
+    } finally {
+      await own.close();
+    }
   });
 });
 

@@ -205,10 +205,15 @@ export interface RunEnd {
   counted: 'success' | 'failure' | 'none';
   /** The provider refused the credentials: the connection is in error until they are fixed. */
   authFailure: boolean;
-  /** The connection's last_sync_* columns, for a counted run. */
+  /** The connection's last_sync_* columns, for a counted run (and last_full_sync_at for a full one that completed). */
   lastSync?: Pick<
     ConnectionUpdate,
-    'last_sync_at' | 'last_sync_status' | 'last_sync_error' | 'last_sync_duration_ms' | 'last_sync_stats'
+    | 'last_sync_at'
+    | 'last_sync_status'
+    | 'last_sync_error'
+    | 'last_sync_duration_ms'
+    | 'last_sync_stats'
+    | 'last_full_sync_at'
   >;
 }
 

@@ -79,7 +79,8 @@ const LISTED_COLUMNS = [
   'credential_error',
 ] as const satisfies readonly (keyof ConnectionRow)[];
 type ListedColumn = (typeof LISTED_COLUMNS)[number];
-type Unconsidered = Exclude<keyof ConnectionRow, ListedColumn | 'config' | 'secrets'>;
+// last_full_sync_at is the scheduler's alone (dueSyncSlots).
+type Unconsidered = Exclude<keyof ConnectionRow, ListedColumn | 'config' | 'secrets' | 'last_full_sync_at'>;
 // A column added to the table must be listed above or left out here on purpose; tsc names it.
 const everyColumnConsidered: [Unconsidered] extends [never] ? true : Unconsidered = true;
 void everyColumnConsidered;
@@ -279,7 +280,16 @@ export async function lockConnectionOfRun(tx: Db, runId: string): Promise<void> 
 export function dueSyncSlots(db: Db, now: Date, limit: number) {
   return db
     .selectFrom('integration_connections')
-    .select(['id', 'org_id', 'config', 'next_sync_at', 'sync_cron', 'sync_interval_mins', 'sync_timezone'])
+    .select([
+      'id',
+      'org_id',
+      'config',
+      'next_sync_at',
+      'sync_cron',
+      'sync_interval_mins',
+      'sync_timezone',
+      'last_full_sync_at',
+    ])
     .where('sync_enabled', '=', true)
     .where('status', 'in', ['connected', 'syncing'] satisfies ConnectionStatus[])
     .where('next_sync_at', 'is not', null)

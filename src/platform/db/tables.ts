@@ -163,6 +163,8 @@ export interface IntegrationConnectionsTable {
   last_sync_error: string | null;
   last_sync_duration_ms: number | null;
   last_sync_stats: Json<Record<string, number>> | null;
+  /** When its last full sync completed (the scheduler's full-sync interval counts from it). */
+  last_full_sync_at: Timestamp | null;
   last_health_check_at: Timestamp | null;
   last_health_error: string | null;
   last_tested_at: Timestamp | null;

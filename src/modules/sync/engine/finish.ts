@@ -88,6 +88,7 @@ export async function finishRun(
         last_sync_error: outcome.errorMessage,
         last_sync_duration_ms: durationMs,
         last_sync_stats: { ...outcome.stats },
+        ...(ended.full_sync && outcome.status === 'completed' ? { last_full_sync_at: at } : {}),
       },
     },
     thresholds,

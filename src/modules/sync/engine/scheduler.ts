@@ -54,7 +54,7 @@ export class SyncScheduler {
         connection,
         {
           trigger: 'scheduled',
-          fullSync: false,
+          fullSync: fullSyncDue(connection.last_full_sync_at, this.settings.fullSyncIntervalHours, now),
           actor: SYSTEM_ACTOR,
           scheduledFor: connection.next_sync_at,
         },
@@ -73,6 +73,15 @@ export class SyncScheduler {
     }
     return mine.flatMap((connection) => runOf.get(connection.id) ?? []);
   }
+}
+
+/**
+ * Whether a scheduled run should be a full sync: an incremental one never learns what the provider
+ * deleted (nor, for listings read in creation order such as GitHub's, what changed), so one in every
+ * interval is full.
+ */
+export function fullSyncDue(lastFullSyncAt: string | null, intervalHours: number, now: Date): boolean {
+  return lastFullSyncAt === null || now.getTime() - Date.parse(lastFullSyncAt) >= intervalHours * 3_600_000;
 }
 
 /** Advances each connection of the chunk that still holds its due slot to its next one; the ids of those it advanced. */

@@ -272,7 +272,7 @@ export async function endRunRow(tx: Db, runId: string, end: RunEnd, guard: Finis
   else
     q = q.where('status', '=', 'running').where('lease_expires_at', '<', guard.expiredBefore.toISOString());
   return q
-    .returning(['org_id', 'trigger', 'retry_count', 'stats', 'error_class', 'error_message'])
+    .returning(['org_id', 'trigger', 'full_sync', 'retry_count', 'stats', 'error_class', 'error_message'])
     .executeTakeFirst();
 }
 

@@ -1,0 +1,82 @@
+/**
+ * Migration 0018 on a database that already holds runs: each connection's last completed full
+ * sync, from which the scheduler counts the full-sync interval, is found among them.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectors } from '../../src/connectors/registry.js';
+import { syncCatalog } from '../../src/modules/catalog/service.js';
+import { insertRun, newRunRow } from '../../src/modules/sync/storage/runs.js';
+import { type TestApp, testApp } from '../helpers/app.js';
+import { suiteDatabase } from '../helpers/databases.js';
+import { seedUser } from '../helpers/identity.js';
+import { migrateBefore } from '../helpers/migrate-before.js';
+import { SYNC_TEST_ENV, scripted, syncHarness } from '../helpers/sync.js';
+
+const MIGRATION = '0018_connection_last_full_sync';
+const HOUR_MS = 3_600_000;
+
+describe(`migration ${MIGRATION}`, () => {
+  let t: TestApp;
+  const ids: Record<'synced' | 'never', string> = { synced: '', never: '' };
+  let completedFull = 0;
+
+  /** A run of connection `id` that ended `hoursAgo` hours ago, as written before the migration; when. */
+  async function endedRun(id: string, fullSync: boolean, status: string, hoursAgo: number) {
+    const db = t.ctx.database.db;
+    const connection = await db
+      .selectFrom('integration_connections')
+      .select(['id', 'org_id', 'config'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const ended = new Date(t.ctx.clock.now().getTime() - hoursAgo * HOUR_MS);
+    const actor = { type: 'system', id: null, name: null, requestId: null, ip: null } as const;
+    const runId = await insertRun(
+      db,
+      newRunRow(connection, { trigger: 'manual', fullSync, actor }, t.ctx.config.sync, ended),
+    );
+    const at = ended.toISOString();
+    const instant = t.ctx.database.dialect === 'postgres' ? sql`${at}::timestamptz` : sql`${at}`;
+    await sql`update sync_runs set status = ${status}, completed_at = ${instant} where id = ${runId}`.execute(
+      db,
+    );
+    return ended.getTime();
+  }
+
+  const lastFullSync = async (id: string) => {
+    const row = await t.ctx.database.db
+      .selectFrom('integration_connections')
+      .select('last_full_sync_at')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    return row.last_full_sync_at === null ? null : new Date(row.last_full_sync_at).getTime();
+  };
+
+  beforeAll(async () => {
+    const database = await suiteDatabase();
+    t = await testApp({
+      database,
+      migrate: false,
+      connectors: [...connectors, scripted],
+      env: SYNC_TEST_ENV,
+    });
+    await migrateBefore(t, database, MIGRATION);
+    await syncCatalog(t.ctx.database.db, [...connectors, scripted], t.ctx.clock.now());
+    const h = syncHarness(t, await seedUser(t, { role: 'it_admin' }));
+    ids.synced = await h.create('scripted', {}, { name: 'Synced' });
+    ids.never = await h.create('scripted', {}, { name: 'Never full' });
+    // Only the completed full run counts: the later full one failed, the latest was incremental.
+    completedFull = await endedRun(ids.synced, true, 'completed', 30);
+    await endedRun(ids.synced, true, 'failed', 20);
+    await endedRun(ids.synced, false, 'completed', 10);
+    await endedRun(ids.never, true, 'partial', 5);
+    await endedRun(ids.never, false, 'completed', 1);
+    await t.ctx.database.migrate();
+  });
+  afterAll(() => t.close());
+
+  it("sets each connection's last completed full sync, and none where there was none", async () => {
+    expect(await lastFullSync(ids.synced)).toBe(completedFull);
+    expect(await lastFullSync(ids.never)).toBeNull();
+  });
+});
