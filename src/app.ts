@@ -9,6 +9,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import type { Connector } from './connectors/sdk.js';
+import { connectorIcon } from './connectors/toolkit/icon.js';
 import type { AppContext } from './context.js';
 import { actionRoutes } from './modules/actions/routes.js';
 import { apiKeyRoutes } from './modules/api-keys/routes.js';
@@ -41,7 +42,9 @@ import { webhookEndpointRoutes } from './modules/webhook-endpoints/routes.js';
 import { webhookReceiveRoutes } from './modules/webhooks/receive-routes.js';
 import { webhookRoutes } from './modules/webhooks/routes.js';
 import { widgetRoutes } from './modules/widgets/routes.js';
+import { registerCompression } from './platform/http/compression.js';
 import { parserRefusal, registerErrorHandling, routerRefusal } from './platform/http/error-handler.js';
+import { registerIcons } from './platform/http/icons.js';
 import { registerJsonBodyParser } from './platform/http/json-body.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import type { LimitName } from './platform/http/ratelimit/limits.js';
@@ -168,6 +171,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions = { surface:
   endKeepAliveOnClose(app);
   registerErrorHandling(app);
   registerJsonBodyParser(app);
+  await registerCompression(app);
   await registerCors(app, ctx.config.corsOrigins);
   if (options.surface === 'api') {
     // Read when the document is served, once the services below exist.
@@ -196,6 +200,7 @@ export async function buildApp(ctx: AppContext, options: AppOptions = { surface:
       },
       { prefix: '/api/v1' },
     );
+    registerIcons(app, connectorIcon);
     await registerWebApp(app, { dir: ctx.config.webDir, publicUrl: ctx.config.publicUrl });
     registerLiveUpdates(app as App, services);
   }

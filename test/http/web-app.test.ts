@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { securityHeaders } from '../../src/platform/http/security-headers.js';
 import { type TestApp, testApp } from '../helpers/app.js';
@@ -7,7 +8,7 @@ import { tempDir } from '../helpers/databases.js';
 
 const INDEX =
   '<!doctype html><html><head><script type="module" src="/assets/app-1a2b3c.js"></script></head><body><div id="root"></div></body></html>';
-const SCRIPT = 'console.log("dashboard");';
+const SCRIPT = 'console.log("dashboard");\n'.repeat(100);
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 
 /** A build as `npm run build` leaves it: index.html, hashed assets, a top-level file. */
@@ -38,6 +39,29 @@ describe('the dashboard, served at /', () => {
     expect(res.body).toBe(SCRIPT);
     expect(res.headers['content-type']).toMatch(/javascript/);
     expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+  });
+
+  it('serves assets and pages compressed to a browser that accepts it, headers kept', async () => {
+    const asset = await t.app.inject({
+      method: 'GET',
+      url: '/assets/app-1a2b3c.js',
+      headers: { 'accept-encoding': 'gzip, deflate, br, zstd' },
+    });
+    expect(asset.statusCode).toBe(200);
+    expect(asset.headers['content-encoding']).toBe('br');
+    expect(asset.headers.vary).toMatch(/accept-encoding/i);
+    expect(zlib.brotliDecompressSync(asset.rawPayload).toString()).toBe(SCRIPT);
+    expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const page = await t.app.inject({
+      method: 'GET',
+      url: '/',
+      headers: { ...HTML, 'accept-encoding': 'gzip' },
+    });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-encoding']).toBe('gzip');
+    expect(zlib.gunzipSync(page.rawPayload).toString()).toBe(INDEX);
+    expect(String(page.headers['content-security-policy'])).toContain("script-src 'self'");
+    expect(page.headers['cache-control']).toBe('no-cache');
   });
 
   it('answers a missing asset 404, not the page', async () => {

@@ -1,5 +1,6 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startApp } from '../src/app/start';
 import dashboard from './fixtures/dashboard.json';
 import activity from './fixtures/sync-activity-24h.json';
 import { ADMIN, error, fakeApi, meAs, renderApp, sessionBody, testServices } from './helpers';
@@ -146,5 +147,69 @@ describe('the dashboard', () => {
     const alert = await screen.findByText('The database is not reachable');
     expect(alert.closest('[role="alert"]')?.textContent).toMatch(/Try again in a moment/);
     expect(screen.getByRole('button', { name: 'Try again' })).toBeTruthy();
+  });
+
+  it('asks for me and the dashboard data together once the session is back, not one after another', async () => {
+    let answerMe: (() => void) | undefined;
+    const { fetch, calls } = dashboardApi({
+      // `me` is held: the dashboard's data must not wait for it.
+      'GET /auth/me': () =>
+        new Promise((resolve) => {
+          answerMe = () => resolve(meAs('tenant_admin', ADMIN));
+        }),
+    });
+    const services = testServices(fetch);
+    await startApp(services, '/');
+    await waitFor(() =>
+      expect(calls.map((call) => call.path)).toEqual(
+        expect.arrayContaining([
+          '/auth/me',
+          '/integrations/dashboard',
+          '/integrations/dashboard/sync-activity',
+        ]),
+      ),
+    );
+    expect(calls.filter((call) => call.path === '/auth/me')).toHaveLength(1);
+    answerMe?.();
+    renderApp(services, '/');
+    await screen.findByRole('region', { name: 'Connection health' });
+    // The page found its data in the cache: nothing was asked twice.
+    expect(calls.filter((call) => call.path === '/integrations/dashboard')).toHaveLength(1);
+    expect(calls.filter((call) => call.path === '/integrations/dashboard/sync-activity')).toHaveLength(1);
+  });
+
+  it('asks for nothing but the session when there is none to restore', async () => {
+    const { fetch, calls } = dashboardApi({ 'POST /auth/refresh': error(401, 'UNAUTHORIZED', 'No session') });
+    await startApp(testServices(fetch), '/');
+    expect(calls.map((call) => call.path)).toEqual(['/auth/refresh']);
+  });
+
+  it('draws the first stale connections and the rest when asked', async () => {
+    const stale = Array.from({ length: 25 }, (_, i) => ({
+      connection_id: `c-${i}`,
+      connection_name: `Stale ${String(i).padStart(2, '0')}`,
+      integration_name: 'Demo',
+      last_sync_at: null,
+      expected_interval_mins: 360,
+    }));
+    const { fetch } = dashboardApi({
+      'GET /integrations/dashboard': {
+        data: {
+          ...dashboard.data,
+          data_freshness: { fresh: 0, stale: stale.length, stale_connections: stale },
+        },
+      },
+    });
+    const services = testServices(fetch);
+    await services.session.restore();
+    renderApp(services, '/');
+    const region = await screen.findByRole('region', { name: 'Stale connections' });
+    expect(within(region).getAllByRole('listitem')).toHaveLength(10);
+    const toggle = within(region).getByRole('button', { name: 'Show all 25 stale connections' });
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    fireEvent.click(toggle);
+    expect(within(region).getAllByRole('listitem')).toHaveLength(25);
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(toggle.textContent).toBe('Show the first 10 stale connections');
   });
 });

@@ -97,7 +97,7 @@ export const awsConfigDefinition: ConnectorDefinition = {
     'the resources AWS Config records with their compliance per rule. Evidence: non-compliant rules ' +
     'and non-compliant resources. Runs on-demand rule evaluations. Authenticates with IAM access ' +
     'keys, optionally assuming a role (cross-account, with an external ID).',
-  iconUrl: letterIcon('A', '#ff9900'),
+  iconUrl: letterIcon('aws-config', 'A', '#ff9900'),
   documentationUrl: 'https://docs.aws.amazon.com/config/latest/APIReference/Welcome.html',
   websiteUrl: 'https://aws.amazon.com/config/',
   authType: 'aws_iam',

@@ -15,7 +15,7 @@ export const customHttpDefinition: ConnectorDefinition = {
     'body, their id, and the pagination the API uses (Link header, body cursor, page numbers or ' +
     'offsets), optionally incremental by a changed-since parameter. Authenticates with a bearer ' +
     'token, an API key in a header or query parameter, or HTTP Basic.',
-  iconUrl: letterIcon('H', '#475569'),
+  iconUrl: letterIcon('custom-http', 'H', '#475569'),
   documentationUrl: 'https://www.rfc-editor.org/rfc/rfc8288',
   websiteUrl: 'https://www.json.org',
   authType: 'custom',

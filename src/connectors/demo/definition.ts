@@ -116,7 +116,7 @@ export const demoDefinition: ConnectorDefinition = {
     'for an authentication failure or a rate of provider errors, so every path of the engine can be ' +
     'tried without a real account.',
   // Inline, because a provider with no external service should not depend on one for its icon.
-  iconUrl: letterIcon('D', '#4f46e5'),
+  iconUrl: letterIcon('demo', 'D', '#4f46e5'),
   // The provider is this server: its documentation and its site are the server's own reference page.
   documentationUrl: '/docs',
   websiteUrl: '/docs',

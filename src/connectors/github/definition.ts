@@ -58,7 +58,7 @@ export const githubDefinition: ConnectorDefinition = {
     'authentication state; and its outside collaborators. Evidence: branch protection coverage, ' +
     'two-factor enforcement and open vulnerability alerts by severity. Works with GitHub.com and ' +
     'GitHub Enterprise Server.',
-  iconUrl: letterIcon('G', '#24292f'),
+  iconUrl: letterIcon('github', 'G', '#24292f'),
   documentationUrl: 'https://docs.github.com/en/rest',
   websiteUrl: 'https://github.com',
   authType: 'api_key',

@@ -56,7 +56,7 @@ export const oktaDefinition: ConnectorDefinition = {
   shortDescription: 'Identity and access management via Okta',
   description:
     'Sync users, groups, and applications from Okta. Monitors MFA enrollment, password policies, and application access.',
-  iconUrl: letterIcon('O', '#007dc1'),
+  iconUrl: letterIcon('okta', 'O', '#007dc1'),
   documentationUrl: 'https://developer.okta.com/docs/api/openapi/okta-management/guides/overview/',
   websiteUrl: 'https://www.okta.com',
   authType: 'api_key',

@@ -70,7 +70,7 @@ export const slackDefinition: ConnectorDefinition = {
     "A Slack workspace's members with their role (owner, admin, guest), deactivation, bot and two-factor state; " +
     'its public channels and the private ones the app is in, archived ones included; and the workspace itself. ' +
     'Evidence: two-factor coverage and guest access. Posts notifications to channels (chat.postMessage).',
-  iconUrl: letterIcon('S', '#4a154b'),
+  iconUrl: letterIcon('slack', 'S', '#4a154b'),
   documentationUrl: 'https://docs.slack.dev/apis/web-api/',
   websiteUrl: 'https://slack.com',
   authType: 'oauth2',

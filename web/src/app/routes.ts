@@ -1,5 +1,16 @@
+import type { QueryClient } from '@tanstack/react-query';
 import { type ComponentType, type LazyExoticComponent, lazy } from 'react';
+import { matchPath } from 'react-router';
+import type { ApiClient } from '../api/client';
 import type { Permission } from '../auth/permissions';
+import { dashboardQuery, OPENING_ACTIVITY_HOURS, syncActivityQuery } from '../queries/dashboard';
+
+/** A page loaded on first visit (each page is its own chunk); `preload` starts loading it sooner. */
+export type Page = LazyExoticComponent<ComponentType> & { preload: () => Promise<unknown> };
+
+function lazyPage(load: () => Promise<{ default: ComponentType }>): Page {
+  return Object.assign(lazy(load), { preload: load });
+}
 
 export interface PageRoute {
   path: string;
@@ -8,8 +19,10 @@ export interface PageRoute {
   nav?: string;
   /** Needed to see the page; without it the page says so and the navigation leaves it out. */
   permission: Permission;
-  /** The page, loaded on first visit (each page is its own chunk). Absent: not built yet. */
-  page?: LazyExoticComponent<ComponentType>;
+  /** The page. Absent: not built yet. */
+  page?: Page;
+  /** Asks for what the page shows first, when the app opens on it (beside `me`, not after it). */
+  prefetch?: (queryClient: QueryClient, api: ApiClient) => Promise<unknown>;
 }
 
 /**
@@ -22,77 +35,87 @@ export const PAGES: PageRoute[] = [
     title: 'Dashboard',
     nav: 'Dashboard',
     permission: 'dashboard:read',
-    page: lazy(() => import('../pages/DashboardPage')),
+    page: lazyPage(() => import('../pages/DashboardPage')),
+    prefetch: (queryClient, api) =>
+      Promise.all([
+        queryClient.prefetchQuery(dashboardQuery(api)),
+        queryClient.prefetchQuery(syncActivityQuery(api, OPENING_ACTIVITY_HOURS)),
+      ]),
   },
   {
     path: '/catalog',
     title: 'Catalog',
     nav: 'Catalog',
     permission: 'catalog:read',
-    page: lazy(() => import('../pages/CatalogPage')),
+    page: lazyPage(() => import('../pages/CatalogPage')),
   },
   {
     path: '/catalog/:slug',
     title: 'Connect an integration',
     permission: 'connections:create',
-    page: lazy(() => import('../pages/ConnectPage')),
+    page: lazyPage(() => import('../pages/ConnectPage')),
   },
   {
     path: '/connections',
     title: 'Connections',
     nav: 'Connections',
     permission: 'connections:read',
-    page: lazy(() => import('../pages/ConnectionsPage')),
+    page: lazyPage(() => import('../pages/ConnectionsPage')),
   },
   {
     path: '/connections/:id',
     title: 'Connection',
     permission: 'connections:read',
-    page: lazy(() => import('../pages/ConnectionPage')),
+    page: lazyPage(() => import('../pages/ConnectionPage')),
   },
 
   {
     path: '/connections/:id/runs/:runId',
     title: 'Sync run',
     permission: 'runs:read',
-    page: lazy(() => import('../pages/RunPage')),
+    page: lazyPage(() => import('../pages/RunPage')),
   },
   {
     path: '/webhook-endpoints',
     title: 'Webhooks out',
     nav: 'Webhooks out',
     permission: 'webhooks:manage',
-    page: lazy(() => import('../pages/WebhookEndpointsPage')),
+    page: lazyPage(() => import('../pages/WebhookEndpointsPage')),
   },
   {
     path: '/events',
     title: 'Events',
     nav: 'Events',
     permission: 'events:read',
-    page: lazy(() => import('../pages/EventsPage')),
+    page: lazyPage(() => import('../pages/EventsPage')),
   },
   {
     path: '/members',
     title: 'Members and invitations',
     nav: 'Members',
     permission: 'users:read',
-    page: lazy(() => import('../pages/MembersPage')),
+    page: lazyPage(() => import('../pages/MembersPage')),
   },
   {
     path: '/api-keys',
     title: 'API keys',
     nav: 'API keys',
     permission: 'api_keys:manage',
-    page: lazy(() => import('../pages/ApiKeysPage')),
+    page: lazyPage(() => import('../pages/ApiKeysPage')),
   },
   {
     path: '/audit-log',
     title: 'Audit log',
     nav: 'Audit log',
     permission: 'audit:read',
-    page: lazy(() => import('../pages/AuditLogPage')),
+    page: lazyPage(() => import('../pages/AuditLogPage')),
   },
 ];
+
+/** The page at a path (`/connections/123`), if any. */
+export function pageAt(pathname: string): PageRoute | undefined {
+  return PAGES.find((route) => matchPath(route.path, pathname) !== null);
+}
 
 /** Links into the pages, so a path is spelled in one place. */
 export const paths = {

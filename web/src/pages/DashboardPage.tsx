@@ -1,29 +1,21 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { getDashboard, getSyncActivity } from '../api/dashboard';
 import { paths } from '../app/routes';
 import { useApi } from '../app/services';
 import { useCan } from '../auth/me';
 import { ActivityChart, RangeToggle } from '../components/ActivityChart';
 import { EmptyState, ErrorMessage, Loading } from '../components/Feedback';
-import { keys } from '../queries/keys';
+import { dashboardQuery, OPENING_ACTIVITY_HOURS, syncActivityQuery } from '../queries/dashboard';
 import { CategoryCoverage, ConnectionHealth, RecentFailures, StaleConnections } from './dashboard/Panels';
 import { SummaryCards } from './dashboard/SummaryCards';
 
 export default function DashboardPage() {
   const api = useApi();
   const can = useCan();
-  const [hours, setHours] = useState(24);
-  const dashboard = useQuery({
-    queryKey: keys.dashboard,
-    queryFn: ({ signal }) => getDashboard(api, signal),
-  });
-  const activity = useQuery({
-    queryKey: keys.syncActivity(hours),
-    queryFn: ({ signal }) => getSyncActivity(api, hours, undefined, signal),
-    placeholderData: keepPreviousData,
-  });
+  const [hours, setHours] = useState(OPENING_ACTIVITY_HOURS);
+  const dashboard = useQuery(dashboardQuery(api));
+  const activity = useQuery({ ...syncActivityQuery(api, hours), placeholderData: keepPreviousData });
 
   return (
     <>

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { getEvidence, listEvidence } from '../../api/connections';
 import type { Evidence } from '../../api/types';
 import { useApi } from '../../app/services';
+import { DetailPanel } from '../../components/DetailPanel';
 import { EmptyState, ErrorMessage, Loading } from '../../components/Feedback';
 import { Pager } from '../../components/Pager';
 import { RelativeTime } from '../../components/RelativeTime';
@@ -67,17 +68,9 @@ function EvidenceItem({ connectionId, item }: { connectionId: string; item: Evid
         {open ? 'Hide the data' : 'Show the data'}
         <span className="sr-only"> of {humanize(item.kind)}</span>
       </button>
-      <div id={panel} hidden={!open}>
-        {open ? (
-          detail.isPending ? (
-            <Loading />
-          ) : detail.isError ? (
-            <ErrorMessage error={detail.error} />
-          ) : (
-            <pre className="code">{JSON.stringify(detail.data.data, null, 2)}</pre>
-          )
-        ) : null}
-      </div>
+      <DetailPanel id={panel} open={open} query={detail}>
+        {(evidence) => <pre className="code">{JSON.stringify(evidence.data, null, 2)}</pre>}
+      </DetailPanel>
     </li>
   );
 }

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { Link } from 'react-router';
 import type { Dashboard } from '../../api/types';
 import { paths, routeBuilt } from '../../app/routes';
@@ -52,7 +53,13 @@ export function RecentFailures({ dashboard }: { dashboard: Dashboard }) {
   );
 }
 
+/** Stale connections drawn at first: a fleet can have hundreds, the rest are drawn when asked for. */
+const STALE_SHOWN = 10;
+
 export function StaleConnections({ freshness }: { freshness: Dashboard['data_freshness'] }) {
+  const [all, setAll] = useState(false);
+  const total = freshness.stale_connections.length;
+  const shown = all ? freshness.stale_connections : freshness.stale_connections.slice(0, STALE_SHOWN);
   return (
     <>
       <p>
@@ -60,8 +67,8 @@ export function StaleConnections({ freshness }: { freshness: Dashboard['data_fre
         within twice the expected interval).
       </p>
       {freshness.stale_connections.length > 0 ? (
-        <ul className="list">
-          {freshness.stale_connections.map((stale) => (
+        <ul id="stale-list" className="list">
+          {shown.map((stale) => (
             <li key={stale.connection_id} className="list__item">
               <p className="list__title">
                 <Link to={paths.connection(stale.connection_id)}>{stale.connection_name}</Link>{' '}
@@ -74,6 +81,18 @@ export function StaleConnections({ freshness }: { freshness: Dashboard['data_fre
             </li>
           ))}
         </ul>
+      ) : null}
+      {total > STALE_SHOWN ? (
+        <button
+          type="button"
+          className="button button--quiet"
+          aria-expanded={all}
+          aria-controls="stale-list"
+          onClick={() => setAll(!all)}
+        >
+          {all ? `Show the first ${STALE_SHOWN}` : `Show all ${formatNumber(total)}`}
+          <span className="sr-only"> stale connections</span>
+        </button>
       ) : null}
     </>
   );

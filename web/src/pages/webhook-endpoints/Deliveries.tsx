@@ -13,9 +13,10 @@ import {
 } from '../../api/webhook-endpoints';
 import { useApi } from '../../app/services';
 import { Badge } from '../../components/Badge';
+import { DetailPanel } from '../../components/DetailPanel';
 import { EmptyState, ErrorMessage, Loading } from '../../components/Feedback';
 import { FilterSelect } from '../../components/Filters';
-import { Pager } from '../../components/Pager';
+import { PagedList } from '../../components/PagedList';
 import { RelativeTime } from '../../components/RelativeTime';
 import { scrollRegion } from '../../components/scroll-region';
 import { formatDuration, formatNumber, formatPercent } from '../../format';
@@ -43,28 +44,18 @@ export function Deliveries({ endpoint }: { endpoint: WebhookEndpoint }) {
           onChange={(status) => setFilters({ ...filters, status, page: 1 })}
         />
       </div>
-      {deliveries.isPending ? (
-        <Loading what="Loading deliveries" />
-      ) : deliveries.isError ? (
-        <ErrorMessage error={deliveries.error} retry={() => void deliveries.refetch()} />
-      ) : deliveries.data.data.length === 0 ? (
-        <EmptyState title={filters.status ? `No ${filters.status} deliveries` : 'No deliveries yet'}>
-          <p>Send a test, or wait for an event of a type this endpoint subscribes to.</p>
-        </EmptyState>
-      ) : (
-        <>
-          <ul className="list" aria-busy={deliveries.isFetching}>
-            {deliveries.data.data.map((delivery) => (
-              <DeliveryItem key={delivery.id} endpoint={endpoint} delivery={delivery} />
-            ))}
-          </ul>
-          <Pager
-            pagination={deliveries.data.pagination}
-            noun="deliveries"
-            onPage={(page) => setFilters({ ...filters, page })}
-          />
-        </>
-      )}
+      <PagedList
+        query={deliveries}
+        noun="deliveries"
+        onPage={(page) => setFilters({ ...filters, page })}
+        empty={
+          <EmptyState title={filters.status ? `No ${filters.status} deliveries` : 'No deliveries yet'}>
+            <p>Send a test, or wait for an event of a type this endpoint subscribes to.</p>
+          </EmptyState>
+        }
+      >
+        {(delivery) => <DeliveryItem key={delivery.id} endpoint={endpoint} delivery={delivery} />}
+      </PagedList>
     </div>
   );
 }
@@ -198,66 +189,58 @@ function DeliveryItem({ endpoint, delivery }: { endpoint: WebhookEndpoint; deliv
         {again.isSuccess ? <p className="text-good">Queued again: the next attempt starts now.</p> : null}
       </div>
       {again.isError ? <ErrorMessage error={again.error} title="Not redelivered" /> : null}
-      <div id={panel} hidden={!open}>
-        {open ? (
-          detail.isPending ? (
-            <Loading />
-          ) : detail.isError ? (
-            <ErrorMessage error={detail.error} />
-          ) : (
-            <>
-              <div {...scrollRegion('Attempts')}>
-                <table>
-                  <caption>Attempts</caption>
-                  <thead>
+      <DetailPanel id={panel} open={open} query={detail}>
+        {(sent) => (
+          <>
+            <div {...scrollRegion('Attempts')}>
+              <table>
+                <caption>Attempts</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Attempt</th>
+                    <th scope="col">When</th>
+                    <th scope="col">Status code</th>
+                    <th scope="col">Duration</th>
+                    <th scope="col">Response body or error</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {sent.history.length === 0 ? (
                     <tr>
-                      <th scope="col">Attempt</th>
-                      <th scope="col">When</th>
-                      <th scope="col">Status code</th>
-                      <th scope="col">Duration</th>
-                      <th scope="col">Response body or error</th>
+                      <td colSpan={5}>Not attempted yet.</td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {detail.data.history.length === 0 ? (
-                      <tr>
-                        <td colSpan={5}>Not attempted yet.</td>
+                  ) : (
+                    sent.history.map((attempt) => (
+                      <tr key={attempt.id}>
+                        <th scope="row">{attempt.attempt}</th>
+                        <td>
+                          <RelativeTime value={attempt.created_at} />
+                        </td>
+                        <td
+                          className={
+                            attempt.status_code !== null && attempt.status_code < 300
+                              ? 'text-good'
+                              : 'text-bad'
+                          }
+                        >
+                          {attempt.status_code ?? 'no answer'}
+                        </td>
+                        <td>{formatDuration(attempt.duration_ms)}</td>
+                        <td>
+                          {attempt.error ? <span className="text-bad">{attempt.error}</span> : null}
+                          {attempt.response_body ? <pre className="code">{attempt.response_body}</pre> : null}
+                        </td>
                       </tr>
-                    ) : (
-                      detail.data.history.map((attempt) => (
-                        <tr key={attempt.id}>
-                          <th scope="row">{attempt.attempt}</th>
-                          <td>
-                            <RelativeTime value={attempt.created_at} />
-                          </td>
-                          <td
-                            className={
-                              attempt.status_code !== null && attempt.status_code < 300
-                                ? 'text-good'
-                                : 'text-bad'
-                            }
-                          >
-                            {attempt.status_code ?? 'no answer'}
-                          </td>
-                          <td>{formatDuration(attempt.duration_ms)}</td>
-                          <td>
-                            {attempt.error ? <span className="text-bad">{attempt.error}</span> : null}
-                            {attempt.response_body ? (
-                              <pre className="code">{attempt.response_body}</pre>
-                            ) : null}
-                          </td>
-                        </tr>
-                      ))
-                    )}
-                  </tbody>
-                </table>
-              </div>
-              <h4>Body sent</h4>
-              <pre className="code">{JSON.stringify(detail.data.payload, null, 2)}</pre>
-            </>
-          )
-        ) : null}
-      </div>
+                    ))
+                  )}
+                </tbody>
+              </table>
+            </div>
+            <h4>Body sent</h4>
+            <pre className="code">{JSON.stringify(sent.payload, null, 2)}</pre>
+          </>
+        )}
+      </DetailPanel>
     </li>
   );
 }

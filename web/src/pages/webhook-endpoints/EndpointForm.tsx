@@ -1,9 +1,10 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { createEndpoint, type WebhookEndpoint, type WebhookEndpointInput } from '../../api/webhook-endpoints';
 import { useApi } from '../../app/services';
 import { ErrorMessage } from '../../components/Feedback';
 import { splitList } from '../../format';
+import { FormActions, TextField } from '../../forms/TextField';
 import { keys } from '../../queries/keys';
 import { EventTypesHint } from './EventTypesField';
 
@@ -19,10 +20,15 @@ export function EndpointForm({ onDone }: Props) {
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
   const [eventTypes, setEventTypes] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<unknown>(null);
+  const create = useMutation({
+    mutationFn: (input: WebhookEndpointInput) => createEndpoint(api, input),
+    onSuccess: (created) => {
+      void queryClient.invalidateQueries({ queryKey: keys.webhookEndpoints });
+      onDone(created);
+    },
+  });
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     const input: WebhookEndpointInput = {
       name: name.trim(),
@@ -30,70 +36,43 @@ export function EndpointForm({ onDone }: Props) {
       event_types: splitList(eventTypes),
     };
     if (description.trim()) input.description = description.trim();
-    setBusy(true);
-    setFailure(null);
-    try {
-      const created = await createEndpoint(api, input);
-      void queryClient.invalidateQueries({ queryKey: keys.webhookEndpoints });
-      onDone(created);
-    } catch (error) {
-      setFailure(error);
-      setBusy(false);
-    }
+    create.mutate(input);
   };
 
   return (
     <form className="form" onSubmit={submit} aria-label="Add an endpoint">
-      <div className="field">
-        <label htmlFor="endpoint-name">Name</label>
-        <input
-          id="endpoint-name"
-          required
-          maxLength={255}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor="endpoint-url">URL</label>
-        <input
-          id="endpoint-url"
-          type="url"
-          required
-          maxLength={2048}
-          placeholder="https://example.com/webhooks/switchboard"
-          value={url}
-          onChange={(e) => setUrl(e.target.value)}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor="endpoint-description">Description (optional)</label>
-        <input
-          id="endpoint-description"
-          maxLength={2000}
-          value={description}
-          onChange={(e) => setDescription(e.target.value)}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor="endpoint-types">Event types (optional)</label>
-        <input
-          id="endpoint-types"
-          aria-describedby="endpoint-types-hint"
-          value={eventTypes}
-          onChange={(e) => setEventTypes(e.target.value)}
-        />
-        <EventTypesHint id="endpoint-types-hint" />
-      </div>
-      {failure ? <ErrorMessage error={failure} title="The endpoint was not added" /> : null}
-      <div className="form__actions">
-        <button type="submit" className="button button--primary" disabled={busy}>
-          {busy ? 'Adding…' : 'Add endpoint'}
-        </button>
-        <button type="button" className="button button--quiet" onClick={() => onDone(null)}>
-          Cancel
-        </button>
-      </div>
+      <TextField id="endpoint-name" label="Name" required maxLength={255} value={name} onChange={setName} />
+      <TextField
+        id="endpoint-url"
+        label="URL"
+        type="url"
+        required
+        maxLength={2048}
+        placeholder="https://example.com/webhooks/switchboard"
+        value={url}
+        onChange={setUrl}
+      />
+      <TextField
+        id="endpoint-description"
+        label="Description (optional)"
+        maxLength={2000}
+        value={description}
+        onChange={setDescription}
+      />
+      <TextField
+        id="endpoint-types"
+        label="Event types (optional)"
+        value={eventTypes}
+        onChange={setEventTypes}
+        hint={(id) => <EventTypesHint id={id} />}
+      />
+      {create.isError ? <ErrorMessage error={create.error} title="The endpoint was not added" /> : null}
+      <FormActions
+        submit="Add endpoint"
+        submitting="Adding…"
+        busy={create.isPending}
+        onCancel={() => onDone(null)}
+      />
     </form>
   );
 }

@@ -1,4 +1,4 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import {
   createInboundWebhook,
@@ -8,6 +8,7 @@ import {
 import { useApi } from '../../../app/services';
 import { ErrorMessage } from '../../../components/Feedback';
 import { splitList } from '../../../format';
+import { FormActions, TextField } from '../../../forms/TextField';
 import { keys } from '../../../queries/keys';
 
 interface Props {
@@ -22,70 +23,52 @@ export function CreateInboundWebhook({ connectionId, onDone }: Props) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [eventTypes, setEventTypes] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<unknown>(null);
+  const create = useMutation({
+    mutationFn: (input: InboundWebhookInput) => createInboundWebhook(api, connectionId, input),
+    onSuccess: (created) => {
+      void queryClient.invalidateQueries({ queryKey: keys.connectionWebhooks(connectionId) });
+      onDone(created);
+    },
+  });
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     const input: InboundWebhookInput = { name: name.trim() };
     if (description.trim()) input.description = description.trim();
     const types = splitList(eventTypes);
     if (types.length > 0) input.event_types = types;
-    setBusy(true);
-    setFailure(null);
-    try {
-      const created = await createInboundWebhook(api, connectionId, input);
-      void queryClient.invalidateQueries({ queryKey: keys.connectionWebhooks(connectionId) });
-      onDone(created);
-    } catch (error) {
-      setFailure(error);
-      setBusy(false);
-    }
+    create.mutate(input);
   };
 
   return (
     <form className="form" onSubmit={submit} aria-label="Create an inbound webhook">
-      <div className="field">
-        <label htmlFor="inbound-name">Name</label>
-        <input
-          id="inbound-name"
-          required
-          maxLength={255}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor="inbound-description">Description (optional)</label>
-        <input
-          id="inbound-description"
-          maxLength={2000}
-          value={description}
-          onChange={(e) => setDescription(e.target.value)}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor="inbound-types">Event types (optional)</label>
-        <input
-          id="inbound-types"
-          aria-describedby="inbound-types-hint"
-          value={eventTypes}
-          onChange={(e) => setEventTypes(e.target.value)}
-        />
-        <p id="inbound-types-hint" className="hint">
-          Separated by commas, as the provider names them. Empty: every type is processed; others are recorded
-          as ignored.
-        </p>
-      </div>
-      {failure ? <ErrorMessage error={failure} title="The webhook was not created" /> : null}
-      <div className="form__actions">
-        <button type="submit" className="button button--primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Create webhook'}
-        </button>
-        <button type="button" className="button button--quiet" onClick={() => onDone(null)}>
-          Cancel
-        </button>
-      </div>
+      <TextField id="inbound-name" label="Name" required maxLength={255} value={name} onChange={setName} />
+      <TextField
+        id="inbound-description"
+        label="Description (optional)"
+        maxLength={2000}
+        value={description}
+        onChange={setDescription}
+      />
+      <TextField
+        id="inbound-types"
+        label="Event types (optional)"
+        value={eventTypes}
+        onChange={setEventTypes}
+        hint={(id) => (
+          <p id={id} className="hint">
+            Separated by commas, as the provider names them. Empty: every type is processed; others are
+            recorded as ignored.
+          </p>
+        )}
+      />
+      {create.isError ? <ErrorMessage error={create.error} title="The webhook was not created" /> : null}
+      <FormActions
+        submit="Create webhook"
+        submitting="Creating…"
+        busy={create.isPending}
+        onCancel={() => onDone(null)}
+      />
     </form>
   );
 }

@@ -10,9 +10,10 @@ import {
 } from '../../../api/inbound-webhooks';
 import { useApi } from '../../../app/services';
 import { Badge } from '../../../components/Badge';
-import { EmptyState, ErrorMessage, Loading } from '../../../components/Feedback';
+import { DetailPanel } from '../../../components/DetailPanel';
+import { EmptyState, ErrorMessage } from '../../../components/Feedback';
 import { FilterSelect } from '../../../components/Filters';
-import { Pager } from '../../../components/Pager';
+import { PagedList } from '../../../components/PagedList';
 import { RelativeTime } from '../../../components/RelativeTime';
 import { formatNumber, humanize } from '../../../format';
 import { keys } from '../../../queries/keys';
@@ -42,36 +43,26 @@ export function ReceivedEvents({ connectionId, webhookId }: Props) {
           onChange={(status) => setFilters({ ...filters, status, page: 1 })}
         />
       </div>
-      {events.isPending ? (
-        <Loading what="Loading received events" />
-      ) : events.isError ? (
-        <ErrorMessage error={events.error} retry={() => void events.refetch()} />
-      ) : events.data.data.length === 0 ? (
-        <EmptyState
-          title={
-            filters.status ? `No ${humanize(filters.status).toLowerCase()} events` : 'Nothing received yet'
-          }
-        >
-          <p>
-            {filters.status
-              ? 'Choose another status to see the rest.'
-              : 'Events the provider posts to this URL appear here as they arrive.'}
-          </p>
-        </EmptyState>
-      ) : (
-        <>
-          <ul className="list" aria-busy={events.isFetching}>
-            {events.data.data.map((event) => (
-              <ReceivedItem key={event.id} connectionId={connectionId} event={event} />
-            ))}
-          </ul>
-          <Pager
-            pagination={events.data.pagination}
-            noun="received events"
-            onPage={(page) => setFilters({ ...filters, page })}
-          />
-        </>
-      )}
+      <PagedList
+        query={events}
+        noun="received events"
+        onPage={(page) => setFilters({ ...filters, page })}
+        empty={
+          <EmptyState
+            title={
+              filters.status ? `No ${humanize(filters.status).toLowerCase()} events` : 'Nothing received yet'
+            }
+          >
+            <p>
+              {filters.status
+                ? 'Choose another status to see the rest.'
+                : 'Events the provider posts to this URL appear here as they arrive.'}
+            </p>
+          </EmptyState>
+        }
+      >
+        {(event) => <ReceivedItem key={event.id} connectionId={connectionId} event={event} />}
+      </PagedList>
     </div>
   );
 }
@@ -132,22 +123,16 @@ function ReceivedItem({ connectionId, event }: { connectionId: string; event: Re
         {replay.isSuccess ? <p className="text-good">{replay.data.message}</p> : null}
         {replay.isError ? <ErrorMessage error={replay.error} title="The event was not replayed" /> : null}
       </div>
-      <div id={panel} hidden={!open}>
-        {open ? (
-          detail.isPending ? (
-            <Loading />
-          ) : detail.isError ? (
-            <ErrorMessage error={detail.error} />
-          ) : (
-            <>
-              <h3>Headers (secrets redacted)</h3>
-              <pre className="code">{JSON.stringify(detail.data.headers, null, 2)}</pre>
-              <h3>Payload</h3>
-              <pre className="code">{JSON.stringify(detail.data.payload, null, 2)}</pre>
-            </>
-          )
-        ) : null}
-      </div>
+      <DetailPanel id={panel} open={open} query={detail}>
+        {(received) => (
+          <>
+            <h3>Headers (secrets redacted)</h3>
+            <pre className="code">{JSON.stringify(received.headers, null, 2)}</pre>
+            <h3>Payload</h3>
+            <pre className="code">{JSON.stringify(received.payload, null, 2)}</pre>
+          </>
+        )}
+      </DetailPanel>
     </li>
   );
 }
