@@ -1,15 +1,27 @@
-// AWS Config in the benchmark: the connection, and the bare loop making its sync's requests
-// (sync.ts, rules.ts, evaluations.ts, resources.ts), one at a time as the connector makes them, in
-// each region: the rules a page at a time, each page followed by its rules' compliance (25 names a
+// AWS Config in the benchmark: the connection, and its sync's requests (sync.ts, rules.ts,
+// evaluations.ts, resources.ts), made by the bare loop or through the SDK's ConfigServiceClient,
+// one at a time as the connector makes them, in each region: the rules a page at a time, each page followed by its rules' compliance (25 names a
 // request); each rule's evaluation results; the resource counts; then each recorded type's
-// resources. Each request is signed as the SDK signs it: SigV4 with @smithy/signature-v4 and the
-// SDK's own SHA-256.
+// resources. The bare loop signs each request as the SDK signs it: SigV4 with
+// @smithy/signature-v4 and the SDK's own SHA-256.
+
+import {
+  ConfigServiceClient,
+  DescribeComplianceByConfigRuleCommand,
+  DescribeConfigRulesCommand,
+  GetComplianceDetailsByConfigRuleCommand,
+  GetDiscoveredResourceCountsCommand,
+  ListDiscoveredResourcesCommand,
+  type ResourceType,
+} from '@aws-sdk/client-config-service';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsConfigConfig } from '../../src/connectors/aws-config/definition.js';
 import { EVALUATIONS_PER_PAGE } from '../../src/connectors/aws-config/evaluations.js';
 import { awsConfigConnector } from '../../src/connectors/aws-config/index.js';
 import { RESOURCES_PER_PAGE } from '../../src/connectors/aws-config/resources.js';
 import { chunks, RULE_NAMES_PER_REQUEST } from '../../src/connectors/aws-config/rules.js';
+import { clientSettings, keys } from '../../src/connectors/aws-config/session.js';
 import { DEFAULT_KEY } from '../../test/fakes/aws-config/server.js';
 import { type Provider, post } from './bare.js';
 
@@ -20,7 +32,7 @@ const ALL_RESULTS = ['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE'];
 /** An AWS Config operation in a region, its JSON input in, its JSON output back. */
 type Call = <T>(operation: string, input: Record<string, unknown>) => Promise<T>;
 
-/** AWS Config's JSON 1.1 protocol at `url`, signed for `region` with the fake's key. */
+/** The bare loop's AWS Config: its JSON 1.1 protocol at `url`, signed for `region` with the fake's key. */
 function configIn(url: string, region: string): Call {
   const endpoint = new URL(url);
   const signer = new SignatureV4({
@@ -94,8 +106,38 @@ interface ResourcesPage {
   resourceIdentifiers?: { resourceId?: string }[];
 }
 
-/** A region's sync requests; the records the connector stores from them. */
-async function regionBareLoop(call: Call): Promise<number> {
+/**
+ * The SDK's floor: the connector's ConfigServiceClient options, on the SDK's default request handler.
+ * The operations the sync calls, by name.
+ */
+function configClientIn(url: string, region: string): Call {
+  const config = awsConfig.config(url) as AwsConfigConfig;
+  const client = new ConfigServiceClient({ ...clientSettings(config), region, credentials: keys(config) });
+  const commands: Record<string, (input: Record<string, unknown>) => Promise<object>> = {
+    DescribeConfigRules: (input) => client.send(new DescribeConfigRulesCommand(input)),
+    DescribeComplianceByConfigRule: (input) => client.send(new DescribeComplianceByConfigRuleCommand(input)),
+    GetComplianceDetailsByConfigRule: (input) =>
+      client.send(
+        new GetComplianceDetailsByConfigRuleCommand({
+          ...input,
+          ConfigRuleName: String(input.ConfigRuleName),
+        }),
+      ),
+    GetDiscoveredResourceCounts: (input) => client.send(new GetDiscoveredResourceCountsCommand(input)),
+    ListDiscoveredResources: (input) =>
+      client.send(
+        new ListDiscoveredResourcesCommand({ ...input, resourceType: input.resourceType as ResourceType }),
+      ),
+  };
+  return async <T>(operation: string, input: Record<string, unknown>) => {
+    const send = commands[operation];
+    if (!send) throw new Error(`the sync calls no ${operation}`);
+    return (await send(input)) as T;
+  };
+}
+
+/** A region's sync requests, made by `call`; the records the connector stores from them. */
+async function regionLoop(call: Call): Promise<number> {
   const rules: string[] = [];
   await pages<RulesPage>(call, 'DescribeConfigRules', {}, 'NextToken', async (page) => {
     const names = (page.ConfigRules ?? []).flatMap((rule) => rule.ConfigRuleName ?? []);
@@ -142,9 +184,10 @@ async function regionBareLoop(call: Call): Promise<number> {
   return rules.length + evaluations + resources + outside;
 }
 
-async function awsConfigBareLoop(url: string): Promise<number> {
+/** The sync's requests in every region, each region's through `callIn`. */
+async function awsConfigLoop(url: string, callIn: (url: string, region: string) => Call): Promise<number> {
   let records = 0;
-  for (const region of AWS_REGIONS) records += await regionBareLoop(configIn(url, region));
+  for (const region of AWS_REGIONS) records += await regionLoop(callIn(url, region));
   return records;
 }
 
@@ -156,5 +199,6 @@ export const awsConfig: Provider = {
     regions: AWS_REGIONS,
     base_url: url,
   }),
-  bareLoop: awsConfigBareLoop,
+  bareLoop: (url) => awsConfigLoop(url, configIn),
+  sdk: { name: 'the AWS SDK v3 ConfigServiceClient', loop: (url) => awsConfigLoop(url, configClientIn) },
 };

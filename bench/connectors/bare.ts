@@ -11,6 +11,12 @@ export interface Provider {
   config(url: string): Record<string, unknown>;
   /** The sync's requests to the fake at `url`; the number of records a sync would store from them. */
   bareLoop(url: string): Promise<number>;
+  /**
+   * The same requests through the provider SDK the connector uses, configured as the connector
+   * configures it but on the SDK's own transport, with no engine (no guard, pacing or storage): what
+   * the dependency alone costs. Absent where the connector uses no SDK.
+   */
+  sdk?: { name: string; loop(url: string): Promise<number> };
 }
 
 interface Answer {

@@ -41,18 +41,22 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1000;
 }
 
-/** The bare loop once, against a fake with no budget to speak of; with the requests it made. */
-async function bareLoop(provider: Provider, fake: Fake) {
+/**
+ * A loop making the sync's requests (the bare loop, or the SDK alone) once, against a fake with no
+ * budget to speak of; with the requests it made.
+ */
+async function loopOnce(what: string, loop: (url: string) => Promise<number>, fake: Fake) {
   await fake.control.reset(null);
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const records = await provider.bareLoop(fake.url);
+  const records = await loop(fake.url);
   const ms = performance.now() - started;
   const used = cpuMs(cpu);
-  if (records !== fake.records)
-    throw new Error(`the bare loop read ${records} records, expected ${fake.records}`);
+  if (records !== fake.records) throw new Error(`${what} read ${records} records, expected ${fake.records}`);
   return { ms, cpuMs: used, requests: (await fake.control.stats()).requests };
 }
+
+const bareLoop = (provider: Provider, fake: Fake) => loopOnce('the bare loop', provider.bareLoop, fake);
 
 /**
  * The connector's own sync once, in the context the engine builds (guard, credential, pacing), its
@@ -122,8 +126,9 @@ async function engineSync(engine: Engine, slug: string, fake: Fake, name: string
 
 /**
  * After one untimed round of each on the small org (JIT, connection pools, SQLite's page cache):
- * 1. throughput: engine vs bare loop on the large org, alternated `rounds` times, every round kept
- *    (the parent takes the best);
+ * 1. throughput: the bare loop, the SDK alone (where the connector has one), the connector alone and
+ *    the engine on the large org, alternated `rounds` times, every round kept (the parent takes the
+ *    best);
  * 2. pacing, given a `budget`: the small org's sync under it, after the bare loop's time for it
  *    without one.
  */
@@ -131,14 +136,19 @@ async function measure(slug: string, rounds: number, small: Fake, large: Fake, b
   const provider = PROVIDERS[slug]!;
   const engine = await openEngine({ connectors: [provider.connector] });
   try {
+    const { sdk } = provider;
+    const sdkLoop = sdk && ((fake: Fake) => loopOnce(`${sdk.name} alone`, sdk.loop, fake));
     await bareLoop(provider, small);
+    await sdkLoop?.(small);
     await engineSync(engine, slug, small, 'Warm-up', null);
     await connectorAlone(provider, small);
     const bare: Awaited<ReturnType<typeof bareLoop>>[] = [];
+    const sdkAlone: Awaited<ReturnType<typeof bareLoop>>[] = [];
     const alone: Awaited<ReturnType<typeof connectorAlone>>[] = [];
     const runs: Awaited<ReturnType<typeof engineSync>>[] = [];
     for (let round = 0; round < rounds; round++) {
       bare.push(await bareLoop(provider, large));
+      if (sdkLoop) sdkAlone.push(await sdkLoop(large));
       alone.push(await connectorAlone(provider, large));
       runs.push(await engineSync(engine, slug, large, `Round ${round}`, null));
     }
@@ -147,6 +157,14 @@ async function measure(slug: string, rounds: number, small: Fake, large: Fake, b
       bareMs: bare.map((b) => b.ms),
       bareCpuMs: bare.map((b) => b.cpuMs),
       bareRequests: bare.map((b) => b.requests),
+      ...(sdk
+        ? {
+            sdk: sdk.name,
+            sdkMs: sdkAlone.map((a) => a.ms),
+            sdkCpuMs: sdkAlone.map((a) => a.cpuMs),
+            sdkRequests: sdkAlone.map((a) => a.requests),
+          }
+        : {}),
       aloneMs: alone.map((a) => a.ms),
       aloneCpuMs: alone.map((a) => a.cpuMs),
       runMs: runs.map((r) => r.runMs),

@@ -30,7 +30,7 @@ export interface AwsSession {
   call<T>(what: string, send: () => Promise<T>): Promise<T>;
 }
 
-function keys(config: AwsConfigConfig): AwsCredentialIdentity {
+export function keys(config: AwsConfigConfig): AwsCredentialIdentity {
   return {
     accessKeyId: config.access_key_id,
     secretAccessKey: config.secret_access_key,
@@ -85,15 +85,25 @@ function assumedRole(
   };
 }
 
+/**
+ * What every client of a session is built with besides its transport, region and credentials
+ * (bench/connectors builds its SDK floor from it): `base_url` replaces every client's endpoint;
+ * otherwise each region's own, never one from the environment or ~/.aws (the process's settings are
+ * not the connection's). Attempts are `call`'s.
+ */
+export function clientSettings(config: AwsConfigConfig) {
+  return {
+    maxAttempts: 1,
+    ignoreConfiguredEndpointUrls: true,
+    ...(config.base_url ? { endpoint: config.base_url } : {}),
+  };
+}
+
 export function awsSession(ctx: ConnectorContext<AwsConfigConfig>, wait: Wait): AwsSession {
   const { config } = ctx;
   const regions = configuredRegions(config);
   const home = regions[0]!;
-  const requestHandler = contextHttpHandler(ctx.webFetch);
-  // `base_url` replaces every client's endpoint; otherwise each region's own, never one from the
-  // environment or ~/.aws (the process's settings are not the connection's).
-  const endpoint = config.base_url ? { endpoint: config.base_url } : {};
-  const common = { requestHandler, maxAttempts: 1, ignoreConfiguredEndpointUrls: true, ...endpoint };
+  const common = { ...clientSettings(config), requestHandler: contextHttpHandler(ctx.webFetch) };
   const roleArn = config.role_arn || undefined;
   const clients = new Map<string, ConfigServiceClient>();
   let stsClient: STSClient | undefined;

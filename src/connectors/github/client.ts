@@ -15,6 +15,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { RequestError } from '@octokit/request-error';
 import Bottleneck from 'bottleneck';
+import type { Logger } from '../../platform/logging/logger.js';
 import type { ConnectorContext } from '../sdk.js';
 import { apiBaseUrl } from '../toolkit/context.js';
 import { GITHUB_MEDIA_TYPE, type GitHubConfig, githubDefinition } from './definition.js';
@@ -94,20 +95,28 @@ function unthrottledConcurrency() {
   return { id, global: new Bottleneck.Group({ id: `octokit-global-${id}`, maxConcurrent: null }) };
 }
 
-export function githubClient(ctx: ConnectorContext<GitHubConfig>, wait: Wait = realWait): GitHubClient {
-  const { signal, logger } = ctx;
-  const fetch: typeof globalThis.fetch = async (input, init) => {
-    try {
-      return await ctx.webFetch(input, init);
-    } catch (error) {
-      throw new EngineFailure(error);
-    }
-  };
+/** What an Octokit is built from: the connector's transport and budget, or a benchmark's. */
+export interface OctokitSettings {
+  baseUrl: string;
+  fetch: typeof globalThis.fetch;
+  signal: AbortSignal;
+  logger: Logger;
+  /** Whether a rate-limit wait of `ms` fits the operation's budget. */
+  mayWait: (ms: number) => boolean;
+  wait: Wait;
+  /** A token Octokit sends itself; the connector's is set by the engine instead. */
+  auth?: string;
+}
+
+/** Octokit with the connector's plugins and options (bench/connectors builds its SDK floor from it). */
+export function configuredOctokit(settings: OctokitSettings): GitHubClient {
+  const { signal, logger, mayWait, wait } = settings;
   const Client = clientClass(serverErrorBackoff(wait, signal));
   const octokit = new Client({
-    baseUrl: githubApiBase(ctx.config),
+    baseUrl: settings.baseUrl,
     userAgent: USER_AGENT,
-    request: { fetch, signal },
+    ...(settings.auth === undefined ? {} : { auth: settings.auth }),
+    request: { fetch: settings.fetch, signal },
     log: {
       debug: (message: string) => logger.debug(message),
       info: (message: string) => logger.info(message),
@@ -127,7 +136,7 @@ export function githubClient(ctx: ConnectorContext<GitHubConfig>, wait: Wait = r
       // The primary limit: the engine saw `x-ratelimit-remaining: 0` and waits for the reset before
       // the retried request goes out; here only whether that wait fits the budget.
       onRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) =>
-        retryCount < RATE_LIMIT_RETRIES && ctx.mayWait(retryAfter * 1000),
+        retryCount < RATE_LIMIT_RETRIES && mayWait(retryAfter * 1000),
       // A secondary limit's `retry-after` is GitHub's alone: waited here.
       onSecondaryRateLimit: async (
         retryAfter: number,
@@ -136,7 +145,7 @@ export function githubClient(ctx: ConnectorContext<GitHubConfig>, wait: Wait = r
         retryCount: number,
       ) => {
         const ms = retryAfter * 1000;
-        if (retryCount >= RATE_LIMIT_RETRIES || !ctx.mayWait(ms)) return false;
+        if (retryCount >= RATE_LIMIT_RETRIES || !mayWait(ms)) return false;
         logger.info({ retry_after_s: retryAfter }, 'GitHub secondary rate limit: waiting');
         await wait(ms, signal);
         return true;
@@ -148,4 +157,22 @@ export function githubClient(ctx: ConnectorContext<GitHubConfig>, wait: Wait = r
     options.headers.accept = GITHUB_MEDIA_TYPE;
   });
   return octokit;
+}
+
+export function githubClient(ctx: ConnectorContext<GitHubConfig>, wait: Wait = realWait): GitHubClient {
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    try {
+      return await ctx.webFetch(input, init);
+    } catch (error) {
+      throw new EngineFailure(error);
+    }
+  };
+  return configuredOctokit({
+    baseUrl: githubApiBase(ctx.config),
+    fetch,
+    signal: ctx.signal,
+    logger: ctx.logger,
+    mayWait: ctx.mayWait,
+    wait,
+  });
 }

@@ -38,7 +38,11 @@ function engineFetch(ctx: ConnectorContext<unknown>): FetchFunction {
   };
 }
 
-/** The SDK's log lines worth keeping (its debug lines repeat each request) into the operation's logger. */
+/**
+ * The SDK's log lines worth keeping (its debug lines repeat each request) into the operation's
+ * logger. The WebClient still builds its debug line of every answer (a redacted copy, stringified)
+ * before calling `debug`, whatever the level: no option of @slack/web-api 8.2 skips it.
+ */
 function sdkLogger(logger: Logger): SlackLogger {
   const line = (msg: unknown[]) => msg.map(String).join(' ');
   return {
@@ -52,11 +56,19 @@ function sdkLogger(logger: Logger): SlackLogger {
   };
 }
 
+/**
+ * A WebClient with the connector's options on `fetch` (bench/connectors builds its SDK floor from
+ * it); `token` only where the engine does not set the credential itself.
+ */
+export function configuredWebClient(
+  slackApiUrl: string,
+  fetch: FetchFunction,
+  logger: Logger,
+  token?: string,
+): WebClient {
+  return new WebClient(token, { slackApiUrl, fetch, logger: sdkLogger(logger), retryConfig: { retries: 0 } });
+}
+
 export function slackClient(ctx: ConnectorContext<SlackConfig>): WebClient {
-  return new WebClient(undefined, {
-    slackApiUrl: apiBaseUrl(slackDefinition, ctx.config).href,
-    fetch: engineFetch(ctx),
-    logger: sdkLogger(ctx.logger),
-    retryConfig: { retries: 0 },
-  });
+  return configuredWebClient(apiBaseUrl(slackDefinition, ctx.config).href, engineFetch(ctx), ctx.logger);
 }
