@@ -11,7 +11,7 @@ describe('publishing the org’s own events', () => {
   const clock = new FakeClock();
 
   beforeAll(async () => {
-    t = await testApp({ clock });
+    t = await testApp({ clock, worker: true });
     admin = await seedUser(t);
     call = apiAs(t, admin);
     await call('POST', '/event-types', {
@@ -122,6 +122,32 @@ describe('publishing the org’s own events', () => {
     expect(later.statusCode).toBe(202);
     expect(later.json().data.id).not.toBe(first.json().data.id);
     expect(await countOf('invoice.voided')).toBe(before + 2);
+  });
+
+  it('forgets Idempotency-Keys past their 24 hours on the scheduler tick', async () => {
+    const keyRow = (key: string) =>
+      t.ctx.database.db
+        .selectFrom('published_event_keys')
+        .select('key')
+        .where('org_id', '=', admin.orgId)
+        .where('key', '=', key)
+        .executeTakeFirst();
+    // A new session: earlier tests moved the clock past the first one's life.
+    const publish = apiAs(t, await seedUser(t, { orgId: admin.orgId }));
+    const key = `expiring-${Math.random()}`;
+    const first = await publish(
+      'POST',
+      '/events',
+      { type: 'invoice.voided', payload: {} },
+      { 'idempotency-key': key },
+    );
+    expect(first.statusCode).toBe(202);
+    clock.advance(23 * 3_600_000);
+    await t.worker!.tick();
+    expect(await keyRow(key)).toBeDefined();
+    clock.advance(3_600_000 + 1);
+    await t.worker!.tick();
+    expect(await keyRow(key)).toBeUndefined();
   });
 
   it('is allowed to the operating roles (events:publish) and refused to viewers', async () => {

@@ -5,10 +5,18 @@ import { AppError } from '../../platform/errors.js';
 import type { Caller } from '../auth/principal.js';
 import { recordPublishedEvent } from '../events/outbox.js';
 import type { EventTypeService } from './event-types.js';
-import { claimPublishedKey, findPublishedKey, type PublishedKeyRow } from './storage/published-keys.js';
+import {
+  claimPublishedKey,
+  deleteKeysBefore,
+  findPublishedKey,
+  type PublishedKeyRow,
+} from './storage/published-keys.js';
 
 /** How long an Idempotency-Key names the event it published. */
 const KEY_TTL_MS = 86_400_000;
+/** Expired keys are forgotten at most this often, this many a statement. */
+const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_BATCH = 1_000;
 
 export interface PublishRequest {
   type: string;
@@ -37,10 +45,25 @@ class KeyTaken extends Error {
  * (GET /events), and an audit row beside each would double the writes of the hottest path.
  */
 export class EventPublisher {
+  #nextPruneAt = 0;
+
   constructor(
     private readonly db: Db,
     private readonly eventTypes: EventTypeService,
   ) {}
+
+  /** Forgets Idempotency-Keys past their 24 hours (at most once an hour); how many went. */
+  async prune(now: Date): Promise<number> {
+    if (now.getTime() < this.#nextPruneAt) return 0;
+    this.#nextPruneAt = now.getTime() + PRUNE_EVERY_MS;
+    const cutoff = new Date(now.getTime() - KEY_TTL_MS).toISOString();
+    let deleted = 0;
+    for (;;) {
+      const batch = await deleteKeysBefore(this.db, cutoff, PRUNE_BATCH);
+      deleted += batch;
+      if (batch < PRUNE_BATCH) return deleted;
+    }
+  }
 
   async publish(caller: Caller, request: PublishRequest, key?: string): Promise<Published> {
     const payload = await this.eventTypes.validPayload(caller.orgId, request.type, request.payload);

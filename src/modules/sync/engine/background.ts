@@ -8,5 +8,6 @@ export function backgroundTasks(services: Services): TickTask[] {
     { name: 'event retention', run: (now) => services.events.prune(now) },
     { name: 'webhook event retention', run: (now) => services.webhooks.prune(now) },
     { name: 'webhook delivery retention', run: (now) => services.webhookDeliveries.prune(now) },
+    { name: 'idempotency key expiry', run: (now) => services.eventPublisher.prune(now) },
   ];
 }

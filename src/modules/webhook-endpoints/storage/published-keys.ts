@@ -38,3 +38,23 @@ export async function claimPublishedKey(db: Db, row: PublishedKeyRow, cutoff: st
     .executeTakeFirst();
   return claimed !== undefined;
 }
+
+/** Forgets keys recorded before `cutoff`, `batch` at most; how many went. */
+export async function deleteKeysBefore(db: Db, cutoff: string, batch: number): Promise<number> {
+  const result = await db
+    .deleteFrom('published_event_keys')
+    .where((eb) =>
+      eb(
+        eb.refTuple('org_id', 'key'),
+        'in',
+        eb
+          .selectFrom('published_event_keys')
+          .select(['org_id', 'key'])
+          .where('created_at', '<', cutoff)
+          .limit(batch)
+          .$asTuple('org_id', 'key'),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

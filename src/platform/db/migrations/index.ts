@@ -18,6 +18,7 @@ import { recordSearch } from './0015_record_search.js';
 import { dashboardIndexes } from './0016_dashboard_indexes.js';
 import { runItemsSynced } from './0017_run_items_synced.js';
 import { connectionLastFullSync } from './0018_connection_last_full_sync.js';
+import { publishedKeyExpiry } from './0019_published_key_expiry.js';
 
 /** A migration receives the column types of the dialect it runs on, so one set serves both. */
 export interface SchemaMigration {
@@ -44,4 +45,5 @@ export const migrations: Record<string, SchemaMigration> = {
   '0016_dashboard_indexes': dashboardIndexes,
   '0017_run_items_synced': runItemsSynced,
   '0018_connection_last_full_sync': connectionLastFullSync,
+  '0019_published_key_expiry': publishedKeyExpiry,
 };
