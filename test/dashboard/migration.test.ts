@@ -4,16 +4,12 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectors } from '../../src/connectors/registry.js';
-import { syncCatalog } from '../../src/modules/catalog/service.js';
 import { emptyStats } from '../../src/modules/sync/model.js';
 import { insertRun, newRunRow } from '../../src/modules/sync/storage/runs.js';
 import { newId } from '../../src/platform/ids.js';
-import { type TestApp, testApp } from '../helpers/app.js';
-import { suiteDatabase } from '../helpers/databases.js';
+import type { TestApp } from '../helpers/app.js';
 import { type SeededUser, seedUser } from '../helpers/identity.js';
-import { migrateBefore } from '../helpers/migrate-before.js';
-import { SYNC_TEST_ENV, scripted } from '../helpers/sync.js';
+import { appBefore } from '../helpers/migrate-before.js';
 
 const ITEMS_MIGRATION = '0017_run_items_synced';
 const HOUR_MS = 3_600_000;
@@ -88,18 +84,7 @@ describe('migration 0017_run_items_synced', () => {
   }
 
   beforeAll(async () => {
-    const database = await suiteDatabase();
-    t = await testApp({
-      database,
-      migrate: false,
-      connectors: [...connectors, scripted],
-      worker: true,
-      queueBackend: 'in-process',
-      env: SYNC_TEST_ENV,
-    });
-    // The schema as it was before the migration.
-    await migrateBefore(t, database, ITEMS_MIGRATION);
-    await syncCatalog(t.ctx.database.db, [...connectors, scripted], t.ctx.clock.now());
+    t = await appBefore(ITEMS_MIGRATION, { worker: true, queueBackend: 'in-process' });
 
     user = await seedUser(t, { role: 'it_admin' });
     id = await connectionBefore();

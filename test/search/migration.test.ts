@@ -5,14 +5,11 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectors } from '../../src/connectors/registry.js';
-import { syncCatalog } from '../../src/modules/catalog/service.js';
 import { isPostgres } from '../../src/platform/db/database.js';
-import { type TestApp, testApp } from '../helpers/app.js';
-import { suiteDatabase } from '../helpers/databases.js';
+import type { TestApp } from '../helpers/app.js';
 import { type SeededUser, seedUser } from '../helpers/identity.js';
-import { migrateBefore } from '../helpers/migrate-before.js';
-import { SYNC_TEST_ENV, scripted, syncHarness } from '../helpers/sync.js';
+import { appBefore } from '../helpers/migrate-before.js';
+import { scripted, syncHarness } from '../helpers/sync.js';
 
 const SEARCH_MIGRATION = '0015_record_search';
 
@@ -37,18 +34,7 @@ describe('migration 0015_record_search', () => {
   };
 
   beforeAll(async () => {
-    const database = await suiteDatabase();
-    t = await testApp({
-      database,
-      migrate: false,
-      connectors: [...connectors, scripted],
-      worker: true,
-      queueBackend: 'in-process',
-      env: SYNC_TEST_ENV,
-    });
-    // The schema as it was before the migration.
-    await migrateBefore(t, database, SEARCH_MIGRATION);
-    await syncCatalog(t.ctx.database.db, [...connectors, scripted], t.ctx.clock.now());
+    t = await appBefore(SEARCH_MIGRATION, { worker: true, queueBackend: 'in-process' });
 
     user = await seedUser(t, { role: 'it_admin' });
     h = syncHarness(t, user);

@@ -4,14 +4,11 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectors } from '../../src/connectors/registry.js';
-import { syncCatalog } from '../../src/modules/catalog/service.js';
 import { insertRun, newRunRow } from '../../src/modules/sync/storage/runs.js';
-import { type TestApp, testApp } from '../helpers/app.js';
-import { suiteDatabase } from '../helpers/databases.js';
+import type { TestApp } from '../helpers/app.js';
 import { seedUser } from '../helpers/identity.js';
-import { migrateBefore } from '../helpers/migrate-before.js';
-import { SYNC_TEST_ENV, scripted, syncHarness } from '../helpers/sync.js';
+import { appBefore } from '../helpers/migrate-before.js';
+import { syncHarness } from '../helpers/sync.js';
 
 const MIGRATION = '0018_connection_last_full_sync';
 const HOUR_MS = 3_600_000;
@@ -53,15 +50,7 @@ describe(`migration ${MIGRATION}`, () => {
   };
 
   beforeAll(async () => {
-    const database = await suiteDatabase();
-    t = await testApp({
-      database,
-      migrate: false,
-      connectors: [...connectors, scripted],
-      env: SYNC_TEST_ENV,
-    });
-    await migrateBefore(t, database, MIGRATION);
-    await syncCatalog(t.ctx.database.db, [...connectors, scripted], t.ctx.clock.now());
+    t = await appBefore(MIGRATION);
     const h = syncHarness(t, await seedUser(t, { role: 'it_admin' }));
     ids.synced = await h.create('scripted', {}, { name: 'Synced' });
     ids.never = await h.create('scripted', {}, { name: 'Never full' });
