@@ -6,10 +6,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyStats } from '../../src/modules/sync/model.js';
 import { insertRun, newRunRow } from '../../src/modules/sync/storage/runs.js';
-import { newId } from '../../src/platform/ids.js';
 import type { TestApp } from '../helpers/app.js';
 import { type SeededUser, seedUser } from '../helpers/identity.js';
-import { appBefore } from '../helpers/migrate-before.js';
+import { appBefore, connectionBefore } from '../helpers/migrate-before.js';
 
 const ITEMS_MIGRATION = '0017_run_items_synced';
 const HOUR_MS = 3_600_000;
@@ -50,44 +49,11 @@ describe('migration 0017_run_items_synced', () => {
       stats = ${json} where id = ${runId}`.execute(db);
   }
 
-  /** A connection as the schema before the migration holds it (later columns are not there yet). */
-  async function connectionBefore() {
-    const db = t.ctx.database.db;
-    const definition = await db
-      .selectFrom('integration_definitions')
-      .select('id')
-      .where('slug', '=', 'scripted')
-      .executeTakeFirstOrThrow();
-    const at = t.ctx.clock.now().toISOString();
-    const connection = {
-      id: newId(),
-      org_id: user.orgId,
-      definition_id: definition.id,
-      name: 'Before',
-      status: 'connected',
-      health: 'healthy',
-      config: {},
-      sync_enabled: true,
-      sync_interval_mins: 60,
-      health_check_interval_mins: 15,
-      consecutive_failures: 0,
-      total_runs: 0,
-      successful_runs: 0,
-      failed_runs: 0,
-      tags: [],
-      metadata: {},
-      created_at: at,
-      updated_at: at,
-    };
-    await db.insertInto('integration_connections').values(connection).execute();
-    return connection.id;
-  }
-
   beforeAll(async () => {
     t = await appBefore(ITEMS_MIGRATION, { worker: true, queueBackend: 'in-process' });
 
     user = await seedUser(t, { role: 'it_admin' });
-    id = await connectionBefore();
+    id = await connectionBefore(t, user.orgId, 'scripted');
     await finishedRunBefore(42, 'completed');
     await finishedRunBefore(5, 'failed');
 

@@ -3,6 +3,7 @@ import { connectors } from '../../src/connectors/registry.js';
 import { syncCatalog } from '../../src/modules/catalog/service.js';
 import { columnTypes } from '../../src/platform/db/column-types.js';
 import { migrations } from '../../src/platform/db/migrations/index.js';
+import { newId } from '../../src/platform/ids.js';
 import { type TestApp, type TestAppOptions, testApp } from './app.js';
 import { suiteDatabase, type TestDatabase } from './databases.js';
 import { SYNC_TEST_ENV, scripted } from './sync.js';
@@ -38,4 +39,41 @@ export async function appBefore(migration: string, options: TestAppOptions = {})
   await migrateBefore(t, database, migration);
   await syncCatalog(t.ctx.database.db, all, t.ctx.clock.now());
   return t;
+}
+
+/**
+ * A connected connection of `slug` written as the schema before a migration holds it (no column a
+ * later migration adds), and without the app's queries: on PostgreSQL a statement the app prepared
+ * before the migration could no longer run on a table whose columns it changed.
+ */
+export async function connectionBefore(t: TestApp, orgId: string, slug: string): Promise<string> {
+  const db = t.ctx.database.db;
+  const definition = await db
+    .selectFrom('integration_definitions')
+    .select('id')
+    .where('slug', '=', slug)
+    .executeTakeFirstOrThrow();
+  const at = t.ctx.clock.now().toISOString();
+  const connection = {
+    id: newId(),
+    org_id: orgId,
+    definition_id: definition.id,
+    name: `${slug} before`,
+    status: 'connected',
+    health: 'healthy',
+    config: {},
+    sync_enabled: true,
+    sync_interval_mins: 60,
+    health_check_interval_mins: 15,
+    consecutive_failures: 0,
+    total_runs: 0,
+    successful_runs: 0,
+    failed_runs: 0,
+    tags: [],
+    metadata: {},
+    created_at: at,
+    updated_at: at,
+  };
+  await db.insertInto('integration_connections').values(connection).execute();
+  return connection.id;
 }

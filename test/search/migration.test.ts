@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPostgres } from '../../src/platform/db/database.js';
 import type { TestApp } from '../helpers/app.js';
 import { type SeededUser, seedUser } from '../helpers/identity.js';
-import { appBefore } from '../helpers/migrate-before.js';
+import { appBefore, connectionBefore } from '../helpers/migrate-before.js';
 import { scripted, syncHarness } from '../helpers/sync.js';
 
 const SEARCH_MIGRATION = '0015_record_search';
@@ -38,7 +38,7 @@ describe('migration 0015_record_search', () => {
 
     user = await seedUser(t, { role: 'it_admin' });
     h = syncHarness(t, user);
-    id = await h.connected('scripted', {});
+    id = await connectionBefore(t, user.orgId, 'scripted');
     // Stored as a sync stored them then (today's engine writes columns later migrations add); `c`
     // went at the provider: marked deleted.
     const at = t.ctx.clock.now().toISOString();
