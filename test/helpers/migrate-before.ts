@@ -1,6 +1,7 @@
-import { type Migration, Migrator } from 'kysely';
+import { type Migration, Migrator, sql } from 'kysely';
 import { connectors } from '../../src/connectors/registry.js';
 import { syncCatalog } from '../../src/modules/catalog/service.js';
+import { insertRun, newRunRow } from '../../src/modules/sync/storage/runs.js';
 import { columnTypes } from '../../src/platform/db/column-types.js';
 import { migrations } from '../../src/platform/db/migrations/index.js';
 import { newId } from '../../src/platform/ids.js';
@@ -76,4 +77,38 @@ export async function connectionBefore(t: TestApp, orgId: string, slug: string):
   };
   await db.insertInto('integration_connections').values(connection).execute();
   return connection.id;
+}
+
+/**
+ * A run of the connection that started and ended at `ended`, written with only the columns the
+ * schema before a migration has (today's run end writes later ones); its id.
+ */
+export async function runBefore(
+  t: TestApp,
+  connectionId: string,
+  run: { fullSync: boolean; status: string; ended: Date; stats?: Record<string, number> },
+): Promise<string> {
+  const db = t.ctx.database.db;
+  const connection = await db
+    .selectFrom('integration_connections')
+    .select(['id', 'org_id', 'config'])
+    .where('id', '=', connectionId)
+    .executeTakeFirstOrThrow();
+  const actor = { type: 'system', id: null, name: null, requestId: null, ip: null } as const;
+  const row = newRunRow(
+    connection,
+    { trigger: 'manual', fullSync: run.fullSync, actor },
+    t.ctx.config.sync,
+    run.ended,
+  );
+  const runId = await insertRun(db, row);
+  if (!runId) throw new Error('the connection has an active run');
+  const pg = t.ctx.database.dialect === 'postgres';
+  const at = run.ended.toISOString();
+  const instant = pg ? sql`${at}::timestamptz` : sql`${at}`;
+  const stats = JSON.stringify(run.stats ?? row.stats);
+  const json = pg ? sql`${stats}::jsonb` : sql`${stats}`;
+  await sql`update sync_runs set status = ${run.status}, started_at = ${instant}, completed_at = ${instant},
+    stats = ${json} where id = ${runId}`.execute(db);
+  return runId;
 }

@@ -1,13 +1,7 @@
-/**
- * Migration 0018 on a database that already holds runs: each connection's last completed full
- * sync, from which the scheduler counts the full-sync interval, is found among them.
- */
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertRun, newRunRow } from '../../src/modules/sync/storage/runs.js';
 import type { TestApp } from '../helpers/app.js';
 import { seedUser } from '../helpers/identity.js';
-import { appBefore } from '../helpers/migrate-before.js';
+import { appBefore, runBefore } from '../helpers/migrate-before.js';
 import { syncHarness } from '../helpers/sync.js';
 
 const MIGRATION = '0018_connection_last_full_sync';
@@ -20,23 +14,8 @@ describe(`migration ${MIGRATION}`, () => {
 
   /** A run of connection `id` that ended `hoursAgo` hours ago, as written before the migration; when. */
   async function endedRun(id: string, fullSync: boolean, status: string, hoursAgo: number) {
-    const db = t.ctx.database.db;
-    const connection = await db
-      .selectFrom('integration_connections')
-      .select(['id', 'org_id', 'config'])
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow();
     const ended = new Date(t.ctx.clock.now().getTime() - hoursAgo * HOUR_MS);
-    const actor = { type: 'system', id: null, name: null, requestId: null, ip: null } as const;
-    const runId = await insertRun(
-      db,
-      newRunRow(connection, { trigger: 'manual', fullSync, actor }, t.ctx.config.sync, ended),
-    );
-    const at = ended.toISOString();
-    const instant = t.ctx.database.dialect === 'postgres' ? sql`${at}::timestamptz` : sql`${at}`;
-    await sql`update sync_runs set status = ${status}, completed_at = ${instant} where id = ${runId}`.execute(
-      db,
-    );
+    await runBefore(t, id, { fullSync, status, ended });
     return ended.getTime();
   }
 
