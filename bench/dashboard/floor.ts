@@ -5,6 +5,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { CompiledQuery } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../../src/config.js';
+import { sessionSettings } from '../../src/platform/db/postgres.js';
 import { preparedName } from '../../src/platform/db/prepared-statements.js';
 import { openSqliteConnection } from '../../src/platform/db/sqlite.js';
 import type { Read, Reads } from './capture.js';
@@ -64,7 +65,7 @@ function sqliteDriver(file: string): RawDriver {
 
 function postgresDriver(url: string): RawDriver {
   // As the service's pool connects (platform/db/postgres.ts), and as many connections.
-  const pool = new pg.Pool({ connectionString: url, max: POOL_MAX, options: '-c TimeZone=UTC' });
+  const pool = new pg.Pool({ connectionString: url, max: POOL_MAX, options: sessionSettings() });
   return {
     async run(read) {
       for (const query of read.queries) {

@@ -30,7 +30,7 @@ import { syncCatalog } from '../../src/modules/catalog/service.js';
 import { parseQuery } from '../../src/modules/search/query.js';
 import { backgroundTasks } from '../../src/modules/sync/engine/background.js';
 import { createSyncWorker } from '../../src/modules/sync/engine/engine.js';
-import { searchRecords } from '../../src/modules/sync/storage/record-search.js';
+import { fts5Query, searchRecords, tsQuery } from '../../src/modules/sync/storage/record-search.js';
 import { contentHash } from '../../src/modules/sync/storage/record-writer.js';
 import { randomToken } from '../../src/platform/crypto/tokens.js';
 import { type Db, isPostgres } from '../../src/platform/db/database.js';
@@ -180,6 +180,20 @@ async function fill(database: Config['database'], orgId: string, connectionIds: 
   } finally {
     await client.end();
   }
+}
+
+/**
+ * What any search with exact totals and relevance order must do, with nothing of Switchboard's
+ * around it: find the org's matches in the index, count them and score each (the database's own
+ * ranking, bm25 or ts_rank); no pages, no records read.
+ */
+function everyMatchRanked(db: Db, orgId: string, text: ReturnType<typeof parseQuery>) {
+  return isPostgres(db)
+    ? sql`select count(*), max(ts_rank(r.search_vector, q.query))
+        from sync_records r, to_tsquery('simple', ${tsQuery(text)}) as q (query)
+        where r.search_vector @@ q.query and r.org_id = ${orgId} and r.deleted_at is null`
+    : sql`select count(*), min(f.rank) from sync_records_fts f join sync_records r on r.rowid = f.rowid
+        where sync_records_fts match ${fts5Query(text)} and r.org_id = ${orgId} and r.deleted_at is null`;
 }
 
 interface Query {
@@ -394,12 +408,16 @@ export async function benchSearch(
         if (res.statusCode !== 200) throw new Error(`search: HTTP ${res.statusCode} ${res.body}`);
         found += (res.json() as { data: { total: number } }).data.total;
       });
-      const floor = await timed(async (q) => {
+      const storage = await timed(async (q) => {
         await searchRecords(db, { orgId: org.id, text: parseQuery(q.text), offset: 0, limit: 10 });
+      });
+      const floor = await timed(async (q) => {
+        await everyMatchRanked(db, org.id, parseQuery(q.text)).execute(db);
       });
 
       const all = (byKind: Map<string, number[]>) => [...byKind.values()].flat().sort((a, b) => a - b);
       const apiAll = all(api);
+      const storageAll = all(storage);
       const floorAll = all(floor);
       const p99 = percentile(apiAll, 0.99);
       const dialect = database.kind === 'postgres' ? 'PostgreSQL' : 'SQLite';
@@ -437,15 +455,20 @@ export async function benchSearch(
               pass: p99 < TARGET_P99_MS,
             },
             {
-              name: 'storage query p50 / p99 (the floor)',
+              name: 'storage query p50 / p99',
+              value: `${ms(percentile(storageAll, 0.5))} / ${ms(percentile(storageAll, 0.99))}`,
+            },
+            {
+              name: 'every match of the org counted and ranked, nothing else (the floor) p50 / p99',
               value: `${ms(percentile(floorAll, 0.5))} / ${ms(percentile(floorAll, 0.99))}`,
             },
             ...kinds.map((kind) => {
-              const a = [...(api.get(kind) ?? [])].sort((x, y) => x - y);
-              const f = [...(floor.get(kind) ?? [])].sort((x, y) => x - y);
+              const sorted = (byKind: Map<string, number[]>) =>
+                [...(byKind.get(kind) ?? [])].sort((x, y) => x - y);
+              const a = sorted(api);
               return {
-                name: `  ${kind} (${num(a.length)}): API p50 / p99, floor p99`,
-                value: `${ms(percentile(a, 0.5))} / ${ms(percentile(a, 0.99))}, ${ms(percentile(f, 0.99))}`,
+                name: `  ${kind} (${num(a.length)}): API p50 / p99, storage p99, floor p99`,
+                value: `${ms(percentile(a, 0.5))} / ${ms(percentile(a, 0.99))}, ${ms(percentile(sorted(storage), 0.99))}, ${ms(percentile(sorted(floor), 0.99))}`,
               };
             }),
           ],

@@ -95,13 +95,22 @@ export interface PostgresOptions {
   schema?: string;
 }
 
+/**
+ * What every connection's session is set to, as startup options. No JIT: compiling a query the
+ * planner costs high (a broad search, a week of runs) took ~50 ms, longer than Switchboard's queries
+ * run (bench/dashboard).
+ */
+export function sessionSettings(schema?: string): string {
+  return `-c TimeZone=UTC -c jit=off${schema ? ` -c search_path=${schema}` : ''}`;
+}
+
 export function openPostgres(options: PostgresOptions): { dialect: PostgresDialect; pool: pg.Pool } {
   const pool = new (driver().Pool)({
     connectionString: options.url,
     max: options.poolMax,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
-    options: `-c TimeZone=UTC${options.schema ? ` -c search_path=${options.schema}` : ''}`,
+    options: sessionSettings(options.schema),
     types: { getTypeParser: getTypeParser as typeof pg.types.getTypeParser },
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.

@@ -100,21 +100,24 @@ function filters(db: Db, search: RecordSearch) {
  * PostgreSQL. Every match is ranked and counted: the cost grows with the matches (bench/dashboard).
  */
 function rankedSql(db: Db, search: RecordSearch): RawBuilder<unknown> {
-  const windows = (order: RawBuilder<unknown>) => sql`
-    row_number() over (partition by r.connection_id order by ${order}) as position,
-    count(*) over (partition by r.connection_id) as total`;
+  // Position and total share one window (its frame widened for the count): the matches are sorted
+  // once, not once for each.
+  const windows = sql`row_number() over w as position,
+    count(*) over (w rows between unbounded preceding and unbounded following) as total`;
   if (isPostgres(db)) {
     const score = sql`ts_rank(r.search_vector, q.query)`;
-    return sql`select r.connection_id, r.entity, r.external_id, ${score} as score,
-        ${windows(sql`${score} desc, r.entity, r.external_id`)}
+    // Texts sorted by their bytes: the locale's rules would only order ties, at a third of the sort's time.
+    return sql`select r.connection_id, r.entity, r.external_id, ${score} as score, ${windows}
       from sync_records r, to_tsquery('simple', ${tsQuery(search.text)}) as q (query)
-      where r.search_vector @@ q.query and ${filters(db, search)}`;
+      where r.search_vector @@ q.query and ${filters(db, search)}
+      window w as (partition by r.connection_id collate "C"
+        order by ${score} desc, r.entity collate "C", r.external_id collate "C")`;
   }
   // bm25 is lower for better matches.
-  return sql`select r.rowid as record_rowid, r.connection_id, -f.rank as score,
-      ${windows(sql`f.rank, r.rowid`)}
+  return sql`select r.rowid as record_rowid, r.connection_id, -f.rank as score, ${windows}
     from sync_records_fts f join sync_records r on r.rowid = f.rowid
-    where sync_records_fts match ${fts5Query(search.text)} and ${filters(db, search)}`;
+    where sync_records_fts match ${fts5Query(search.text)} and ${filters(db, search)}
+    window w as (partition by r.connection_id order by f.rank, r.rowid)`;
 }
 
 /** The ranked matches' rows, by the key each carries. */
