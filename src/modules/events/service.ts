@@ -1,5 +1,6 @@
 import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
+import { Retention } from '../../platform/db/retention.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { InvalidationBus } from '../../platform/redis/invalidation.js';
 import type { Caller } from '../auth/principal.js';
@@ -7,8 +8,7 @@ import { type ConsumerOptions, EventConsumer, type EventHandler } from './consum
 import { deleteEventsBefore, type EventFilter, listEvents, orgEventsAfter } from './store.js';
 
 const DAY_MS = 86_400_000;
-/** Pruning scans the outbox, so it runs hourly rather than on every scheduler tick. */
-const PRUNE_EVERY_MS = 3_600_000;
+/** Events are small rows: ten times the default batch deletes them in as little time. */
 const PRUNE_BATCH = 10_000;
 /** The notice topic (platform/redis/invalidation.ts) that wakes consumers in every process. */
 const WAKE_TOPIC = 'events';
@@ -18,15 +18,20 @@ export class EventService {
   readonly #consumers = new Set<EventConsumer>();
   readonly #unwatch: () => void;
   #wakePending = false;
-  #nextPruneAt = 0;
+  readonly #retention: Retention;
 
   constructor(
     private readonly database: Pick<Database, 'db' | 'commits'>,
     private readonly bus: InvalidationBus,
-    private readonly settings: { retentionDays: number },
+    settings: { retentionDays: number },
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {
+    this.#retention = new Retention(
+      settings.retentionDays * DAY_MS,
+      (cutoff, limit) => deleteEventsBefore(database.db, cutoff.toISOString(), limit),
+      PRUNE_BATCH,
+    );
     bus.on(WAKE_TOPIC, () => {
       for (const consumer of this.#consumers) consumer.wake();
     });
@@ -69,16 +74,8 @@ export class EventService {
   }
 
   /** Deletes events past the retention period; at most once an hour, in bounded batches. */
-  async prune(now: Date): Promise<number> {
-    if (now.getTime() < this.#nextPruneAt) return 0;
-    this.#nextPruneAt = now.getTime() + PRUNE_EVERY_MS;
-    const cutoff = new Date(now.getTime() - this.settings.retentionDays * DAY_MS).toISOString();
-    let deleted = 0;
-    for (;;) {
-      const batch = await deleteEventsBefore(this.database.db, cutoff, PRUNE_BATCH);
-      deleted += batch;
-      if (batch < PRUNE_BATCH) return deleted;
-    }
+  prune(now: Date): Promise<number> {
+    return this.#retention.prune(now);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Db } from '../../platform/db/database.js';
+import { Retention } from '../../platform/db/retention.js';
 import { AppError } from '../../platform/errors.js';
 import type { PageQuery } from '../../platform/http/envelope.js';
 import { recordAudit } from '../audit/service.js';
@@ -17,8 +18,6 @@ import {
 } from './storage/messages.js';
 
 const DAY_MS = 86_400_000;
-const PRUNE_EVERY_MS = 3_600_000;
-const PRUNE_BATCH = 1_000;
 
 /** What the API shows of a message: its state, not its body. */
 function view(row: MessageRow) {
@@ -31,14 +30,18 @@ function view(row: MessageRow) {
  * 24-hour stats, and the retention of messages.
  */
 export class DeliveryService {
-  #nextPruneAt = 0;
+  readonly #retention: Retention;
 
   constructor(
     private readonly db: Db,
     /** Told when messages are queued again: the dispatchers pick them up. */
     private readonly onQueued: () => void,
-    private readonly retentionDays: number,
-  ) {}
+    retentionDays: number,
+  ) {
+    this.#retention = new Retention(retentionDays * DAY_MS, (cutoff, limit) =>
+      pruneMessages(db, cutoff, limit),
+    );
+  }
 
   async list({ orgId }: Caller, endpointId: string, filter: MessageFilter, page: PageQuery) {
     await this.#endpoint(orgId, endpointId);
@@ -107,16 +110,8 @@ export class DeliveryService {
   }
 
   /** Deletes messages older than the retention (at most once an hour); how many went. */
-  async prune(now: Date): Promise<number> {
-    if (now.getTime() < this.#nextPruneAt) return 0;
-    this.#nextPruneAt = now.getTime() + PRUNE_EVERY_MS;
-    const cutoff = new Date(now.getTime() - this.retentionDays * DAY_MS);
-    let deleted = 0;
-    for (;;) {
-      const batch = await pruneMessages(this.db, cutoff, PRUNE_BATCH);
-      deleted += batch;
-      if (batch < PRUNE_BATCH) return deleted;
-    }
+  prune(now: Date): Promise<number> {
+    return this.#retention.prune(now);
   }
 
   async #endpoint(orgId: string, id: string): Promise<EndpointRow> {

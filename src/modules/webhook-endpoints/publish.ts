@@ -1,6 +1,7 @@
 import { canonicalJson } from '../../platform/canonical-json.js';
 import { sha256Hex } from '../../platform/crypto/tokens.js';
 import type { Db } from '../../platform/db/database.js';
+import { Retention } from '../../platform/db/retention.js';
 import { AppError } from '../../platform/errors.js';
 import type { Caller } from '../auth/principal.js';
 import { recordPublishedEvent } from '../events/outbox.js';
@@ -14,9 +15,6 @@ import {
 
 /** How long an Idempotency-Key names the event it published. */
 const KEY_TTL_MS = 86_400_000;
-/** Expired keys are forgotten at most this often, this many a statement. */
-const PRUNE_EVERY_MS = 3_600_000;
-const PRUNE_BATCH = 1_000;
 
 export interface PublishRequest {
   type: string;
@@ -45,24 +43,20 @@ class KeyTaken extends Error {
  * (GET /events), and an audit row beside each would double the writes of the hottest path.
  */
 export class EventPublisher {
-  #nextPruneAt = 0;
+  readonly #retention: Retention;
 
   constructor(
     private readonly db: Db,
     private readonly eventTypes: EventTypeService,
-  ) {}
+  ) {
+    this.#retention = new Retention(KEY_TTL_MS, (cutoff, limit) =>
+      deleteKeysBefore(db, cutoff.toISOString(), limit),
+    );
+  }
 
   /** Forgets Idempotency-Keys past their 24 hours (at most once an hour); how many went. */
-  async prune(now: Date): Promise<number> {
-    if (now.getTime() < this.#nextPruneAt) return 0;
-    this.#nextPruneAt = now.getTime() + PRUNE_EVERY_MS;
-    const cutoff = new Date(now.getTime() - KEY_TTL_MS).toISOString();
-    let deleted = 0;
-    for (;;) {
-      const batch = await deleteKeysBefore(this.db, cutoff, PRUNE_BATCH);
-      deleted += batch;
-      if (batch < PRUNE_BATCH) return deleted;
-    }
+  prune(now: Date): Promise<number> {
+    return this.#retention.prune(now);
   }
 
   async publish(caller: Caller, request: PublishRequest, key?: string): Promise<Published> {

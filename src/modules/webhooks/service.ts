@@ -2,6 +2,7 @@ import type { Connector } from '../../connectors/sdk.js';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
 import type { Db } from '../../platform/db/database.js';
 import { uniqueOr } from '../../platform/db/errors.js';
+import { Retention } from '../../platform/db/retention.js';
 import { AppError } from '../../platform/errors.js';
 import type { PageQuery } from '../../platform/http/envelope.js';
 import { newId } from '../../platform/ids.js';
@@ -47,8 +48,6 @@ const ROTATED_MESSAGE =
   'Webhook secret rotated. Update your provider configuration with the new secret. The old secret is now invalid.';
 
 const DAY_MS = 86_400_000;
-const PRUNE_EVERY_MS = 3_600_000;
-const PRUNE_BATCH = 1_000;
 
 const nameTaken = () => new AppError('NAME_TAKEN', 'A webhook of this connection already has that name');
 
@@ -57,6 +56,8 @@ const nameTaken = () => new AppError('NAME_TAKEN', 'A webhook of this connection
  * provider's own), listed with their counters, changed, paused, deleted, their secret rotated.
  */
 export class WebhookService {
+  readonly #retention: Retention;
+
   constructor(
     private readonly db: Db,
     private readonly connectors: readonly Connector[],
@@ -64,22 +65,16 @@ export class WebhookService {
     private readonly publicUrl: string,
     /** Told when an event is queued again: the processor picks it up. */
     private readonly onQueued: () => void,
-    private readonly retentionDays: number,
-  ) {}
-
-  #nextPruneAt = 0;
+    retentionDays: number,
+  ) {
+    this.#retention = new Retention(retentionDays * DAY_MS, (cutoff, limit) =>
+      pruneEvents(db, cutoff, limit),
+    );
+  }
 
   /** Deletes received events older than the retention (at most once an hour); how many went. */
-  async prune(now: Date): Promise<number> {
-    if (now.getTime() < this.#nextPruneAt) return 0;
-    this.#nextPruneAt = now.getTime() + PRUNE_EVERY_MS;
-    const cutoff = new Date(now.getTime() - this.retentionDays * DAY_MS);
-    let deleted = 0;
-    for (;;) {
-      const batch = await pruneEvents(this.db, cutoff, PRUNE_BATCH);
-      deleted += batch;
-      if (batch < PRUNE_BATCH) return deleted;
-    }
+  prune(now: Date): Promise<number> {
+    return this.#retention.prune(now);
   }
 
   /** What the API shows of a webhook: never its secret. */
