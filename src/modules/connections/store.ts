@@ -1,4 +1,5 @@
 import { type Insertable, type NotNull, type Selectable, sql, type Updateable } from 'kysely';
+import { everyColumn } from '../../platform/db/columns.js';
 import { type Db, isPostgres } from '../../platform/db/database.js';
 import { QueryTemplate } from '../../platform/db/query-template.js';
 import { rankBy } from '../../platform/db/rank.js';
@@ -185,13 +186,57 @@ export async function listConnections(
   return { rows, total: count.total };
 }
 
+const CONNECTION_COLUMNS = everyColumn<IntegrationConnectionsTable>({
+  id: true,
+  org_id: true,
+  definition_id: true,
+  name: true,
+  description: true,
+  instance_label: true,
+  status: true,
+  health: true,
+  config: true,
+  secrets: true,
+  sync_enabled: true,
+  sync_interval_mins: true,
+  sync_cron: true,
+  health_check_interval_mins: true,
+  next_sync_at: true,
+  next_health_check_at: true,
+  last_sync_at: true,
+  last_sync_status: true,
+  last_sync_error: true,
+  last_sync_duration_ms: true,
+  last_sync_stats: true,
+  last_full_sync_at: true,
+  last_health_check_at: true,
+  last_health_error: true,
+  last_tested_at: true,
+  last_test_passed_at: true,
+  consecutive_failures: true,
+  total_runs: true,
+  successful_runs: true,
+  failed_runs: true,
+  tags: true,
+  metadata: true,
+  disabled_reason: true,
+  created_by: true,
+  created_at: true,
+  updated_at: true,
+  credential_status: true,
+  credential_expires_at: true,
+  credential_validated_at: true,
+  credential_error: true,
+  sync_timezone: true,
+});
+
 // Built once: every request on a connection and every sync run reads it, and building the joined
 // query cost more than running it (bench/sync runs per second: ~90 µs of ~130 a call).
 const FIND_CONNECTION = new QueryTemplate(['org_id', 'id'], (db, slot) =>
   orgConnections(db, slot.org_id, {})
     .innerJoin('integration_definitions as d', 'd.id', 'c.definition_id')
     .leftJoin('users as u', 'u.id', 'c.created_by')
-    .selectAll('c')
+    .select(CONNECTION_COLUMNS.map((column) => `c.${column}` as const))
     .select([...definitionColumns, 'd.config_schema', 'd.auth_type', 'd.oauth', 'u.name as created_by_name'])
     .where('c.id', '=', slot.id),
 );

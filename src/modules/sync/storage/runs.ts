@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { SyncSettings } from '../../../config.js';
+import { everyColumn } from '../../../platform/db/columns.js';
 import type { Db } from '../../../platform/db/database.js';
 import { QueryTemplate } from '../../../platform/db/query-template.js';
 import { contains } from '../../../platform/db/search.js';
@@ -77,6 +78,37 @@ export async function insertRun(db: Db, run: Insertable<SyncRunsTable>): Promise
   return inserted?.id;
 }
 
+const RUN_COLUMNS = everyColumn<SyncRunsTable>({
+  id: true,
+  org_id: true,
+  connection_id: true,
+  trigger: true,
+  triggered_by: true,
+  triggered_by_name: true,
+  status: true,
+  full_sync: true,
+  scheduled_for: true,
+  queued_at: true,
+  not_before: true,
+  started_at: true,
+  completed_at: true,
+  duration_ms: true,
+  stats: true,
+  items_synced: true,
+  error_message: true,
+  error_class: true,
+  error_details: true,
+  retry_count: true,
+  max_retries: true,
+  config_snapshot: true,
+  log_counts: true,
+  lease_owner: true,
+  lease_expires_at: true,
+  cancel_requested_at: true,
+  created_at: true,
+  updated_at: true,
+});
+
 // Built once: every run is claimed, and building the update cost more than running it (bench/sync
 // runs per second).
 const CLAIM_RUN = new QueryTemplate(['id', 'owner', 'at', 'lease_expires_at'], (db, slot) =>
@@ -93,7 +125,7 @@ const CLAIM_RUN = new QueryTemplate(['id', 'owner', 'at', 'lease_expires_at'], (
     .where('id', '=', slot.id)
     .where('status', '=', 'pending' satisfies RunStatus)
     .where((eb) => eb.or([eb('not_before', 'is', null), eb('not_before', '<=', slot.at)]))
-    .returningAll(),
+    .returning(RUN_COLUMNS),
 );
 
 /** Takes a pending, due run for this worker: the one atomic step that makes a duplicate job harmless. */

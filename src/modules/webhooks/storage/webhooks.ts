@@ -1,4 +1,5 @@
 import { type ExpressionBuilder, type Insertable, type Selectable, sql } from 'kysely';
+import { everyColumn } from '../../../platform/db/columns.js';
 import type { Db } from '../../../platform/db/database.js';
 import { QueryTemplate } from '../../../platform/db/query-template.js';
 import type { Tables, WebhookCountsTable, WebhooksTable } from '../../../platform/db/tables.js';
@@ -49,10 +50,32 @@ export async function findWebhookById(db: Db, id: string): Promise<WebhookRow | 
   return rows[0];
 }
 
+const WEBHOOK_COLUMNS = everyColumn<WebhooksTable>({
+  id: true,
+  org_id: true,
+  connection_id: true,
+  name: true,
+  description: true,
+  scheme: true,
+  signature_header: true,
+  signature_algo: true,
+  event_types: true,
+  status: true,
+  secret: true,
+  rate_limit_per_minute: true,
+  total_received: true,
+  total_processed: true,
+  total_failed: true,
+  last_received_at: true,
+  last_error: true,
+  created_at: true,
+  updated_at: true,
+});
+
 // Built once, as the receiver's other statements: every delivery runs them, and building a query
 // cost more than running it (bench/webhooks).
 const FIND_BY_ID = new QueryTemplate(['id'], (db, slot) =>
-  db.selectFrom('webhooks').selectAll().where('id', '=', slot.id),
+  db.selectFrom('webhooks').select(WEBHOOK_COLUMNS).where('id', '=', slot.id),
 );
 
 export async function updateWebhook(
