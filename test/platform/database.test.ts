@@ -4,6 +4,7 @@ import { columnTypes } from '../../src/platform/db/column-types.js';
 import { type Database, openDatabase } from '../../src/platform/db/database.js';
 import { migrations } from '../../src/platform/db/migrations/index.js';
 import { dialects, type TestDatabase } from '../helpers/databases.js';
+import { DATABASE_URL } from '../helpers/env.js';
 
 interface ScratchTable {
   id: string;
@@ -123,5 +124,21 @@ describe.each(dialects)('storage on $name', ({ name, create }) => {
     await expect(database.ping()).resolves.toBeUndefined();
     await database.close();
     await expect(database.ping()).rejects.toThrow();
+  });
+});
+
+describe.runIf(DATABASE_URL)('PostgreSQL sessions', () => {
+  it("keep Switchboard's settings beside the options a DATABASE_URL carries", async () => {
+    const url = new URL(DATABASE_URL!);
+    url.searchParams.set('options', '-c statement_timeout=4321 -c TimeZone=Asia/Kolkata');
+    const database = openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 1 });
+    try {
+      const { rows } = await sql<{ timeout: string; zone: string; jit: string }>`select
+        current_setting('statement_timeout') as timeout, current_setting('TimeZone') as zone,
+        current_setting('jit') as jit`.execute(database.db);
+      expect(rows[0]).toEqual({ timeout: '4321ms', zone: 'UTC', jit: 'off' });
+    } finally {
+      await database.close();
+    }
   });
 });

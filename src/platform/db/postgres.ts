@@ -104,13 +104,33 @@ export function sessionSettings(schema?: string): string {
   return `-c TimeZone=UTC -c jit=off${schema ? ` -c search_path=${schema}` : ''}`;
 }
 
+/**
+ * The URL without its `options` parameter, and those options: `pg` lets a URL's options replace the
+ * ones it is given, which would drop the session's UTC (the dashboard's hours) and its settings.
+ */
+function splitOptions(url: string): { url: string; options: string | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Not a URL (a keyword=value string): pg reads it as it is.
+    return { url, options: undefined };
+  }
+  const options = parsed.searchParams.get('options') ?? undefined;
+  if (options === undefined) return { url, options };
+  parsed.searchParams.delete('options');
+  return { url: parsed.toString(), options };
+}
+
 export function openPostgres(options: PostgresOptions): { dialect: PostgresDialect; pool: pg.Pool } {
+  const { url, options: urlOptions } = splitOptions(options.url);
   const pool = new (driver().Pool)({
-    connectionString: options.url,
+    connectionString: url,
     max: options.poolMax,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
-    options: sessionSettings(options.schema),
+    // The URL's own first: Switchboard's come after, and win where both set one.
+    options: [urlOptions, sessionSettings(options.schema)].filter(Boolean).join(' '),
     types: { getTypeParser: getTypeParser as typeof pg.types.getTypeParser },
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
