@@ -44,10 +44,15 @@ export async function appBefore(migration: string, options: TestAppOptions = {})
 
 /**
  * A connected connection of `slug` written as the schema before a migration holds it (no column a
- * later migration adds), and without the app's queries: on PostgreSQL a statement the app prepared
- * before the migration could no longer run on a table whose columns it changed.
+ * later migration adds), and without the app's queries: they read today's columns, which the table
+ * does not have yet.
  */
-export async function connectionBefore(t: TestApp, orgId: string, slug: string): Promise<string> {
+export async function connectionBefore(
+  t: TestApp,
+  orgId: string,
+  slug: string,
+  name = `${slug} before`,
+): Promise<string> {
   const db = t.ctx.database.db;
   const definition = await db
     .selectFrom('integration_definitions')
@@ -59,7 +64,7 @@ export async function connectionBefore(t: TestApp, orgId: string, slug: string):
     id: newId(),
     org_id: orgId,
     definition_id: definition.id,
-    name: `${slug} before`,
+    name,
     status: 'connected',
     health: 'healthy',
     config: {},

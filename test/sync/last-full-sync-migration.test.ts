@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../helpers/app.js';
 import { seedUser } from '../helpers/identity.js';
-import { appBefore, runBefore } from '../helpers/migrate-before.js';
-import { syncHarness } from '../helpers/sync.js';
+import { appBefore, connectionBefore, runBefore } from '../helpers/migrate-before.js';
 
 const MIGRATION = '0018_connection_last_full_sync';
 const HOUR_MS = 3_600_000;
@@ -30,9 +29,9 @@ describe(`migration ${MIGRATION}`, () => {
 
   beforeAll(async () => {
     t = await appBefore(MIGRATION);
-    const h = syncHarness(t, await seedUser(t, { role: 'it_admin' }));
-    ids.synced = await h.create('scripted', {}, { name: 'Synced' });
-    ids.never = await h.create('scripted', {}, { name: 'Never full' });
+    const { orgId } = await seedUser(t, { role: 'it_admin' });
+    ids.synced = await connectionBefore(t, orgId, 'scripted', 'Synced');
+    ids.never = await connectionBefore(t, orgId, 'scripted', 'Never full');
     // Only the completed full run counts: the later full one failed, the latest was incremental.
     completedFull = await endedRun(ids.synced, true, 'completed', 30);
     await endedRun(ids.synced, true, 'failed', 20);
