@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import fresh from 'fresh';
 import { AppError } from '../errors.js';
 
 const ICON_FILE = /^([a-z0-9][a-z0-9-]*)\.svg$/;
@@ -15,19 +16,21 @@ const ICON_HEADERS = {
   'cache-control': 'public, max-age=86400',
 };
 
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (ifNoneMatch === undefined) return false;
-  return ifNoneMatch.split(',').some((tag) => {
-    const value = tag.trim();
-    return value === '*' || value.replace(/^W\//, '') === etag;
-  });
-}
-
 /**
  * The integrations' icons at `/icons/integrations/<slug>.svg`, public, the SVG `svgOf` gives for the
  * slug; an unknown slug is a 404.
  */
 export function registerIcons(app: FastifyInstance, svgOf: (slug: string) => string | undefined): void {
+  // An icon's SVG is fixed for the process: its tag is hashed once.
+  const etags = new Map<string, string>();
+  const etagOf = (svg: string) => {
+    let etag = etags.get(svg);
+    if (etag === undefined) {
+      etag = `"${createHash('sha256').update(svg).digest('base64url').slice(0, 27)}"`;
+      etags.set(svg, etag);
+    }
+    return etag;
+  };
   app.get<{ Params: { file: string } }>(
     '/icons/integrations/:file',
     { schema: { hide: true } },
@@ -35,9 +38,9 @@ export function registerIcons(app: FastifyInstance, svgOf: (slug: string) => str
       const slug = ICON_FILE.exec(request.params.file)?.[1];
       const svg = slug === undefined ? undefined : svgOf(slug);
       if (svg === undefined) throw new AppError('NOT_FOUND', `No integration icon at ${request.url}`);
-      const etag = `"${createHash('sha256').update(svg).digest('base64url').slice(0, 27)}"`;
+      const etag = etagOf(svg);
       reply.headers({ ...ICON_HEADERS, etag });
-      if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+      if (fresh(request.headers, { etag })) return reply.code(304).send();
       return reply.type('image/svg+xml').send(svg);
     },
   );
