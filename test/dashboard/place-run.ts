@@ -1,7 +1,8 @@
 import { expect } from 'vitest';
 import { emptyLogCounts, emptyStats, type RunStatus } from '../../src/modules/sync/model.js';
-import { claimRun, endRunRow, insertRun, newRunRow } from '../../src/modules/sync/storage/runs.js';
+import { claimRun, endRunRow } from '../../src/modules/sync/storage/runs.js';
 import type { TestApp } from '../helpers/app.js';
+import { queuedRun } from '../helpers/runs.js';
 
 export interface PlacedRun {
   status: Exclude<RunStatus, 'pending' | 'running'>;
@@ -17,24 +18,8 @@ export interface PlacedRun {
  */
 export async function placeRun(t: TestApp, connectionId: string, run: PlacedRun): Promise<string> {
   const db = t.ctx.database.db;
-  const connection = await db
-    .selectFrom('integration_connections')
-    .select(['id', 'org_id', 'config'])
-    .where('id', '=', connectionId)
-    .executeTakeFirstOrThrow();
   const started = new Date(run.started);
-  const row = newRunRow(
-    connection,
-    {
-      trigger: 'scheduled',
-      fullSync: false,
-      actor: { type: 'system', id: null, name: null, requestId: null, ip: null },
-    },
-    t.ctx.config.sync,
-    started,
-  );
-  const id = await insertRun(db, row);
-  if (!id) throw new Error('the connection has an active run');
+  const id = await queuedRun(t, connectionId, { trigger: 'scheduled', fullSync: false, at: started });
   await claimRun(db, id, 'placer', started, 60_000);
   const ended = await endRunRow(
     db,

@@ -1,12 +1,13 @@
 import { type Migration, Migrator, sql } from 'kysely';
 import { connectors } from '../../src/connectors/registry.js';
 import { syncCatalog } from '../../src/modules/catalog/service.js';
-import { insertRun, newRunRow } from '../../src/modules/sync/storage/runs.js';
+import { emptyStats } from '../../src/modules/sync/model.js';
 import { columnTypes } from '../../src/platform/db/column-types.js';
 import { migrations } from '../../src/platform/db/migrations/index.js';
 import { newId } from '../../src/platform/ids.js';
 import { type TestApp, type TestAppOptions, testApp } from './app.js';
 import { suiteDatabase, type TestDatabase } from './databases.js';
+import { queuedRun } from './runs.js';
 import { SYNC_TEST_ENV, scripted } from './sync.js';
 
 /**
@@ -94,24 +95,15 @@ export async function runBefore(
   run: { fullSync: boolean; status: string; ended: Date; stats?: Record<string, number> },
 ): Promise<string> {
   const db = t.ctx.database.db;
-  const connection = await db
-    .selectFrom('integration_connections')
-    .select(['id', 'org_id', 'config'])
-    .where('id', '=', connectionId)
-    .executeTakeFirstOrThrow();
-  const actor = { type: 'system', id: null, name: null, requestId: null, ip: null } as const;
-  const row = newRunRow(
-    connection,
-    { trigger: 'manual', fullSync: run.fullSync, actor },
-    t.ctx.config.sync,
-    run.ended,
-  );
-  const runId = await insertRun(db, row);
-  if (!runId) throw new Error('the connection has an active run');
+  const runId = await queuedRun(t, connectionId, {
+    trigger: 'manual',
+    fullSync: run.fullSync,
+    at: run.ended,
+  });
   const pg = t.ctx.database.dialect === 'postgres';
   const at = run.ended.toISOString();
   const instant = pg ? sql`${at}::timestamptz` : sql`${at}`;
-  const stats = JSON.stringify(run.stats ?? row.stats);
+  const stats = JSON.stringify(run.stats ?? emptyStats());
   const json = pg ? sql`${stats}::jsonb` : sql`${stats}`;
   await sql`update sync_runs set status = ${run.status}, started_at = ${instant}, completed_at = ${instant},
     stats = ${json} where id = ${runId}`.execute(db);
